@@ -1,0 +1,89 @@
+"""Exception and warning types of eventstudy.
+
+Every error the package raises on purpose derives from :class:`EventStudyError`, and
+also from the built-in type it resembles, so callers can catch either. The command
+line maps :class:`InputError` to exit code 2 and :class:`DataUnavailableError` to
+exit code 3 (DESIGN section 6).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class EventStudyError(Exception):
+    """Base class of all errors raised by eventstudy."""
+
+
+class InputError(EventStudyError, ValueError):
+    """Bad user input: a file, a setting or an argument that cannot be used.
+
+    Parameters
+    ----------
+    problem
+        What is wrong, with the offending value.
+    path
+        The file the problem is in, if any.
+    line, column
+        1-based position in that file (``column`` may be a column name).
+    fix
+        How to fix it, phrased as an instruction.
+
+    Examples
+    --------
+    >>> str(InputError("date '03/04/2025' is ambiguous", path="events.csv", line=3,
+    ...                column="date", fix="write dates as YYYY-MM-DD"))
+    "events.csv:3: column 'date': date '03/04/2025' is ambiguous; write dates as YYYY-MM-DD"
+    """
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        path: str | Path | None = None,
+        line: int | None = None,
+        column: str | int | None = None,
+        fix: str | None = None,
+    ) -> None:
+        self.problem = problem
+        self.path = None if path is None else str(path)
+        self.line = line
+        self.column = column
+        self.fix = fix
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = ""
+        if self.path is not None:
+            where = self.path
+            if self.line is not None:
+                where += f":{self.line}"
+            where += ": "
+        if self.column is not None:
+            where += f"column {self.column!r}: " if isinstance(self.column, str) else (
+                f"column {self.column}: "
+            )
+        text = f"{where}{self.problem}"
+        if self.fix:
+            text += f"; {self.fix}"
+        return text
+
+
+class ConfigError(InputError):
+    """Inconsistent study settings (windows, models, assets)."""
+
+
+class DataUnavailableError(EventStudyError, OSError):
+    """A price source could not deliver data (network, server, or no data)."""
+
+
+# Data sources raise this name; it is the same type.
+SourceError = DataUnavailableError
+
+
+class EventStudyWarning(UserWarning):
+    """Base class of warnings issued by eventstudy (filter with this class)."""
+
+
+class DataQualityWarning(EventStudyWarning):
+    """Input data had rows that were dropped or repaired."""

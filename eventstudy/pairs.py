@@ -1,0 +1,104 @@
+"""Stacked per-pair arrays: the hand-off from the engine to the statistical tests.
+
+The engine (:mod:`eventstudy.engine`) fits the normal-return model for every
+event-asset pair at once and stores what the tests need as arrays whose first axis
+is the pair. Event time runs along the second axis: column ``j`` of ``ar`` is the
+relative day ``event_days[j]``, column ``j`` of ``est_ar`` is ``est_days[j]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class PairArrays:
+    """Abnormal returns and model terms for ``P`` event-asset pairs.
+
+    Attributes
+    ----------
+    event_days : (W,) int
+        Relative trading days of the event window, e.g. ``-10 .. 10``.
+    ar : (P, W) float
+        Abnormal returns in the event window; NaN where the asset has no data.
+    var_ar : (P, W) float
+        Variance of each AR including estimation error,
+        ``sigma2 * (1 + x_t' (X'X)^-1 x_t)`` (MacKinlay 1997, eq. 7).
+    est_days : (L,) int
+        Relative trading days of the estimation window, e.g. ``-250 .. -11``.
+    est_ar : (P, L) float
+        Estimation-window residuals (abnormal returns) in event time; NaN where an
+        observation is missing or excluded from estimation.
+    sigma2 : (P,) float
+        Residual variance ``SSR / dof``.
+    dof : (P,) int
+        Residual degrees of freedom ``n_est - K``.
+    n_est : (P,) int
+        Estimation observations actually used.
+    xtx_inv : (P, K, K) float
+        ``(X'X)^-1`` of the estimation regression (``K = 0`` for models with no
+        estimated parameters, such as market-adjusted).
+    x_event : (P, W, K) float
+        Regressors on the event-window days.
+    day0 : (P,) datetime64[D]
+        Calendar date of day 0 for each pair (used to detect clustering).
+    """
+
+    event_days: np.ndarray
+    ar: np.ndarray
+    var_ar: np.ndarray
+    est_days: np.ndarray
+    est_ar: np.ndarray
+    sigma2: np.ndarray
+    dof: np.ndarray
+    n_est: np.ndarray
+    xtx_inv: np.ndarray
+    x_event: np.ndarray
+    day0: np.ndarray
+
+    @property
+    def n_pairs(self) -> int:
+        """Number of pairs ``P``."""
+        return int(self.ar.shape[0])
+
+    def columns(self, start: int, end: int) -> slice:
+        """Slice of event-window columns covering relative days ``start..end``."""
+        first = int(self.event_days[0])
+        if start < first or end > int(self.event_days[-1]) or start > end:
+            raise ValueError(f"window [{start}, {end}] is outside the event window")
+        return slice(start - first, end - first + 1)
+
+    def car(self, start: int, end: int) -> np.ndarray:
+        """Cumulative abnormal return over ``[start, end]`` per pair (NaN if any AR is)."""
+        return self.ar[:, self.columns(start, end)].sum(axis=1)
+
+    def car_variance(self, start: int, end: int) -> np.ndarray:
+        """MacKinlay (1997, eq. 14) variance of CAR over ``[start, end]`` per pair.
+
+        ``sigma2 * (L2 + s' (X'X)^-1 s)`` with ``s`` the sum of the window's
+        regressor rows: the ``L2 * sigma2`` disturbance term plus the estimation
+        error of the model's parameters.
+        """
+        cols = self.columns(start, end)
+        length = cols.stop - cols.start
+        s = self.x_event[:, cols, :].sum(axis=1)
+        estimation_term = np.einsum("pk,pkj,pj->p", s, self.xtx_inv, s)
+        return self.sigma2 * (length + estimation_term)
+
+    def subset(self, mask: np.ndarray) -> PairArrays:
+        """The pairs selected by a boolean mask (or an index array)."""
+        return PairArrays(
+            event_days=self.event_days,
+            ar=self.ar[mask],
+            var_ar=self.var_ar[mask],
+            est_days=self.est_days,
+            est_ar=self.est_ar[mask],
+            sigma2=self.sigma2[mask],
+            dof=self.dof[mask],
+            n_est=self.n_est[mask],
+            xtx_inv=self.xtx_inv[mask],
+            x_event=self.x_event[mask],
+            day0=self.day0[mask],
+        )

@@ -1,0 +1,1 @@
+"""Price sources: live (MOEX ISS, Bank of Russia, Yahoo), local files, and the cache."""

@@ -1,0 +1,85 @@
+"""The interface every price source implements, and the registry of sources by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+import pandas as pd
+
+from eventstudy.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class SeriesProvenance:
+    """Where a series came from, recorded in ``study.json``.
+
+    ``sha256`` is the hash of the values actually used (see :func:`series_sha256`).
+    """
+
+    asset: str
+    source: str
+    symbol: str
+    first: str
+    last: str
+    sha256: str
+    base_url: str | None = None
+    path: str | None = None
+    fetched_at: str | None = None
+
+
+class PriceSource(Protocol):
+    """A source of daily prices.
+
+    ``fetch`` returns a float ``Series`` of prices indexed by a ``DatetimeIndex``
+    named ``date`` (tz-naive, one row per observation day, sorted, no duplicates),
+    dated by the day the price was *observed*. It raises
+    :class:`~eventstudy.errors.DataUnavailableError` when the source cannot deliver
+    data, never returns an empty series silently.
+    """
+
+    name: str
+
+    def fetch(self, symbol: str, start: date, end: date) -> pd.Series: ...
+
+
+SOURCES: dict[str, Callable[..., PriceSource]] = {}
+
+
+def register_source(name: str) -> Callable[[Callable[..., PriceSource]], Callable[..., PriceSource]]:
+    """Class decorator adding a source factory to :data:`SOURCES` under ``name``."""
+
+    def add(factory: Callable[..., PriceSource]) -> Callable[..., PriceSource]:
+        SOURCES[name] = factory
+        return factory
+
+    return add
+
+
+def get_source(name: str, **kwargs: object) -> PriceSource:
+    """Instantiate the source registered as ``name``.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown name, listing the valid ones.
+    """
+    try:
+        factory = SOURCES[name]
+    except KeyError:
+        raise ConfigError(
+            f"unknown price source {name!r}", fix=f"use one of {', '.join(sorted(SOURCES))}"
+        ) from None
+    return factory(**kwargs)
+
+
+def series_sha256(series: pd.Series) -> str:
+    """SHA-256 of a price series' dates and values, stable across runs and platforms."""
+    import hashlib
+
+    text = "\n".join(
+        f"{d:%Y-%m-%d},{v!r}" for d, v in zip(series.index, series.to_numpy(dtype=float), strict=True)
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
