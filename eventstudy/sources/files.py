@@ -63,6 +63,7 @@ DATE_FORMATS: dict[str, str | None] = {
     r"\d{1,2}/\d{1,2}/\d{2,4}": None,
 }
 UTC_OFFSET = r"(\d:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|[+-]\d{2}:?\d{2})$"
+DATE_LABELS = {"ISO8601": "YYYY-MM-DD", "%d.%m.%Y": "DD.MM.YYYY", "%Y%m%d": "YYYYMMDD"}
 DATE_FIX = "write dates as YYYY-MM-DD (ISO 8601)"
 SHOWN_LINES = 5
 
@@ -594,10 +595,12 @@ def _parse_dates(table: _Table, column: str) -> pd.Series:
             "no dates in the date column", path=table.path, column=column, fix=DATE_FIX
         )
     pattern = _checked_date_pattern(table, column, text, int(filled[0]))
+    date_format = DATE_FORMATS[pattern]
     mismatched = np.flatnonzero(~text.str.fullmatch(pattern).to_numpy() & (text != ""))
     if mismatched.size:
-        raise _date_error(table, column, text, int(mismatched[0]), "is not in the file's format")
-    dates = pd.to_datetime(text.where(text != ""), format=DATE_FORMATS[pattern], errors="coerce")
+        problem = f"is not in the file's date format {DATE_LABELS[date_format]}"
+        raise _date_error(table, column, text, int(mismatched[0]), problem)
+    dates = pd.to_datetime(text.where(text != ""), format=date_format, errors="coerce")
     invalid = np.flatnonzero(dates.isna().to_numpy() & (text != "").to_numpy())
     if invalid.size:
         raise _date_error(table, column, text, int(invalid[0]), "is not a calendar date")
@@ -605,6 +608,7 @@ def _parse_dates(table: _Table, column: str) -> pd.Series:
 
 
 def _checked_date_pattern(table: _Table, column: str, text: pd.Series, position: int) -> str:
+    """The date pattern of the first filled date, which every other date must follow."""
     pattern = _date_format_pattern(text.iloc[position])
     if pattern is None:
         raise _date_error(table, column, text, position, "is not a date")
@@ -675,24 +679,35 @@ def _decimal_mark(table: _Table, columns: list[str]) -> str:
     decimal point. ``1,234`` and ``1.234`` could be either: alone in a file they are
     read with the lone mark as the decimal mark unless the file is comma-separated.
     """
-    text_columns = [c for c in columns if not pd.api.types.is_numeric_dtype(table.cells[c])]
-    if not text_columns:
-        return "."
-    text = pd.concat([_clean_number_text(table.cells[c]) for c in text_columns])
-    reads = {mark: text.str.fullmatch(pattern) for mark, pattern in NUMBER_PATTERNS.items()}
-    only_point, only_comma = reads["."] & ~reads[","], reads[","] & ~reads["."]
-    if only_point.any() and only_comma.any():
-        raise InputError(
-            f"mixes decimal marks: {text[only_point].iloc[0]!r} uses a point, "
-            f"{text[only_comma].iloc[0]!r} a comma",
-            path=table.path,
-            fix="use one decimal mark throughout the file",
-        )
-    if only_comma.any():
-        return ","
-    if only_point.any() or table.delimiter == ",":
-        return "."
-    return "," if text.str.contains(",", regex=False).any() else "."
+    first_only: dict[str, tuple[int, str]] = {}
+    has_comma = False
+    for name in columns:
+        if pd.api.types.is_numeric_dtype(table.cells[name]):
+            continue
+        text = _clean_number_text(table.cells[name])
+        reads = {mark: text.str.fullmatch(pattern) for mark, pattern in NUMBER_PATTERNS.items()}
+        for mark, other in ((".", ","), (",", ".")):
+            only = np.flatnonzero((reads[mark] & ~reads[other]).to_numpy())
+            if only.size and mark not in first_only:
+                first_only[mark] = (int(only[0]), name)
+        has_comma = has_comma or bool(text.str.contains(",", regex=False).any())
+    if len(first_only) == 2:
+        raise _mixed_decimal_marks(table, first_only)
+    if first_only:
+        return next(iter(first_only))
+    return "," if has_comma and table.delimiter != "," else "."
+
+
+def _mixed_decimal_marks(table: _Table, first_only: dict[str, tuple[int, str]]) -> InputError:
+    (point_row, point_column), (comma_row, comma_column) = first_only["."], first_only[","]
+    point = table.cells[point_column].iloc[point_row]
+    return table.error(
+        comma_row,
+        comma_column,
+        f"{table.cells[comma_column].iloc[comma_row]!r} has a decimal comma, but {point!r} "
+        f"({table.describe([point_row])}, column {point_column!r}) has a decimal point",
+        "use one decimal mark throughout the file",
+    )
 
 
 def _numbers(table: _Table, name: str, decimal: str, *, strict: bool) -> pd.Series | None:
@@ -727,6 +742,10 @@ def _numbers(table: _Table, name: str, decimal: str, *, strict: bool) -> pd.Seri
 # --------------------------------------------------------------------- repairs
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _warn(message: str) -> None:
     warnings.warn(message, DataQualityWarning, stacklevel=2)
 
@@ -736,7 +755,7 @@ def _drop_empty_dates(table: _Table, empty: np.ndarray) -> np.ndarray:
     dropped = np.flatnonzero(empty)
     if dropped.size:
         _warn(
-            f"{table.path}: dropped {dropped.size} row{'s' if dropped.size > 1 else ''} "
+            f"{table.path}: dropped {_count(dropped.size, 'row')} "
             f"with an empty date ({table.describe(dropped)})"
         )
     return np.flatnonzero(~empty)
@@ -752,7 +771,7 @@ def _blank_nonpositive(table: _Table, frame: pd.DataFrame, kept: np.ndarray) -> 
         if nonpositive[:, i].any()
     )
     _warn(
-        f"{table.path}: {int(nonpositive.sum())} zero or negative prices treated as "
+        f"{table.path}: {_count(int(nonpositive.sum()), 'zero or negative price')} set to "
         f"missing ({details})"
     )
     return frame.mask(nonpositive)
@@ -764,7 +783,7 @@ def _drop_duplicate_dates(table: _Table, frame: pd.DataFrame, kept: np.ndarray) 
         return frame
     clashing = np.flatnonzero(frame.index.isin(frame.index[repeated]))
     _warn(
-        f"{table.path}: {int(repeated.sum())} duplicate dates, kept the last row of each "
+        f"{table.path}: {_count(int(repeated.sum()), 'duplicate date')}, kept the last row of each "
         f"({table.describe(kept[clashing])})"
     )
     return frame[~repeated]
