@@ -39,9 +39,24 @@ SINGLE_ASSET_MARKERS = frozenset({*CLOSE_COLUMN_NAMES, "open", "high", "low"})
 # Numeric columns that are not prices; matched on the whole name or its last `_` part.
 NON_PRICE_NAMES = frozenset(
     {
-        "volume", "vol", "value", "numtrades", "trades", "duration", "yield", "decimals",
-        "capitalization", "divisor", "tradingsession", "time", "period", "per",
-        "openposition", "dividends", "stock splits", "capital gains",
+        "volume",
+        "vol",
+        "value",
+        "numtrades",
+        "trades",
+        "duration",
+        "yield",
+        "decimals",
+        "capitalization",
+        "divisor",
+        "tradingsession",
+        "time",
+        "period",
+        "per",
+        "openposition",
+        "dividends",
+        "stock splits",
+        "capital gains",
     }
 )
 SYMBOL_COLUMN_NAMES = ("secid", "ticker")
@@ -317,10 +332,9 @@ def _read_folder(folder: Path, assets: Sequence[str] | None) -> pd.DataFrame:
             fix="name each file after its asset, exactly as written in the study",
         )
     series = [
-        pick_price_column(_load(files[asset]).frame, asset, path=files[asset])
-        for asset in wanted
+        pick_price_column(_load(files[asset]).frame, asset, path=files[asset]) for asset in wanted
     ]
-    return pd.concat(series, axis=1).sort_index()
+    return pd.concat(series, axis=1, sort=True)
 
 
 def _price_files(folder: Path) -> dict[str, Path]:
@@ -368,7 +382,8 @@ def _load(path: Path, column: str | None = None) -> _PriceFile:
     _check_is_file(path)
     is_parquet = path.suffix.lower() in (".parquet", ".pq")
     table = _read_parquet_table(path) if is_parquet else _read_csv_table(path)
-    return _PriceFile(frame=_price_frame(table, column), symbol=_symbol(table))
+    symbol = _symbol(table)
+    return _PriceFile(frame=_price_frame(table, column), symbol=symbol)
 
 
 def _check_is_file(path: Path) -> None:
@@ -477,9 +492,7 @@ def _split_header(
             fix="add a header line such as date,close",
         )
     if not data:
-        raise InputError(
-            "only a header, no data rows", path=path, fix="export the prices again"
-        )
+        raise InputError("only a header, no data rows", path=path, fix="export the prices again")
     duplicated = sorted({name for name in names if names.count(name) > 1})
     if duplicated:
         raise InputError(
@@ -594,8 +607,7 @@ def _parse_dates(table: _Table, column: str) -> pd.Series:
         raise InputError(
             "no dates in the date column", path=table.path, column=column, fix=DATE_FIX
         )
-    pattern = _checked_date_pattern(table, column, text, int(filled[0]))
-    date_format = DATE_FORMATS[pattern]
+    pattern, date_format = _checked_date_pattern(table, column, text, int(filled[0]))
     mismatched = np.flatnonzero(~text.str.fullmatch(pattern).to_numpy() & (text != ""))
     if mismatched.size:
         problem = f"is not in the file's date format {DATE_LABELS[date_format]}"
@@ -607,14 +619,17 @@ def _parse_dates(table: _Table, column: str) -> pd.Series:
     return dates.reset_index(drop=True).astype("datetime64[ns]")
 
 
-def _checked_date_pattern(table: _Table, column: str, text: pd.Series, position: int) -> str:
-    """The date pattern of the first filled date, which every other date must follow."""
+def _checked_date_pattern(
+    table: _Table, column: str, text: pd.Series, position: int
+) -> tuple[str, str]:
+    """Pattern and format of the first filled date, which every other date must follow."""
     pattern = _date_format_pattern(text.iloc[position])
     if pattern is None:
         raise _date_error(table, column, text, position, "is not a date")
-    if DATE_FORMATS[pattern] is None:
+    date_format = DATE_FORMATS[pattern]
+    if date_format is None:
         raise _date_error(table, column, text, position, "is ambiguous (day/month or month/day)")
-    return pattern
+    return pattern, date_format
 
 
 def _date_error(
@@ -630,9 +645,7 @@ def _price_columns(table: _Table, date_column: str, column: str | None) -> pd.Da
     """The numeric price-like columns (or just ``column``) as floats, rows in file order."""
     if column is not None:
         return _requested_column(table, date_column, column)
-    candidates = [
-        c for c in table.cells.columns if c != date_column and not _is_non_price_name(c)
-    ]
+    candidates = [c for c in table.cells.columns if c != date_column and not _is_non_price_name(c)]
     decimal = _decimal_mark(table, candidates)
     columns = {}
     for name in candidates:
