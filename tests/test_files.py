@@ -551,3 +551,13 @@ def test_folder_is_not_a_price_file(tmp_path: Path) -> None:
 def test_missing_column_option(shared_data: Path) -> None:
     with pytest.raises(InputError, match=r"no price column 'WAPRICE' \(columns: 'BOARDID'"):
         read_price_file(shared_data / ISS, column="WAPRICE")
+
+
+def test_empty_folder_names_the_expected_files_of_requested_assets(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"expected IMOEX\.csv or IMOEX\.parquet; the folder"):
+        read_prices(tmp_path, ["IMOEX"])
+
+
+def test_no_assets_requested(shared_data: Path) -> None:
+    with pytest.raises(InputError, match="no assets requested; name at least one asset"):
+        read_prices(shared_data / WIDE, [])

@@ -253,6 +253,8 @@ def read_prices(path: str | Path, assets: Sequence[str] | None = None) -> pd.Dat
     ['IMOEX', 'RUBUSD']
     """
     path = Path(path)
+    if assets is not None and not assets:
+        raise InputError("no assets requested", fix="name at least one asset, or pass None")
     if path.is_dir():
         return _read_folder(path, assets)
     return _read_one_file(path, assets)
@@ -315,7 +317,7 @@ def _select_assets(wide: pd.DataFrame, assets: Sequence[str], path: Path) -> pd.
 
 def _read_folder(folder: Path, assets: Sequence[str] | None) -> pd.DataFrame:
     files = _price_files(folder)
-    if not files:
+    if assets is None and not files:
         raise InputError(
             "no .csv or .parquet files in this folder",
             path=folder,
@@ -380,7 +382,7 @@ def _single_asset_name(loaded: _PriceFile, path: Path, assets: Sequence[str] | N
 
 def _load(path: Path, column: str | None = None) -> _PriceFile:
     _check_is_file(path)
-    is_parquet = path.suffix.lower() in (".parquet", ".pq")
+    is_parquet = path.suffix.lower() == ".parquet"
     table = _read_parquet_table(path) if is_parquet else _read_csv_table(path)
     symbol = _symbol(table)
     return _PriceFile(frame=_price_frame(table, column), symbol=symbol)
