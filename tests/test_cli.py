@@ -25,7 +25,7 @@ def prices_dir(shared_data: Path, tmp_path: Path) -> Path:
     """A --prices folder whose IMOEX.csv and EEM.csv link to the real files (not copies)."""
     folder = tmp_path / "prices"
     folder.mkdir()
-    (folder / "IMOEX.csv").symlink_to(shared_data / "IMOEX_ohlc_2022_2026.csv")
+    (folder / "IMOEX.csv").symlink_to(shared_data / "IMOEX_close_candles_2014_2026.csv")
     (folder / "EEM.csv").symlink_to(shared_data / "EEM_ohlcv_yahoo_2018_2026.csv")
     return folder
 
@@ -61,7 +61,10 @@ def test_run_with_study_file_writes_every_output(shared_data: Path, tmp_path: Pa
     assert "wrote" in captured.err
 
 
-def test_run_with_prices_folder(prices_dir: Path, tmp_path: Path) -> None:
+def test_run_with_prices_folder(shared_data: Path, prices_dir: Path, tmp_path: Path,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    (prices_dir / "IMOEX.csv").unlink()
+    (prices_dir / "IMOEX.csv").symlink_to(shared_data / "IMOEX_ohlc_2022_2026.csv")
     out = tmp_path / "out"
     assert run_cli("run", SEEDS, "--prices", prices_dir, "--assets", "IMOEX", "--model", "market",
                    "--benchmark", "EEM", "--window", "0,0", "--window", "-1,1", "--estimation",
@@ -72,6 +75,9 @@ def test_run_with_prices_folder(prices_dir: Path, tmp_path: Path) -> None:
     skipped = pd.read_csv(out / "skipped.csv")
     assert "GENEVA21" in set(skipped["event_id"])
     assert not (out / "figures").exists()
+    # That file ends with a line without a date: dropped, with a one-line warning.
+    err = capsys.readouterr().err
+    assert "eventstudy: warning:" in err and "IMOEX.csv" in err
 
 
 def test_reruns_are_identical(prices_dir: Path, tmp_path: Path) -> None:
@@ -123,7 +129,7 @@ def test_bad_events_exit_2_with_one_line_and_no_output(case: str, prices_dir: Pa
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--assets", "IMOX"], "no prices for IMOX"),
+        (["--assets", "IMOX"], "no price file for 'IMOX'"),
         (["--model", "market"], "takes exactly one benchmark"),
         (["--estimation=-250,0"], "overlaps the event window"),
         (["--window", "a,b"], "--window 'a,b' is not START,END"),
