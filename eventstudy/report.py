@@ -32,7 +32,8 @@ def write_report(results: Results, folder: Path, figure_files: Sequence[Path]) -
 <title>Event study report</title><style>{STYLE}</style></head><body>
 <h1>Event study report</h1>
 <h2>Settings</h2><table>{settings}</table>
-<h2>Data sources</h2><table><tr><th>asset</th><th>source</th><th>symbol</th><th>range</th></tr>{sources}</table>
+<h2>Data sources</h2><table>
+<tr><th>asset</th><th>source</th><th>symbol</th><th>range</th></tr>{sources}</table>
 <h2>Events</h2>{results.events.frame[["id", "date", "event", "group"]].to_html(index=False)}
 <h2>Cumulative abnormal returns</h2>{car_summary_table(results).to_html(index=False)}
 <p>* p&lt;0.10, ** p&lt;0.05, *** p&lt;0.01</p>

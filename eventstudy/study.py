@@ -303,7 +303,8 @@ def check_settings(*, model: str = "constant-mean", benchmark: Sequence[str] | s
         raise ConfigError("no CAR window given", fix="give at least one, e.g. 0,0")
     resolved = {
         "model": resolved_model, "benchmarks": benchmarks, "windows": resolved_windows,
-        "estimation": _window(estimation, "estimation"), "event_window": _window(event_window, "event window"),
+        "estimation": _window(estimation, "estimation"),
+        "event_window": _window(event_window, "event window"),
     }
     _check_window_order(resolved["estimation"], resolved["event_window"], resolved_windows)
     if min_estimation < 3:
