@@ -213,3 +213,21 @@ def test_help_and_version_do_not_import_heavy_libraries() -> None:
     version = subprocess.run([sys.executable, "-m", "eventstudy.cli", "--version"], capture_output=True,
                              text=True, check=True)
     assert version.stdout.strip() == "eventstudy 0.1.0"
+
+
+def test_summit_abnormal_return_from_the_command_line(shared_data: Path, prices_dir: Path,
+                                                      tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert run_cli("run", SEEDS, "--prices", prices_dir, "--assets", "IMOEX", "--out", out,
+                   "--figures", "none") == 0
+    ar = pd.read_csv(out / "abnormal_returns.csv", parse_dates=["date"])
+    day0 = ar.query("event_id == 'SUMMIT_AGREED' and day == 0").iloc[0]
+    # Independent computation: log close-to-close move minus the mean log return of the
+    # 240 sessions from day -250 to day -11, straight from the candles file.
+    closes = pd.read_csv(shared_data / "IMOEX_close_candles_2014_2026.csv", index_col="date",
+                         parse_dates=True)["imoex"]
+    log_returns = (closes.apply(math.log).diff()).dropna()
+    at = log_returns.index.get_loc(pd.Timestamp("2025-08-07"))
+    expected = math.log(2876.43 / 2764.62) - log_returns.iloc[at - 250: at - 10].mean()
+    assert day0["ar"] == pytest.approx(expected, abs=1e-12)
+    assert day0["ar"] == pytest.approx(0.0397, abs=5e-5)
