@@ -171,7 +171,7 @@ class ReplayServer:
         self.requests: list[SeenRequest] = []
         self.faults: list[Fault] = []
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
+        self._release = threading.Event()
         self._httpd = ThreadingHTTPServer((host, 0), _handler_class(self))
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever,
@@ -204,10 +204,12 @@ class ReplayServer:
             self.faults.append(Fault(kind, times, path))
 
     def clear(self) -> None:
-        """Forget injected faults and logged requests."""
+        """Forget injected faults and logged requests; let hanging requests go."""
         with self._lock:
             self.faults.clear()
             self.requests.clear()
+            self._release.set()
+            self._release = threading.Event()
 
     def count(self, path: str | None = None) -> int:
         """Requests seen whose path contains ``path`` (all when ``None``)."""
@@ -216,7 +218,7 @@ class ReplayServer:
 
     def stop(self) -> None:
         """Stop serving and release the port (hanging requests are let go)."""
-        self._stopping.set()
+        self._release.set()
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)
@@ -267,7 +269,7 @@ def _handler_class(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
             fault = server._take_fault(parts.path)
             kind = fault.kind if fault else None
             if kind == "hang":
-                server._stopping.wait(30)
+                server._release.wait(30)
                 return
             if kind in ("503", "500", "404"):
                 status = int(kind)

@@ -24,6 +24,11 @@ DEFAULT_TRIES = 3
 DEFAULT_BACKOFF = 0.5
 
 
+def pause(seconds: float) -> None:
+    """Wait between attempts (looked up at call time, so tests can replace it)."""
+    time.sleep(seconds)
+
+
 def base_url(env_var: str, default: str, override: str | None = None) -> str:
     """Scheme and host of a service: ``override``, else ``$env_var`` (read now), else default."""
     url = override or os.environ.get(env_var) or default
@@ -60,7 +65,7 @@ def get(
     timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
     tries: int = DEFAULT_TRIES,
     backoff: float = DEFAULT_BACKOFF,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
 ) -> requests.Response:
     """GET ``url`` and return the successful response.
 
@@ -79,7 +84,7 @@ def get(
     backoff
         Base of the exponential backoff, in seconds.
     sleep
-        Called to wait between attempts (tests pass a no-op).
+        Called to wait between attempts; default :func:`pause`.
 
     Raises
     ------
@@ -93,7 +98,7 @@ def get(
     last = "nothing"
     for attempt in range(max(1, tries)):
         if attempt:
-            sleep(backoff * 2 ** (attempt - 1))
+            (sleep or pause)(backoff * 2 ** (attempt - 1))
         try:
             response = session.get(url, params=params, timeout=timeout)
         except requests.Timeout:

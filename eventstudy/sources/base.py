@@ -43,6 +43,7 @@ class NoDataError(DataUnavailableError):
         self.symbol = symbol
         self.start = start
         self.end = end
+        self.detail = detail
         message = f"no data for {symbol} between {start:%Y-%m-%d} and {end:%Y-%m-%d} from {source}"
         if detail:
             message += f" ({detail})"

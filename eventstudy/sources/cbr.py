@@ -106,7 +106,12 @@ class CbrSource:
         DataUnavailableError
             The service could not be reached, failed, or sent something unreadable.
         """
-        effective = self.fetch_effective(symbol, start + EFFECTIVE_LAG, end + EFFECTIVE_LAG)
+        try:
+            effective = self.fetch_effective(symbol, start + EFFECTIVE_LAG, end + EFFECTIVE_LAG)
+        except NoDataError as error:
+            raise NoDataError(
+                SERVICE, symbol, start, end, f"no rate set; effective dates {error.detail}"
+            ) from None
         series = pd.Series(
             effective.to_numpy(),
             index=pd.DatetimeIndex(effective.index - EFFECTIVE_LAG, name="date"),
@@ -143,7 +148,10 @@ class CbrSource:
         series.name = symbol
         series = series[(series.index >= pd.Timestamp(start)) & (series.index <= pd.Timestamp(end))]
         if series.empty:
-            raise NoDataError(SERVICE, symbol, start, end, f"empty ValCurs at {response.url}")
+            raise NoDataError(
+                SERVICE, symbol, start, end,
+                f"{start:%Y-%m-%d} to {end:%Y-%m-%d}: empty ValCurs at {response.url}",
+            )
         return series
 
 
