@@ -6,11 +6,12 @@ from datetime import date, timedelta
 
 import pandas as pd
 import pytest
-from conftest_sources import no_wait, replay, replay_session  # noqa: F401
 
 from eventstudy.errors import DataUnavailableError
 from eventstudy.sources.base import NoDataError, get_source
 from eventstudy.sources.cbr import CbrSource, parse_xml_dynamic
+
+pytest_plugins = ["conftest_sources"]  # fixtures: replay, no_wait
 
 
 def usd_csv(shared_data) -> pd.Series:
@@ -39,7 +40,7 @@ def test_rate_is_dated_by_the_day_it_was_set(replay) -> None:
 def test_whole_history_matches_the_csv_shifted_to_the_set_day(replay, shared_data) -> None:
     series = CbrSource().fetch("R01235", date(2013, 12, 31), date(2026, 8, 21))
     expected = usd_csv(shared_data)
-    expected.index = pd.DatetimeIndex(expected.index - timedelta(days=1), name="date")
+    expected.index = pd.DatetimeIndex(expected.index - timedelta(days=1), name="date").as_unit("ns")
     pd.testing.assert_series_equal(series, expected, check_names=False)
     assert series.index.is_unique
     assert (series.index.day_of_week < 6).all()  # never a Sunday

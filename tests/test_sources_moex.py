@@ -6,11 +6,12 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from conftest_sources import no_wait, replay, replay_session  # noqa: F401
 
 from eventstudy.errors import DataQualityWarning, DataUnavailableError
 from eventstudy.sources.base import NoDataError, get_source
 from eventstudy.sources.moex import MoexSource
+
+pytest_plugins = ["conftest_sources"]  # fixtures: replay, no_wait
 
 IMOEX = {"engine": "stock", "market": "index", "board": "SNDX"}
 
@@ -18,6 +19,7 @@ IMOEX = {"engine": "stock", "market": "index", "board": "SNDX"}
 def imoex_csv(shared_data) -> pd.Series:
     frame = pd.read_csv(shared_data / "IMOEX_iss_history_2018_2026.csv", sep=";", decimal=",")
     index = pd.DatetimeIndex(pd.to_datetime(frame["TRADEDATE"], format="%d.%m.%Y"), name="date")
+    index = index.as_unit("ns")
     return pd.Series(frame["CLOSE"].to_numpy(dtype=float), index=index)
 
 
@@ -44,7 +46,8 @@ def test_seed_event_values(replay) -> None:
     assert series[pd.Timestamp("2025-08-07")] == 2876.43
     assert series.index.is_monotonic_increasing and series.index.is_unique
     params = replay.requests[0].params
-    assert (params["from"], params["till"], params["iss.meta"]) == ("2025-08-01", "2025-08-31", "off")
+    assert params["from"] == "2025-08-01" and params["till"] == "2025-08-31"
+    assert params["iss.meta"] == "off"
 
 
 def test_rtsi_uses_its_own_board(replay) -> None:

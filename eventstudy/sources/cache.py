@@ -35,6 +35,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from eventstudy.errors import DataQualityWarning, DataUnavailableError
+from eventstudy.sources._dates import date_index
 from eventstudy.sources.base import NoDataError, PriceSource
 
 #: Days before a fetch's time whose values are refetched on the next request.
@@ -198,7 +199,7 @@ class CachedSource:
         )
 
     def _load(self, path: Path) -> tuple[pd.Series, list[Segment]]:
-        empty = pd.Series(dtype=float, index=pd.DatetimeIndex([], name="date"))
+        empty = pd.Series(dtype=float, index=date_index([]))
         if not path.exists():
             return empty, []
         try:
@@ -213,7 +214,7 @@ class CachedSource:
             frame = table.to_pandas()
             values = pd.Series(
                 frame["value"].to_numpy(dtype=float),
-                index=pd.DatetimeIndex(pd.to_datetime(frame["date"]), name="date"),
+                index=date_index(frame["date"]),
             )
         except Exception as error:  # unreadable, foreign or from a future version
             if self.offline:
@@ -241,7 +242,7 @@ class CachedSource:
             "base_url": self.base_url,
             "segments": [[f"{a:%Y-%m-%d}", f"{b:%Y-%m-%d}", t.isoformat()] for a, b, t in segments],
         }
-        index = pd.DatetimeIndex(values.index).as_unit("ns")
+        index = date_index(values.index)
         table = pa.table(
             {
                 "date": pa.array(index.to_numpy(), type=pa.timestamp("ns")),
@@ -289,7 +290,7 @@ def _splice(old: pd.Series, new: pd.Series, start: date, end: date) -> pd.Series
     kept = old[~inside]
     if new.empty:
         return kept
-    new = pd.Series(new.to_numpy(dtype=float), index=pd.DatetimeIndex(new.index, name="date"))
+    new = pd.Series(new.to_numpy(dtype=float), index=date_index(new.index))
     new = new[(new.index >= pd.Timestamp(start)) & (new.index <= pd.Timestamp(end))]
     if kept.empty:
         return new.sort_index()

@@ -33,6 +33,7 @@ import pandas as pd
 
 from eventstudy.errors import DataUnavailableError
 from eventstudy.sources import _http
+from eventstudy.sources._dates import date_index
 from eventstudy.sources.base import NoDataError, register_source
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -114,7 +115,7 @@ class CbrSource:
             ) from None
         series = pd.Series(
             effective.to_numpy(),
-            index=pd.DatetimeIndex(effective.index - EFFECTIVE_LAG, name="date"),
+            index=date_index(effective.index - EFFECTIVE_LAG),
             name=symbol,
         )
         series = series[(series.index >= pd.Timestamp(start)) & (series.index <= pd.Timestamp(end))]
@@ -193,7 +194,7 @@ def parse_xml_dynamic(content: bytes, source: str = "XML_dynamic.asp") -> pd.Ser
             )
         dates.append(day)
         values.append(float(value / nominal))  # exact decimal division, then rounded once
-    series = pd.Series(values, index=pd.DatetimeIndex(dates, name="date"), dtype=float)
+    series = pd.Series(values, index=date_index(dates), dtype=float)
     series = series.sort_index()
     return series[~series.index.duplicated(keep="last")]
 

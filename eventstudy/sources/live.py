@@ -27,6 +27,7 @@ import pandas as pd
 
 from eventstudy.errors import ConfigError, DataUnavailableError, InputError
 from eventstudy.sources import cbr, moex, yahoo  # noqa: F401  (importing registers them)
+from eventstudy.sources._dates import date_index
 from eventstudy.sources.base import SOURCES, PriceSource, SeriesProvenance, series_sha256
 from eventstudy.sources.cache import CachedSeries, CachedSource
 
@@ -173,7 +174,7 @@ def load_live_prices(
     if session is not None:
         session.close()
     frame = pd.concat(columns, axis=1, sort=True) if columns else pd.DataFrame()
-    frame.index = pd.DatetimeIndex(frame.index, name="date")
+    frame.index = date_index(frame.index)
     frame.columns.name = None
     return frame.astype(float), provenance
 

@@ -29,6 +29,7 @@ import pandas as pd
 
 from eventstudy.errors import ConfigError, DataQualityWarning, DataUnavailableError
 from eventstudy.sources import _http
+from eventstudy.sources._dates import date_index
 from eventstudy.sources.base import NoDataError, register_source
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -128,7 +129,7 @@ class MoexSource:
             frame = self.fetch_candles(symbol, start, end, interval=24)
             series = pd.Series(
                 frame["close"].to_numpy(dtype=float),
-                index=pd.DatetimeIndex(frame["begin"].dt.normalize(), name="date"),
+                index=date_index(frame["begin"].dt.normalize()),
             )
         else:
             frame = self.fetch_history(symbol, start, end, columns=("TRADEDATE", self.column))
@@ -139,7 +140,7 @@ class MoexSource:
                 )
             series = pd.Series(
                 pd.to_numeric(frame[self.column], errors="coerce").to_numpy(dtype=float),
-                index=pd.DatetimeIndex(pd.to_datetime(frame["TRADEDATE"]), name="date"),
+                index=date_index(pd.to_datetime(frame["TRADEDATE"])),
             )
         return _clean(series, symbol, start, end)
 

@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from eventstudy.errors import DataUnavailableError
+from eventstudy.sources._dates import date_index
 from eventstudy.sources.base import NoDataError, register_source
 
 SERVICE = "Yahoo Finance"
@@ -107,10 +108,7 @@ class YahooSource:
             raise NoDataError(SERVICE, symbol, start, end, f"empty frame; {LIKELY_CAUSES}")
         series = self._column(frame, symbol)
         series = pd.to_numeric(series, errors="coerce").astype(float)
-        index = pd.DatetimeIndex(series.index)
-        if index.tz is not None:  # keep the exchange's wall-clock date
-            index = index.tz_localize(None)
-        series.index = index.normalize().rename("date")
+        series.index = date_index(series.index).normalize()  # exchange's wall-clock date
         series = series.dropna().sort_index()
         series = series[~series.index.duplicated(keep="last")]
         series = series[(series.index >= pd.Timestamp(start)) & (series.index <= pd.Timestamp(end))]
