@@ -31,7 +31,7 @@ def test_wide_frame_and_provenance(replay, tmp_path) -> None:
     assert list(prices.columns) == ["IMOEX", "RUBUSD", "USDRUB", "CNYRUB"]
     assert prices.index.name == "date" and prices.index.tz is None
     assert prices.index.is_monotonic_increasing and prices.index.is_unique
-    assert (prices.dtypes == float).all()
+    assert all(str(t) == "float64" for t in prices.dtypes)
     day = pd.Timestamp("2025-08-07")
     assert prices.loc[day, "IMOEX"] == 2876.43
     assert prices.loc[day, "USDRUB"] == 79.3847
@@ -98,9 +98,9 @@ def test_options_become_source_settings() -> None:
         source_for(Asset("Y", "nosuch", "Y"))
 
 
-def test_fetch_asset(replay, tmp_path) -> None:
-    series, record = fetch_asset(resolve_asset("RUBUSD"), date(2025, 8, 7), date(2025, 8, 7),
-                                 cache_dir=tmp_path)
+def test_fetch_asset_accepts_timestamps(replay, tmp_path) -> None:
+    day = pd.Timestamp("2025-08-07")
+    series, record = fetch_asset(resolve_asset("RUBUSD"), day, day, cache_dir=tmp_path)
     assert series.tolist() == [1 / 79.3847] and series.name == "RUBUSD"
     assert record.first == record.last == "2025-08-07"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
@@ -17,3 +18,14 @@ def date_index(values: Any) -> pd.DatetimeIndex:
     if index.tz is not None:
         index = index.tz_localize(None)
     return index.as_unit("ns").rename("date")
+
+
+def as_date(value: Any) -> date:
+    """A ``datetime.date`` from a date, datetime, ``pandas.Timestamp`` or ISO string."""
+    if isinstance(value, datetime):  # includes pandas.Timestamp
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    return pd.Timestamp(value).date()

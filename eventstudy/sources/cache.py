@@ -35,7 +35,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from eventstudy.errors import DataQualityWarning, DataUnavailableError
-from eventstudy.sources._dates import date_index
+from eventstudy.sources._dates import as_date, date_index
 from eventstudy.sources.base import NoDataError, PriceSource
 
 #: Days before a fetch's time whose values are refetched on the next request.
@@ -131,6 +131,7 @@ class CachedSource:
 
     def fetch_cached(self, symbol: str, start: date, end: date) -> CachedSeries:
         """Like :meth:`fetch`, also returning the file, fetch time and ranges fetched."""
+        start, end = as_date(start), as_date(end)
         path = self.path(symbol)
         values, segments = self._load(path)
         fetched: list[tuple[date, date]] = []

@@ -33,7 +33,7 @@ import pandas as pd
 
 from eventstudy.errors import DataUnavailableError
 from eventstudy.sources import _http
-from eventstudy.sources._dates import date_index
+from eventstudy.sources._dates import as_date, date_index
 from eventstudy.sources.base import NoDataError, register_source
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -107,6 +107,7 @@ class CbrSource:
         DataUnavailableError
             The service could not be reached, failed, or sent something unreadable.
         """
+        start, end = as_date(start), as_date(end)
         try:
             effective = self.fetch_effective(symbol, start + EFFECTIVE_LAG, end + EFFECTIVE_LAG)
         except NoDataError as error:
@@ -115,7 +116,7 @@ class CbrSource:
             ) from None
         series = pd.Series(
             effective.to_numpy(),
-            index=date_index(effective.index - EFFECTIVE_LAG),
+            index=date_index(pd.DatetimeIndex(effective.index) - EFFECTIVE_LAG),
             name=symbol,
         )
         series = series[(series.index >= pd.Timestamp(start)) & (series.index <= pd.Timestamp(end))]

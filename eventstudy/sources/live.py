@@ -27,7 +27,7 @@ import pandas as pd
 
 from eventstudy.errors import ConfigError, DataUnavailableError, InputError
 from eventstudy.sources import cbr, moex, yahoo  # noqa: F401  (importing registers them)
-from eventstudy.sources._dates import date_index
+from eventstudy.sources._dates import as_date, date_index
 from eventstudy.sources.base import SOURCES, PriceSource, SeriesProvenance, series_sha256
 from eventstudy.sources.cache import CachedSeries, CachedSource
 
@@ -143,6 +143,7 @@ def load_live_prices(
     ConfigError, InputError
         Bad range or asset options.
     """
+    start, end = as_date(start), as_date(end)
     if start > end:
         raise InputError(f"start {start:%Y-%m-%d} is after end {end:%Y-%m-%d}",
                          fix="give --start before --end")

@@ -29,7 +29,7 @@ import pandas as pd
 
 from eventstudy.errors import ConfigError, DataQualityWarning, DataUnavailableError
 from eventstudy.sources import _http
-from eventstudy.sources._dates import date_index
+from eventstudy.sources._dates import as_date, date_index
 from eventstudy.sources.base import NoDataError, register_source
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -125,6 +125,7 @@ class MoexSource:
         DataUnavailableError
             ISS could not be reached, failed, or sent something unreadable.
         """
+        start, end = as_date(start), as_date(end)
         if self.endpoint == "candles":
             frame = self.fetch_candles(symbol, start, end, interval=24)
             series = pd.Series(

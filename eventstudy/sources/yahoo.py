@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from eventstudy.errors import DataUnavailableError
-from eventstudy.sources._dates import date_index
+from eventstudy.sources._dates import as_date, date_index
 from eventstudy.sources.base import NoDataError, register_source
 
 SERVICE = "Yahoo Finance"
@@ -83,6 +83,7 @@ class YahooSource:
         DataUnavailableError
             yfinance raised (rate limit, network), or the frame has no ``field``.
         """
+        start, end = as_date(start), as_date(end)
         download = self._download
         if download is None:
             import yfinance
