@@ -87,6 +87,15 @@ def test_failure_names_asset_source_and_remedies(replay, tmp_path, no_wait) -> N
     assert "--offline" in message and "--prices" in message and "\n" not in message
 
 
+def test_no_data_names_the_source_and_url(replay, tmp_path) -> None:
+    with pytest.raises(DataUnavailableError) as info:  # the replayed RTSI ends in 2023
+        load_live_prices(assets("RTSI"), *AUG, cache_dir=tmp_path)
+    message = str(info.value)
+    assert message.startswith("RTSI (moex RTSI): no data for RTSI between 2025-08-01 and "
+                              "2025-08-31 from MOEX ISS (empty history at http://")
+    assert "/boards/RTSI/securities/RTSI.json" in message
+
+
 def test_options_become_source_settings() -> None:
     source = source_for(resolve_asset("RTSI"))
     assert isinstance(source, MoexSource)

@@ -132,5 +132,10 @@ def _seconds(timeout: float | tuple[float, float]) -> str:
 
 
 def _reason(error: Exception) -> str:
-    text = " ".join(str(error).split())
+    """The useful part of a requests/urllib3 error ("[Errno 111] Connection refused")."""
+    inner: object = error.args[0] if error.args else error
+    inner = getattr(inner, "reason", None) or inner  # urllib3 MaxRetryError -> its cause
+    text = " ".join(str(inner).split())
+    if "): " in text:  # "HTTPConnection(host=..., port=...): Failed to establish ..."
+        text = text.split("): ", 1)[1]
     return text[:160] or type(error).__name__

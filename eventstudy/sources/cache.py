@@ -135,6 +135,7 @@ class CachedSource:
         path = self.path(symbol)
         values, segments = self._load(path)
         fetched: list[tuple[date, date]] = []
+        nothing: NoDataError | None = None
         if self.offline:
             missing = subtract((start, end), [(a, b) for a, b, _ in segments])
             if missing:
@@ -149,7 +150,8 @@ class CachedSource:
                     now = self.clock()
                     try:
                         new = self.source.fetch(symbol, a, b)
-                    except NoDataError:
+                    except NoDataError as error:
+                        nothing = error
                         new = pd.Series(dtype=float)
                     values = _splice(values, new, a, b)
                     segments = paint(segments, a, b, now)
@@ -159,8 +161,9 @@ class CachedSource:
                     self._write(path, values, segments, symbol)
         window = values[(values.index >= pd.Timestamp(start)) & (values.index <= pd.Timestamp(end))]
         if window.empty:
-            where = "in the cache" if self.offline else f"from {self.name}"
-            raise NoDataError(self.name, symbol, start, end, f"nothing {where}")
+            if nothing is not None and fetched == [(start, end)]:
+                raise nothing
+            raise NoDataError(self.name, symbol, start, end, f"none in the cache at {path}")
         times = [t for a, b, t in segments if a <= end and b >= start]
         window = window.copy()
         window.name = symbol
@@ -194,8 +197,8 @@ class CachedSource:
         return (
             f"offline: the cache {what} {label} ({self.name} {symbol}) for {ranges} "
             f"[{path}]; fill it while online with "
-            f"'eventstudy fetch {label} --start {start:%Y-%m-%d} --end {end:%Y-%m-%d}'"
-            f"{'' if self.cache_dir == default_cache_dir() else f' --cache-dir {self.cache_dir}'}"
+            f"'eventstudy fetch {label} --start {start:%Y-%m-%d} --end {end:%Y-%m-%d}"
+            f"{'' if self.cache_dir == default_cache_dir() else f' --cache-dir {self.cache_dir}'}'"
             ", or give the prices with --prices"
         )
 
