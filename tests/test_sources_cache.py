@@ -214,3 +214,28 @@ def test_paint() -> None:
     inner = paint(segments, d(2025, 1, 3), d(2025, 1, 4), t2)
     assert inner[:3] == [(d(2025, 1, 1), d(2025, 1, 2), t1), (d(2025, 1, 3), d(2025, 1, 4), t2),
                          (d(2025, 1, 5), d(2025, 1, 9), t1)]
+
+
+def test_an_ambiguous_empty_answer_is_not_cached_as_a_long_hole(tmp_path) -> None:
+    """yfinance answers an outage with an empty frame: not to be remembered as "no data"."""
+    from eventstudy.sources.yahoo import YahooSource
+
+    days = pd.bdate_range("2025-08-01", "2025-08-29")
+    frame = pd.DataFrame({"Close": range(len(days))}, index=days, dtype=float)
+    state = {"down": False}
+
+    def download(symbol, start, end, **kwargs):
+        if state["down"]:
+            return pd.DataFrame()
+        return frame[(frame.index >= start) & (frame.index < end)]
+
+    source = cached(tmp_path, source=YahooSource(download))
+    source.fetch("^GSPC", date(2025, 8, 1), date(2025, 8, 29))
+    state["down"] = True
+    with pytest.raises(NoDataError, match="rate-limits"):  # a month of nothing: a failure
+        source.fetch("^GSPC", date(2025, 7, 1), date(2025, 8, 29))
+    # a weekend of nothing is believed
+    assert len(source.fetch("^GSPC", date(2025, 8, 1), date(2025, 8, 31))) == 21
+    with pytest.raises(DataUnavailableError, match="lacks"):
+        cached(tmp_path, source=YahooSource(download), offline=True).fetch(
+            "^GSPC", date(2025, 7, 1), date(2025, 8, 29))

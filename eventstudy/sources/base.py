@@ -36,10 +36,16 @@ class NoDataError(DataUnavailableError):
     A subclass of :class:`~eventstudy.errors.DataUnavailableError`, so callers that do
     not care about the difference (the CLI: exit 3) need not know it; the cache uses
     it to tell "nothing there" (a holiday stretch) from "could not ask".
+    ``ambiguous=True`` marks an empty answer that may also mean a failure (yfinance
+    answers an outage or a rate limit with an empty frame).
     """
 
-    def __init__(self, source: str, symbol: str, start: date, end: date, detail: str = "") -> None:
+    def __init__(
+        self, source: str, symbol: str, start: date, end: date, detail: str = "",
+        *, ambiguous: bool = False,
+    ) -> None:
         self.source = source
+        self.ambiguous = ambiguous
         self.symbol = symbol
         self.start = start
         self.end = end

@@ -8,7 +8,9 @@ holding the observations (``date``, ``value``) and, in the Parquet metadata, the
 date ranges that were *asked for* and when (so a holiday stretch that has no rows is
 still known to be covered). A request fetches only the ranges not yet covered; the
 last :data:`REFRESH_DAYS` days before each fetch time count as provisional and are
-fetched again (late corrections, a close not yet final). ``offline=True`` never
+fetched again (late corrections, a close not yet final). An empty answer marks its
+range as covered, except an *ambiguous* one (yfinance's empty frame, which may mean a
+failure) longer than :data:`MAX_QUIET_DAYS`, which is raised. ``offline=True`` never
 touches the source and names what is missing; ``refresh=True`` fetches the whole
 request again.
 
@@ -40,6 +42,9 @@ from eventstudy.sources.base import NoDataError, PriceSource
 
 #: Days before a fetch's time whose values are refetched on the next request.
 REFRESH_DAYS = 5
+#: Longest range an *ambiguous* empty answer (yfinance) is believed for: a weekend or
+#: holiday stretch; a longer one is taken for a failure and not cached.
+MAX_QUIET_DAYS = 14
 CACHE_ENV_VAR = "EVENTSTUDY_CACHE_DIR"
 FORMAT_VERSION = 1
 _META_KEY = b"eventstudy"
@@ -151,6 +156,8 @@ class CachedSource:
                     try:
                         new = self.source.fetch(symbol, a, b)
                     except NoDataError as error:
+                        if error.ambiguous and (b - a).days + 1 > MAX_QUIET_DAYS:
+                            raise
                         nothing = error
                         new = pd.Series(dtype=float)
                     values = _splice(values, new, a, b)

@@ -133,7 +133,10 @@ def load_live_prices(
         column per asset in the order given; NaN where an asset has no observation
         that day; ``invert`` applied (``RUBUSD`` = 1 / USD/RUB).
     provenance
-        One :class:`SeriesProvenance` per asset, in the same order.
+        One :class:`SeriesProvenance` per asset, in the same order: source, symbol,
+        base URL, first and last date, fetch time (UTC, ISO 8601; the latest fetch of
+        the cached ranges used), SHA-256 of the values in ``prices`` (after
+        ``invert``); ``path`` is the cache file the values were read from.
 
     Raises
     ------
@@ -152,28 +155,30 @@ def load_live_prices(
     if duplicated:
         raise ConfigError(f"asset(s) listed twice: {', '.join(duplicated)}")
     session = None
-    if not offline and any(a.source in ("moex", "cbr") for a in assets):
+    if not offline and any(_takes_session(a.source) for a in assets):
         from eventstudy.sources._http import new_session
 
         session = new_session()
     columns: dict[str, pd.Series] = {}
     provenance: list[SeriesProvenance] = []
     fetched: dict[tuple[str, str, tuple[tuple[str, str], ...]], CachedSeries] = {}
-    with _Progress(len(assets), enabled=_want_progress(progress)) as bar:
-        for asset in assets:
-            bar.update(f"{asset.name} ({asset.source} {asset.symbol})")
-            key = (asset.source, asset.symbol, tuple(sorted(asset.options.items())))
-            if key not in fetched:
-                source = source_for(asset, session=session)
-                cached = _fetch_cached(asset, start, end, cache_dir=cache_dir, offline=offline,
-                                       refresh=refresh, session=session, source=source)
-                fetched[key] = cached
-            series, record = _finish(asset, fetched[key])
-            columns[asset.name] = series
-            provenance.append(record)
-            bar.advance()
-    if session is not None:
-        session.close()
+    try:
+        with _Progress(len(assets), enabled=_want_progress(progress)) as bar:
+            for asset in assets:
+                bar.update(f"{asset.name} ({asset.source} {asset.symbol})")
+                key = (asset.source, asset.symbol, tuple(sorted(asset.options.items())))
+                if key not in fetched:
+                    source = source_for(asset, session=session)
+                    cached = _fetch_cached(asset, start, end, cache_dir=cache_dir, offline=offline,
+                                           refresh=refresh, session=session, source=source)
+                    fetched[key] = cached
+                series, record = _finish(asset, fetched[key])
+                columns[asset.name] = series
+                provenance.append(record)
+                bar.advance()
+    finally:
+        if session is not None:
+            session.close()
     frame = pd.concat(columns, axis=1, sort=True) if columns else pd.DataFrame()
     frame.index = date_index(frame.index)
     frame.columns.name = None
@@ -228,6 +233,11 @@ def _finish(asset: Asset, cached: CachedSeries) -> tuple[pd.Series, SeriesProven
         fetched_at=fetched_at.isoformat(timespec="seconds") if fetched_at else None,
     )
     return series, record
+
+
+def _takes_session(source: str) -> bool:
+    factory = SOURCES.get(source)
+    return factory is not None and "session" in inspect.signature(factory).parameters
 
 
 def _want_progress(progress: bool | None) -> bool:

@@ -106,7 +106,8 @@ class YahooSource:
                 f"{end:%Y-%m-%d}: {type(error).__name__}: {reason}"
             ) from error
         if frame is None or len(frame) == 0:
-            raise NoDataError(SERVICE, symbol, start, end, f"empty frame; {LIKELY_CAUSES}")
+            raise NoDataError(SERVICE, symbol, start, end, f"empty frame; {LIKELY_CAUSES}",
+                              ambiguous=True)
         series = self._column(frame, symbol)
         series = pd.to_numeric(series, errors="coerce").astype(float)
         series.index = date_index(series.index).normalize()  # exchange's wall-clock date
@@ -115,7 +116,8 @@ class YahooSource:
         series = series[(series.index >= pd.Timestamp(start)) & (series.index <= pd.Timestamp(end))]
         if series.empty:
             raise NoDataError(
-                SERVICE, symbol, start, end, f"only empty (NaN) prices; {LIKELY_CAUSES}"
+                SERVICE, symbol, start, end, f"only empty (NaN) prices; {LIKELY_CAUSES}",
+                ambiguous=True,
             )
         series.name = symbol
         return series
