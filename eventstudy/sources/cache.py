@@ -146,10 +146,7 @@ class CachedSource:
             if missing:
                 raise DataUnavailableError(self._offline_message(symbol, path, missing, start, end))
         else:
-            if self.refresh:
-                gaps = [(start, end)]
-            else:
-                gaps = subtract((start, end), self._settled(segments))
+            gaps = [(start, end)] if self.refresh else subtract((start, end), self._settled(segments))
             try:
                 for a, b in gaps:
                     now = self.clock()
