@@ -138,3 +138,29 @@ def test_event_naming_an_asset_outside_the_study(prices: pd.DataFrame, tmp_path:
     with pytest.raises(InputError, match=r"events\.csv:2: column 'assets': event E1 names unknown asset "
                                          r"'BRENT'"):
         es.EventStudy(events, prices, assets=["IMOEX"])
+
+
+def test_factor_model_matches_statsmodels_on_brent_and_eem(shared_data: Path) -> None:
+    from eventstudy.assets import Asset
+
+    imoex = plain_csv(shared_data / "IMOEX_close_candles_2014_2026.csv", "date", "imoex")
+    brent = plain_csv(shared_data / "BRENT_eia_spot_2018_2026.csv", "Date", "Price")
+    eem = plain_csv(shared_data / "EEM_ohlcv_yahoo_2018_2026.csv", "Date", "Close")
+    # Common trading days and end-of-day observation for all three: plain same-day returns.
+    prices = pd.concat({"IMOEX": imoex, "BRENT": brent, "EEM": eem}, axis=1, sort=True).dropna()
+    same_clock = {name: Asset(name, "file", name) for name in prices.columns}
+    results = es.EventStudy(SEEDS, prices, assets=["IMOEX"], model="factor", benchmark=["BRENT", "EEM"],
+                            asset_info=same_clock).run()
+    pair = int(np.flatnonzero((results.pairs["event_id"] == "SUMMIT_AGREED").to_numpy())[0])
+    log_returns = np.log(prices).diff().dropna()
+    day0 = log_returns.index.get_loc(pd.Timestamp("2025-08-07"))
+    sample = log_returns.iloc[day0 - 250: day0 - 10]
+    fit = sm.OLS(sample["IMOEX"], sm.add_constant(sample[["BRENT", "EEM"]])).fit()
+    arrays = results.arrays
+    assert arrays.dof[pair] == fit.df_resid == 237
+    assert arrays.sigma2[pair] == pytest.approx(fit.scale, rel=1e-10)
+    x0 = np.r_[1.0, log_returns.iloc[day0][["BRENT", "EEM"]].to_numpy()]
+    expected_ar = log_returns.iloc[day0]["IMOEX"] - x0 @ fit.params.to_numpy()
+    car = results.car.query("event_id == 'SUMMIT_AGREED' and start == 0 and end == 0").iloc[0]
+    assert car["car"] == pytest.approx(expected_ar, abs=1e-12)
+    assert car["se"] ** 2 == pytest.approx(fit.scale + x0 @ fit.cov_params().to_numpy() @ x0, rel=1e-10)
