@@ -137,7 +137,8 @@ def _scar(arrays: PairArrays, start: int, end: int) -> tuple[np.ndarray, np.ndar
     ``dof / (dof - 2)``) are kept.
     """
     car = _car(arrays, start, end)
-    var = arrays.car_variance(start, end)
+    with np.errstate(all="ignore"):  # a pair without estimation data has NaN/inf terms
+        var = arrays.car_variance(start, end)
     ok = np.isfinite(car) & np.isfinite(var) & (var > 0) & (arrays.dof > 2)
     scar = np.full(car.shape, np.nan)
     scar[ok] = car[ok] / np.sqrt(var[ok])
