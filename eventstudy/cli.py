@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"eventstudy {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name, module_name in COMMANDS.items():
+    for module_name in COMMANDS.values():
         module = _command_module(module_name)
         if module is not None:
             module.add_parser(subparsers)
@@ -74,7 +74,7 @@ def _command_module(module_name: str):  # type: ignore[no-untyped-def]
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``eventstudy`` console script; returns the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_attach_negative_values(list(sys.argv[1:] if argv is None else argv)))
     if args.command is None:
         parser.print_help()
         return EXIT_INPUT
@@ -91,6 +91,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("eventstudy: interrupted", file=sys.stderr)
         return 130
+
+
+WINDOW_OPTIONS = ("--estimation", "--window", "--event-window")
+
+
+def _attach_negative_values(argv: list[str]) -> list[str]:
+    """Join ``--window -1,1`` into ``--window=-1,1`` so argparse does not read ``-1,1`` as an option."""
+    joined: list[str] = []
+    for token in argv:
+        previous = joined[-1] if joined else ""
+        if previous in WINDOW_OPTIONS and token[:2].lstrip("-")[:1].isdigit() and token.startswith("-"):
+            joined[-1] = f"{previous}={token}"
+        else:
+            joined.append(token)
+    return joined
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):  # type: ignore[no-untyped-def]

@@ -1,0 +1,63 @@
+"""Assemble a study's prices from local files: a ``--prices`` folder or file, and the
+files named in the study file (with their ``invert`` and ``dated_by`` options)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from eventstudy.config import AssetFile, effective_to_set_date
+from eventstudy.errors import InputError
+from eventstudy.sources.base import SeriesProvenance, series_sha256
+
+
+def load_local_prices(prices_path: str | Path | None, files: dict[str, AssetFile],
+                      needed: Sequence[str]) -> tuple[pd.DataFrame, list[SeriesProvenance]]:
+    """Wide date x asset prices for ``needed`` assets (all available when empty).
+
+    Raises
+    ------
+    InputError
+        If an asset has no file, naming what is available.
+    """
+    from eventstudy.sources.files import pick_price_column, read_price_file, read_prices
+
+    columns: dict[str, pd.Series] = {}
+    origin: dict[str, str] = {}
+    if prices_path is not None:
+        wanted = [n for n in needed if n not in files] or None
+        folder = read_prices(prices_path, wanted)
+        for name in folder.columns:
+            columns[str(name)] = folder[name]
+            origin[str(name)] = str(prices_path)
+    for name, spec in files.items():
+        frame = read_price_file(spec.path)
+        series = pick_price_column(frame, name, column=spec.column, path=spec.path)
+        if spec.invert:
+            series = 1.0 / series
+        if spec.dated_by == "effective":
+            series = effective_to_set_date(series)
+        columns[name] = series.rename(name)
+        origin[name] = str(spec.path)
+    missing = [n for n in needed if n not in columns]
+    if missing:
+        have = ", ".join(columns) or "nothing"
+        raise InputError(f"no price file for {', '.join(missing)} (local prices have: {have})",
+                         path=prices_path,
+                         fix="add <ASSET>.csv to the --prices folder or a [assets.NAME] file to "
+                             "the study file")
+    names = list(needed) or list(columns)
+    prices = pd.concat({n: columns[n] for n in names}, axis=1, sort=True)
+    prices.index.name = "date"
+    provenance = [provenance_of(n, prices[n], origin[n]) for n in names]
+    return prices, provenance
+
+
+def provenance_of(name: str, series: pd.Series, path: str | None = None) -> SeriesProvenance:
+    """Provenance record of a locally read (or user-supplied) price series."""
+    observed = series[series.notna() & (series > 0)]
+    return SeriesProvenance(asset=name, source="file", symbol=name, path=path,
+                            first=f"{observed.index.min():%Y-%m-%d}",
+                            last=f"{observed.index.max():%Y-%m-%d}", sha256=series_sha256(observed))

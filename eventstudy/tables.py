@@ -1,0 +1,152 @@
+"""Turn the engine's arrays into the labelled tables of DESIGN section 6."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from eventstudy.engine import EngineOutput, empirical_pvalue
+from eventstudy.inference import run_tests
+from eventstudy.pairs import PairArrays
+from eventstudy.sources.base import SeriesProvenance
+
+if TYPE_CHECKING:
+    from eventstudy.results import Results
+    from eventstudy.study import AssetSeries, EventStudy
+
+AR_COLUMNS = ["event_id", "event", "asset", "day", "date", "return", "expected", "ar", "car",
+              "se_ar", "se_car"]
+CAR_COLUMNS = ["event_id", "event", "asset", "start", "end", "car", "se", "t", "pvalue",
+               "pvalue_empirical", "day0", "group", "flags"]
+AGGREGATE_COLUMNS = ["scope", "start", "end", "n", "caar", "test", "statistic", "pvalue", "note"]
+SKIPPED_COLUMNS = ["event_id", "asset", "reason"]
+
+
+def build_results(study: EventStudy, series: Mapping[str, AssetSeries], pairs: pd.DataFrame,
+                  output: EngineOutput, provenance: Sequence[SeriesProvenance]) -> Results:
+    """Assemble :class:`~eventstudy.results.Results` from the engine's output."""
+    from eventstudy.results import Results
+
+    events = study.events.frame.set_index("id")
+    pairs = pairs.assign(
+        event=pairs["event_id"].map(events["event"]),
+        group=pairs["event_id"].map(events["group"]),
+        flags=_overlap_flags(pairs, study),
+    )
+    fitted = output.fitted
+    kept = pairs[fitted].reset_index(drop=True)
+    arrays = output.arrays.subset(fitted)
+    expected = output.expected[fitted]
+    car_table, window_skips = _car_table(kept, arrays, study.windows)
+    skipped = pd.concat([
+        pd.DataFrame({"event_id": pairs["event_id"][~fitted], "asset": pairs["asset"][~fitted],
+                      "reason": output.reason[~fitted]}),
+        window_skips,
+    ], ignore_index=True).reindex(columns=SKIPPED_COLUMNS)
+    return Results(
+        abnormal_returns=_ar_table(kept, arrays, expected, series, study.event_window),
+        car=car_table,
+        aggregate=_aggregate_table(kept, arrays, study.windows),
+        skipped=skipped,
+        settings=study.settings(),
+        provenance=list(provenance),
+        events=study.events,
+        prices={name: s.prices for name, s in series.items()},
+        pairs=kept,
+        arrays=arrays,
+    )
+
+
+def _ar_table(pairs: pd.DataFrame, arrays: PairArrays, expected: np.ndarray,
+              series: Mapping[str, AssetSeries], event_window: tuple[int, int]) -> pd.DataFrame:
+    cols = arrays.columns(*event_window)
+    days = arrays.event_days[cols]
+    ar = arrays.ar[:, cols]
+    car = np.cumsum(ar, axis=1)
+    se_car = np.sqrt(np.stack([arrays.car_variance(event_window[0], int(d)) for d in days], axis=1))
+    frames = []
+    for i, pair in enumerate(pairs.itertuples(index=False)):
+        returns = series[pair.asset].returns
+        positions = pair.day0_pos + days
+        inside = (positions >= 0) & (positions < len(returns))
+        frames.append(pd.DataFrame({
+            "event_id": pair.event_id, "event": pair.event, "asset": pair.asset,
+            "day": days[inside], "date": returns.index[positions[inside]],
+            "return": returns.to_numpy()[positions[inside]], "expected": expected[i, cols][inside],
+            "ar": ar[i, inside], "car": car[i, inside],
+            "se_ar": np.sqrt(arrays.var_ar[i, cols][inside]), "se_car": se_car[i, inside],
+        }))
+    if not frames:
+        return pd.DataFrame(columns=AR_COLUMNS)
+    return pd.concat(frames, ignore_index=True)[AR_COLUMNS]
+
+
+def _car_table(pairs: pd.DataFrame, arrays: PairArrays,
+               windows: Sequence[tuple[int, int]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    tables, skips = [], []
+    for start, end in windows:
+        car = arrays.car(start, end)
+        se = np.sqrt(arrays.car_variance(start, end))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = car / se
+        pvalue = 2 * stats.t.sf(np.abs(t), np.maximum(arrays.dof, 1))
+        empirical = empirical_pvalue(arrays.est_ar, car, end - start + 1)
+        table = pairs[["event_id", "event", "asset"]].assign(
+            start=start, end=end, car=car, se=se, t=t, pvalue=pvalue, pvalue_empirical=empirical,
+            day0=pairs["day0"].dt.strftime("%Y-%m-%d"), group=pairs["group"], flags=pairs["flags"])
+        missing = ~np.isfinite(car)
+        tables.append(table[~missing])
+        skips.append(pd.DataFrame({
+            "event_id": pairs["event_id"][missing], "asset": pairs["asset"][missing],
+            "reason": f"CAR window [{start}, {end}] not computed: prices end before day {end}",
+        }))
+    car_table = pd.concat(tables, ignore_index=True)[CAR_COLUMNS] if tables else pd.DataFrame(
+        columns=CAR_COLUMNS)
+    return car_table, pd.concat(skips, ignore_index=True)
+
+
+def _aggregate_table(pairs: pd.DataFrame, arrays: PairArrays,
+                     windows: Sequence[tuple[int, int]]) -> pd.DataFrame:
+    scopes: list[tuple[str, np.ndarray]] = [("all", np.ones(len(pairs), dtype=bool))]
+    scopes += [(f"asset:{a}", (pairs["asset"] == a).to_numpy()) for a in pairs["asset"].unique()]
+    groups = pairs["group"].dropna().unique()
+    scopes += [(f"group:{g}", (pairs["group"] == g).to_numpy()) for g in groups]
+    rows = []
+    for start, end in windows:
+        car = arrays.car(start, end)
+        for scope, in_scope in scopes:
+            mask = in_scope & np.isfinite(car)
+            subset = arrays.subset(mask)
+            n = int(mask.sum())
+            caar = float(car[mask].mean()) if n else float("nan")
+            for result in run_tests(subset, start, end):
+                rows.append({"scope": scope, "start": start, "end": end, "n": n, "caar": caar,
+                             "test": result.test, "statistic": result.statistic,
+                             "pvalue": result.pvalue, "note": result.note})
+    return pd.DataFrame(rows, columns=AGGREGATE_COLUMNS)
+
+
+def _overlap_flags(pairs: pd.DataFrame, study: EventStudy) -> pd.Series:
+    """Per pair: other events whose windows fall in its estimation window, or share day 0."""
+    lo, hi = study.span
+    e0, e1 = study.estimation
+    action = " (excluded from estimation)" if study.exclude_event_windows else ""
+    flags = pd.Series("", index=pairs.index, dtype=object)
+    for _, same_asset in pairs[pairs["day0_pos"] >= 0].groupby("asset"):
+        ids = same_asset["event_id"].to_numpy()
+        day0 = same_asset["day0_pos"].to_numpy()
+        for index, event_id, d in zip(same_asset.index, ids, day0, strict=True):
+            others = ids != event_id
+            in_estimation = others & (day0 + hi >= d + e0) & (day0 + lo <= d + e1)
+            same_day = others & (day0 == d)
+            notes = []
+            if in_estimation.any():
+                notes.append(f"estimation window contains {', '.join(ids[in_estimation])}{action}")
+            if same_day.any():
+                notes.append(f"shares day 0 with {', '.join(ids[same_day])}")
+            flags[index] = "; ".join(notes)
+    return flags
