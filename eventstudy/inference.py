@@ -477,10 +477,15 @@ def _compute_rbar(arrays: PairArrays) -> float:
     n_valid = int(((arrays.n_est >= 2) & (arrays.sigma2 > 0)).sum())
     if n_valid < 2:
         return 0.0
-    _, group = np.unique(arrays.day0, return_inverse=True)
-    group = group.ravel()
-    sizes = np.bincount(group)
-    clustered = np.flatnonzero(sizes[group] >= 2)
+    day0 = np.asarray(arrays.day0, dtype="datetime64[D]")
+    known = np.flatnonzero(~np.isnat(day0))  # an unknown day 0 is never clustered
+    if known.size < 2:
+        return 0.0
+    _, group_known = np.unique(day0[known], return_inverse=True)
+    group = np.full(day0.size, -1, dtype=np.intp)
+    group[known] = group_known.ravel()
+    sizes = np.bincount(group_known.ravel())
+    clustered = known[sizes[group[known]] >= 2]
     if clustered.size == 0:
         return 0.0
     order = clustered[np.argsort(group[clustered], kind="stable")]
@@ -500,6 +505,7 @@ def _compute_rbar(arrays: PairArrays) -> float:
 def clustering(arrays: PairArrays) -> dict[str, Any]:
     """Report event clustering: pairs whose calendar day 0 is shared with another pair.
 
+    Pairs with an unknown day 0 (NaT) are never counted as clustered.
     Returns a dict with ``n_pairs``, ``n_day0`` (distinct day-0 dates),
     ``n_clustered`` (pairs sharing their day 0), ``share_clustered``,
     ``largest_cluster`` (most pairs on one day 0), ``clustered_day0`` (the shared
@@ -507,8 +513,8 @@ def clustering(arrays: PairArrays) -> dict[str, Any]:
     ``recommended_tests``: ``["kp", "patell_adj"]`` when any pairs are clustered
     (their standard errors account for cross-correlation), else ``[]``.
     """
-    day0 = np.asarray(arrays.day0)
-    dates, counts = np.unique(day0, return_counts=True)
+    day0 = np.asarray(arrays.day0, dtype="datetime64[D]")
+    dates, counts = np.unique(day0[~np.isnat(day0)], return_counts=True)
     shared = counts >= 2
     n_clustered = int(counts[shared].sum())
     n_pairs = int(day0.size)

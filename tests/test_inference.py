@@ -55,9 +55,7 @@ def constant_mean_pairs(
 
 def random_pairs(n_pairs: int, *, seed: int = 0, n_est: int = 120, width: int = 5) -> PairArrays:
     rng = np.random.default_rng(seed)
-    return constant_mean_pairs(
-        rng.normal(0, 0.01, (n_pairs, width)), rng.normal(0, 0.01, (n_pairs, n_est))
-    )
+    return constant_mean_pairs(rng.normal(0, 0.01, (n_pairs, width)), rng.normal(0, 0.01, (n_pairs, n_est)))
 
 
 # The Patell/BMP hand case: two pairs, six estimation residuals each (mean zero),
@@ -226,9 +224,7 @@ def test_average_cross_correlation_matches_brute_force_within_day0_groups() -> N
 
 def test_average_cross_correlation_is_zero_without_shared_day0() -> None:
     arrays = random_pairs(5)
-    arrays = constant_mean_pairs(
-        arrays.ar, arrays.est_ar, day0=[f"2025-08-0{i}" for i in range(1, 6)]
-    )
+    arrays = constant_mean_pairs(arrays.ar, arrays.est_ar, day0=[f"2025-08-0{i}" for i in range(1, 6)])
     assert average_cross_correlation(arrays) == 0.0
     assert TESTS["kp"](arrays, 0, 0).statistic == TESTS["bmp"](arrays, 0, 0).statistic
     assert "r_bar = 0" in TESTS["patell_adj"](arrays, 0, 0).note
@@ -341,3 +337,12 @@ def test_run_tests_returns_every_registered_test_in_order() -> None:
         "gen_sign",
         "wilcoxon",
     }
+
+
+def test_unknown_day0_is_never_clustered() -> None:
+    rng = np.random.default_rng(4)
+    common = rng.normal(size=80)
+    est = np.vstack([common + 0.1 * rng.normal(size=80) for _ in range(3)])
+    arrays = constant_mean_pairs(np.full((3, 1), 0.01), est, day0=["NaT", "NaT", "NaT"])
+    assert average_cross_correlation(arrays) == 0.0
+    assert clustering(arrays)["n_clustered"] == 0
