@@ -81,7 +81,7 @@ def run_vectorised(
         min_obs=100,
         day0_dates=dates,
     )
-    arrays = out.arrays.subset(out.fitted)
+    arrays = out.arrays if out.fitted.all() else out.arrays.subset(out.fitted)
     t1 = time.perf_counter()
     results = [run_tests(arrays, start, end) for start, end in WINDOWS]
     t2 = time.perf_counter()

@@ -36,9 +36,11 @@ day-0 group, so no ``N x N`` matrix is formed (1,000,000 pairs take one pass).
 
 from __future__ import annotations
 
+import os
 import warnings
 import weakref
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,6 +79,27 @@ TESTS: dict[str, TestFunction] = {}
 # temporary memory at about CHUNK_ROWS * 300 * 8 bytes (20 MB) per temporary, small
 # enough for the allocator to reuse instead of faulting in fresh pages each chunk.
 CHUNK_ROWS = 8_192
+
+
+# Worker threads for the chunked passes (numpy releases the GIL in sorts and ufuncs).
+N_THREADS = max(1, min(4, os.cpu_count() or 1))
+
+
+def _chunk_map(chunks: list[Any], fn: Callable[[Any], Any]) -> list[Any]:
+    """``[fn(c) for c in chunks]``, in worker threads when there is more than one."""
+    if len(chunks) <= 1 or N_THREADS == 1:
+        return [fn(c) for c in chunks]
+    with ThreadPoolExecutor(N_THREADS) as pool:
+        return list(pool.map(fn, chunks))
+
+
+def _chunk_sums(n_rows: int, fn: Callable[[slice], tuple[Any, ...]]) -> tuple[Any, ...]:
+    """Apply ``fn`` to row chunks (in worker threads) and sum its tuple outputs."""
+    chunks = [slice(a, min(a + CHUNK_ROWS, n_rows)) for a in range(0, n_rows, CHUNK_ROWS)]
+    parts = _chunk_map(chunks, fn)
+    if not parts:
+        return ()
+    return tuple(sum(values[1:], values[0]) for values in zip(*parts, strict=True))
 
 
 def _register(name: str) -> Callable[[TestFunction], TestFunction]:
@@ -148,13 +171,14 @@ def _scar(arrays: PairArrays, start: int, end: int) -> tuple[np.ndarray, np.ndar
 
 def _aar(ar: np.ndarray) -> np.ndarray:
     """Mean over available pairs of each column (NaN where no pair has data), chunked."""
-    total = np.zeros(ar.shape[1])
-    count = np.zeros(ar.shape[1])
-    for first in range(0, ar.shape[0], CHUNK_ROWS):
-        block = ar[first : first + CHUNK_ROWS]
+
+    def part(rows: slice) -> tuple[np.ndarray, np.ndarray]:
+        block = ar[rows]
         finite = np.isfinite(block)
-        total += np.where(finite, block, 0.0).sum(axis=0)
-        count += finite.sum(axis=0)
+        return np.where(finite, block, 0.0).sum(axis=0), finite.sum(axis=0).astype(float)
+
+    sums = _chunk_sums(ar.shape[0], part)
+    total, count = sums if sums else (np.zeros(ar.shape[1]), np.zeros(ar.shape[1]))
     out = np.full(ar.shape[1], np.nan)
     has = count > 0
     out[has] = total[has] / count[has]
@@ -197,7 +221,7 @@ def bw_cda(arrays: PairArrays, start: int, end: int) -> TestResult:
     """
     name = "bw_cda"
     cols = arrays.columns(start, end)
-    aar_est = _aar(arrays.est_ar)
+    aar_est = _CACHE.get(arrays, "aar_est", lambda: _aar(arrays.est_ar))
     aar_est = aar_est[np.isfinite(aar_est)]
     t_days = aar_est.size
     if t_days < 3:
@@ -438,14 +462,13 @@ def _rank_rows_exact(x: np.ndarray) -> np.ndarray:
 def _corrado_series(arrays: PairArrays) -> tuple[np.ndarray, np.ndarray]:
     n_est_cols = arrays.est_ar.shape[1]
     n_cols = n_est_cols + arrays.ar.shape[1]
-    total = np.zeros(n_cols)
-    count = np.zeros(n_cols)
-    for first in range(0, arrays.n_pairs, CHUNK_ROWS):
-        rows = slice(first, first + CHUNK_ROWS)
+
+    def part(rows: slice) -> tuple[np.ndarray, np.ndarray]:
         block = np.concatenate([arrays.est_ar[rows], arrays.ar[rows]], axis=1)
-        block_total, block_count = _centred_rank_column_sums(block)
-        total += block_total
-        count += block_count
+        return _centred_rank_column_sums(block)
+
+    sums = _chunk_sums(arrays.n_pairs, part)
+    total, count = sums if sums else (np.zeros(n_cols), np.zeros(n_cols))
     ubar = np.full(n_cols, np.nan)
     has = count > 0
     ubar[has] = total[has] / count[has]
@@ -483,18 +506,34 @@ def gen_sign(arrays: PairArrays, start: int, end: int) -> TestResult:
     """
     name = "gen_sign"
     car = _car(arrays, start, end)
-    n_obs = np.isfinite(arrays.est_ar).sum(axis=1)
-    ok = np.isfinite(car) & (n_obs > 0)
+    share = _CACHE.get(arrays, "positive_share", lambda: _positive_share(arrays.est_ar))
+    ok = np.isfinite(car) & np.isfinite(share)
     n = int(ok.sum())
     if n < 1:
         return _nan(name, "no pair has both a CAR and estimation data")
-    positive = (np.nan_to_num(arrays.est_ar[ok], nan=0.0) > 0).sum(axis=1)
-    p = float(np.mean(positive / n_obs[ok]))
+    p = float(np.mean(share[ok]))
     if p <= 0 or p >= 1:
         return _nan(name, "estimation-window share of positive ARs is 0 or 1")
     w = int((car[ok] > 0).sum())
     statistic = float((w - n * p) / np.sqrt(n * p * (1 - p)))
     return TestResult(name, statistic, _two_sided_normal(statistic))
+
+
+def _positive_share(est_ar: np.ndarray) -> np.ndarray:
+    """Each pair's share of positive ARs over its own estimation days (NaN if none)."""
+    share = np.full(est_ar.shape[0], np.nan)
+
+    def part(rows: slice) -> tuple[()]:
+        block = est_ar[rows]
+        n_obs = np.isfinite(block).sum(axis=1)
+        with np.errstate(invalid="ignore"):
+            positive = (block > 0).sum(axis=1)
+        has = n_obs > 0
+        share[rows][has] = positive[has] / n_obs[has]
+        return ()
+
+    _chunk_sums(est_ar.shape[0], part)
+    return share
 
 
 @_register("wilcoxon")
@@ -569,15 +608,19 @@ def _compute_rbar(arrays: PairArrays) -> float:
     if clustered.size == 0:
         return 0.0
     order = clustered[np.argsort(group[clustered], kind="stable")]
-    sums = np.zeros((sizes.size, arrays.est_ar.shape[1]))
-    self_products = 0.0
-    for first in range(0, order.size, CHUNK_ROWS):
-        rows = order[first : first + CHUNK_ROWS]
+
+    def part(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
         z = _standardize_rows(arrays.est_ar[rows])
         g = group[rows]
         starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-        sums[g[starts]] += np.add.reduceat(z, starts, axis=0)
-        self_products += float((z * z).sum())
+        return g[starts], np.add.reduceat(z, starts, axis=0), float((z * z).sum())
+
+    chunks = [order[a : a + CHUNK_ROWS] for a in range(0, order.size, CHUNK_ROWS)]
+    sums = np.zeros((sizes.size, arrays.est_ar.shape[1]))
+    self_products = 0.0
+    for groups, group_sums, products in _chunk_map(chunks, part):
+        sums[groups] += group_sums  # groups are unique within a chunk
+        self_products += products
     off_diagonal = float((sums * sums).sum()) - self_products
     return off_diagonal / (n_valid * (n_valid - 1))
 
