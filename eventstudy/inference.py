@@ -18,7 +18,11 @@ Conventions shared by all tests
   window is a settings error and raises :class:`ValueError`.
 * Everything is vectorised over pairs. Quantities that do not depend on the window
   (the average cross-correlation of the Kolari-Pynnönen adjustments, the rank
-  series of the Corrado test) are computed once per ``PairArrays`` and cached.
+  series of the Corrado test, the estimation-window AAR series, each pair's share
+  of positive estimation ARs) are computed once per ``PairArrays`` object and
+  cached, so treat a ``PairArrays`` as immutable (``dataclasses.replace`` gives a
+  new object). Passes over the ``pairs x days`` arrays run in row chunks
+  (:data:`CHUNK_ROWS`) on up to :data:`N_THREADS` threads, bounding memory.
 
 Cross-sectional correlation and clustering
 ------------------------------------------
@@ -152,6 +156,11 @@ def _car(arrays: PairArrays, start: int, end: int) -> np.ndarray:
 
 
 def _scar(arrays: PairArrays, start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cached :func:`_scar_compute` (patell, bmp and their adjustments share it)."""
+    return _CACHE.get(arrays, f"scar:{start}:{end}", lambda: _scar_compute(arrays, start, end))
+
+
+def _scar_compute(arrays: PairArrays, start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
     """Standardized CAR per pair and the mask of pairs where it is defined.
 
     ``SCAR_i = CAR_i / sqrt(Var(CAR_i))`` with the MacKinlay (1997, eq. 14) variance
@@ -613,7 +622,8 @@ def _compute_rbar(arrays: PairArrays) -> float:
         z = _standardize_rows(arrays.est_ar[rows])
         g = group[rows]
         starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-        return g[starts], np.add.reduceat(z, starts, axis=0), float((z * z).sum())
+        unit = float(np.count_nonzero(z.any(axis=1)))  # each non-zero z_i has ||z_i|| = 1
+        return g[starts], np.add.reduceat(z, starts, axis=0), unit
 
     chunks = [order[a : a + CHUNK_ROWS] for a in range(0, order.size, CHUNK_ROWS)]
     sums = np.zeros((sizes.size, arrays.est_ar.shape[1]))
