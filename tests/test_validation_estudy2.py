@@ -123,9 +123,7 @@ def _published(column: str) -> np.ndarray:
 
 def test_data_reproduce_published_mean_abnormal_returns(arrays: PairArrays) -> None:
     # Same prices, returns and market model as estudy2: the mean AR matches to 8 dp.
-    np.testing.assert_allclose(
-        arrays.ar.mean(axis=0), _published("mean"), rtol=0, atol=ref.tolerance("mean")
-    )
+    np.testing.assert_allclose(arrays.ar.mean(axis=0), _published("mean"), rtol=0, atol=ref.tolerance("mean"))
     assert list(arrays.n_est) == [240, 227, 240 - 28, 240, 240, 240, 240]
 
 
@@ -139,9 +137,7 @@ def test_data_reproduce_published_mean_abnormal_returns(arrays: PairArrays) -> N
     ],
 )
 def test_same_definition_matches_published(arrays: PairArrays, test: str, column: str) -> None:
-    np.testing.assert_allclose(
-        _stats(arrays, test), _published(column), rtol=0, atol=ref.tolerance(column)
-    )
+    np.testing.assert_allclose(_stats(arrays, test), _published(column), rtol=0, atol=ref.tolerance(column))
 
 
 @pytest.mark.parametrize(("test", "column"), [("patell", "pt_stat"), ("bmp", "bh_stat")])
@@ -185,9 +181,7 @@ def test_generalized_sign_p_hat_is_per_pair_mean_not_pooled(arrays: PairArrays) 
     n = arrays.n_pairs
     w = (arrays.ar > 0).sum(axis=0)
     estudy2_z = (w - n * pooled) / np.sqrt(n * pooled * (1 - pooled))
-    np.testing.assert_allclose(
-        estudy2_z, _published("gsign_stat"), atol=ref.tolerance("gsign_stat")
-    )
+    np.testing.assert_allclose(estudy2_z, _published("gsign_stat"), atol=ref.tolerance("gsign_stat"))
     ours = _stats(arrays, "gen_sign")
     assert np.all(np.abs(ours - _published("gsign_stat")) < 0.002)
     per_pair = np.mean(np.nansum(est > 0, axis=1) / np.isfinite(est).sum(axis=1))
