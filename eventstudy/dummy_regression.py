@@ -113,7 +113,8 @@ def event_dummy_regression(
         raise InputError("no events given", fix="pass at least one day-0 date")
     series = returns.sort_index().astype(float)
     dates = pd.DatetimeIndex(series.index)
-    positions = dates.searchsorted(pd.DatetimeIndex(pd.to_datetime(events_day0)), side="left")
+    found = dates.searchsorted(pd.DatetimeIndex(pd.to_datetime(events_day0)), side="left")
+    positions = np.asarray(found, dtype=np.intp)
     for day, pos in zip(events_day0, positions, strict=True):
         if pos + start < 0 or pos + end >= len(dates):
             raise InputError(
@@ -133,7 +134,7 @@ def event_dummy_regression(
     n_events = len(positions)
     dummies = np.zeros((len(dates), n_events * n_days))
     in_sample = np.zeros(len(dates), dtype=bool) if estimation is not None else None
-    for e, pos in enumerate(positions):
+    for e, pos in enumerate(positions.tolist()):
         for k in range(n_days):
             dummies[pos + start + k, e * n_days + k] = 1.0
         if in_sample is not None and estimation is not None:
@@ -167,10 +168,10 @@ def event_dummy_regression(
     lags = newey_west_lags(n_obs) if maxlags is None else int(maxlags)
     fit = sm.OLS(series.to_numpy()[keep], exog[keep]).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
     window_variance = _window_disturbance_variance(
-        fit.resid, dummies[keep].any(axis=1), n_days, lags, n_params - dummies.shape[1]
+        fit.resid, np.asarray(dummies[keep].any(axis=1)), n_days, lags, n_params - dummies.shape[1]
     )
     rows = []
-    for e, pos in enumerate(positions):
+    for e, pos in enumerate(positions.tolist()):
         restriction = np.zeros(n_params)
         restriction[first_dummy + e * n_days : first_dummy + (e + 1) * n_days] = 1.0
         wald = fit.t_test(restriction)
