@@ -165,14 +165,15 @@ class EventStudy:
         series = {name: self._asset_series(name, prices) for name in self.assets}
         bench = {name: self._asset_series(name, prices) for name in self.benchmarks}
         pairs = self._pairs(series)
-        returns, design, offset = self._panel(series, bench)
+        returns, regressors, offset = self._panel(series, bench)
         exclude = self._exclusion_mask(series, pairs) if self.exclude_event_windows else None
         lo, hi = self.span
         output = fit_pairs(
-            returns, design, offset,
+            returns, regressors, offset,
             asset_index=pairs["asset_row"].to_numpy(), day0_index=pairs["day0_pos"].to_numpy(),
             estimation=self.estimation, event_window=(lo, hi), min_obs=self.min_estimation,
             exclude=exclude, day0_dates=pairs["day0"].to_numpy().astype("datetime64[D]"),
+            constant=self.model.has_constant,
         )
         provenance = self.provenance or [provenance_of(name, prices[name])
                                          for name in [*self.assets, *self.benchmarks]]
@@ -256,7 +257,7 @@ class EventStudy:
 
     def _panel(self, series: Mapping[str, AssetSeries],
                bench: Mapping[str, AssetSeries]) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """Returns ``(N, T)`` and the model design on each asset's own calendar."""
+        """Returns ``(N, T)``, the model's regressors and offset on each asset's own calendar."""
         length = max(len(s.returns) for s in series.values())
         n = len(series)
         returns = np.full((n, length), np.nan)
@@ -269,8 +270,8 @@ class EventStudy:
                 target = observation_instants(s.prices.index, s.asset.observed_at, s.asset.timezone)
                 levels = aligned_level(b.prices, level_instants, target)
                 bench_returns[i, : len(s.returns), j] = returns_from_levels(levels, self.return_kind)[1:]
-        design, offset = self.model.design(bench_returns)
-        return returns, design, offset
+        regressors, offset = self.model.regressors(bench_returns)
+        return returns, regressors, offset
 
     def _exclusion_mask(self, series: Mapping[str, AssetSeries], pairs: pd.DataFrame) -> np.ndarray:
         """``(N, T)`` True on every event's event-window days, per asset."""
