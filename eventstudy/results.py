@@ -141,16 +141,12 @@ class Results:
         for name, table in tables.items():
             table.to_csv(folder / f"{name}.csv", index=False, date_format="%Y-%m-%d")
         record = self.study_record()
+        record["report"] = {"figures": figures, "figure_formats": list(figure_formats)}
         (folder / "study.json").write_text(json.dumps(record, indent=2, default=_json_default) + "\n",
                                            encoding="utf-8")
-        figure_files: list[Path] = []
-        if figures != "none":
-            from eventstudy.plotting import save_figures
+        from eventstudy.report import write_outputs
 
-            figure_files = save_figures(self, folder / "figures", figures, figure_formats)
-        from eventstudy.report import write_report
-
-        write_report(self, folder, figure_files)
+        write_outputs(self, folder, figures=figures, figure_formats=figure_formats)
 
 
 def _replace_folder(staging: Path, out: Path) -> None:
