@@ -24,7 +24,13 @@ def escape(text: object) -> str:
     return "".join(_SPECIAL.get(ch, ch) for ch in str(text))
 
 
+def number(value: str) -> str:
+    """A printed number with a typographic minus (``$-$1.47``)."""
+    return f"$-${value[1:]}" if value.startswith("-") else value
+
+
 def _starred(value: str, marks: str) -> str:
+    value = number(value)
     return f"{value}$^{{{marks}}}$" if marks and value else value
 
 
@@ -66,7 +72,7 @@ def car_latex(data: ReportData) -> str:
                 continue
             cells[1] = cells[1] or escape(r["day0"])
             flag = r"\dag{}" if r["flag"] else ""
-            cells += [_starred(r["car"], r["stars"]) + flag, f"({r['t']})" if r["t"] else ""]
+            cells += [_starred(r["car"], r["stars"]) + flag, f"({number(r['t'])})" if r["t"] else ""]
         lines.append(" & ".join(cells) + " \\\\")
     lines += ["\\bottomrule",
               f"\\multicolumn{{{width}}}{{l}}{{\\footnotesize {escape(STAR_NOTE)}; "
@@ -88,12 +94,13 @@ def aggregate_latex(data: ReportData) -> str:
             scopes.setdefault(r["scope"], []).append((w, tests, r))
     first_block = True
     for scope, entries in scopes.items():
-        for w, tests, r in entries:
-            if not first_block:
+        for position, (w, tests, r) in enumerate(entries):
+            if not first_block and (position == 0 or len(tests) > 1):
                 lines.append("\\addlinespace")
             first_block = False
             for k, test in enumerate(tests):
-                lead = [escape(scope), _window_tex(*w), r["n"], r["caar"]] if k == 0 else ["", "", "", ""]
+                lead = ([escape(scope), _window_tex(*w), r["n"], number(r["caar"])] if k == 0
+                        else ["", "", "", ""])
                 stat = _starred(r.get(f"{test}:statistic", ""), r.get(f"{test}:stars", ""))
                 lines.append(" & ".join([*lead, escape(test), stat, r.get(f"{test}:pvalue", "")]) + " \\\\")
     if not blocks:

@@ -297,7 +297,7 @@ def plot_timeline(prices: Mapping[str, pd.Series] | pd.DataFrame, events: pd.Dat
         key_ax.axis("off")
         for line, cells in enumerate(key_lines):
             y = 1 - (line + 0.5) / max(len(key_lines), 1)
-            for offset, ha, text in zip((12, 18, 78), ("right", "left", "left"), cells, strict=False):
+            for offset, ha, text in zip((12, 18, 68), ("right", "left", "left"), cells, strict=False):
                 key_ax.annotate(text, (0, y), xycoords="axes fraction", xytext=(offset, 0),
                                 textcoords="offset points", va="center", ha=ha, fontsize=7.5)
     if own:
@@ -425,15 +425,13 @@ def plot_car(rows: pd.DataFrame, car: pd.DataFrame | None = None, *, title: str 
     car_path = 100 * rows["car"].to_numpy(dtype=float)
     band = Z95 * 100 * rows["se_car"].to_numpy(dtype=float)
     first = rows.iloc[0]
-    ax.bar(days, ar, width=0.7, color=AR_COLOUR, label="daily abnormal return")
-    ax.fill_between(days, car_path - band, car_path + band, color=CAR_COLOUR, alpha=0.15, linewidth=0,
-                    label="95% band of the CAR")
-    ax.plot(days, car_path, color=CAR_COLOUR, marker="o", markersize=3.2, linewidth=1.6,
+    ax.fill_between(days, car_path - band, car_path + band, color=CAR_COLOUR, alpha=0.13, linewidth=0,
+                    label="95% band of the CAR", zorder=1)
+    ax.bar(days, ar, width=0.7, color=AR_COLOUR, label="daily abnormal return", zorder=2)
+    ax.plot(days, car_path, color=CAR_COLOUR, marker="o", markersize=3.2, linewidth=1.6, zorder=3,
             label=f"CAR from day {int(days.min()):+d}".replace("-", "\u2212"))
-    ax.axvline(0, color="black", linewidth=0.9, linestyle=(0, (4, 2)))
+    ax.axvline(0, color="black", linewidth=0.9, linestyle=(0, (4, 2)), label="day 0")
     ax.axhline(0, color=GREY, linewidth=0.7)
-    ax.annotate("day 0", (0, 1), xycoords=("data", "axes fraction"), xytext=(3, -3),
-                textcoords="offset points", ha="left", va="top", fontsize=8)
     _event_day_ticks(ax, rows)
     ax.set_xlabel("trading days relative to day 0 (date of the close)")
     ax.set_ylabel("abnormal return, %")
@@ -453,11 +451,17 @@ def plot_car(rows: pd.DataFrame, car: pd.DataFrame | None = None, *, title: str 
     return figure
 
 
-def car_statistics(car: pd.DataFrame) -> str:
+def car_statistics(car: pd.DataFrame, width: int = 80) -> str:
     """``CAR[0,0] = +3.97% (p = 0.018)  ·  CAR[−1,1] = ...`` for one pair's car rows."""
     parts = [f"CAR{_window(int(r.start), int(r.end))} = {signed_percent(r.car)} ({format_p(r.pvalue)})"
              for r in car.itertuples(index=False)]
-    return "    ".join(parts)
+    lines: list[str] = []
+    for part in parts:
+        if lines and len(lines[-1]) + 4 + len(part) <= width:
+            lines[-1] += "    " + part
+        else:
+            lines.append(part)
+    return "\n".join(lines)
 
 
 # -- 3. several assets, one event --------------------------------------------------------
@@ -502,7 +506,9 @@ def plot_event(rows: pd.DataFrame, car: pd.DataFrame | None = None, *, title: st
                 r = mine.iloc[0]
                 label += (f"   CAR{_window(int(r['start']), int(r['end']))} {signed_percent(r['car'])}"
                           f" ({format_p(r['pvalue'])})")
-        ax.fill_between(days, path - band, path + band, color=colour, alpha=0.12, linewidth=0)
+        ax.fill_between(days, path - band, path + band, color=colour, alpha=0.07, linewidth=0)
+        for edge in (path - band, path + band):
+            ax.plot(days, edge, color=colour, linewidth=0.7, linestyle=(0, (2, 2)), alpha=0.9)
         ax.plot(days, path, color=colour, marker=markers[k % len(markers)], markersize=3.2, linewidth=1.5,
                 label=label)
         spans.append(np.nanmax(path + band) - np.nanmin(path - band))
@@ -518,7 +524,12 @@ def plot_event(rows: pd.DataFrame, car: pd.DataFrame | None = None, *, title: st
     ax.set_xlabel("trading days relative to day 0 (each asset's own sessions)")
     ax.set_ylabel("cumulative abnormal return, %")
     _percent_axis_auto(ax.yaxis, float(max(spans, default=10)))
-    ax.legend(loc="best", fontsize=8, title="shaded: 95% band", title_fontsize=7.5)
+    from matplotlib.lines import Line2D
+
+    handles, labels = ax.get_legend_handles_labels()
+    handles.append(Line2D([], [], color=GREY, linewidth=0.7, linestyle=(0, (2, 2))))
+    labels.append("95% band (\u00b11.96 se)")
+    ax.legend(handles, labels, loc="best", fontsize=8)
     subtitle = "day 0: " + ", ".join(day0_notes)
     if own:
         ax.set_title(subtitle, fontweight="normal", fontsize=8.5)
@@ -673,7 +684,7 @@ def _columns(panels: int) -> int:
 
 
 def _clip_band(panel: Axes, line: np.ndarray, half: np.ndarray) -> bool:
-    """Keep the y range on the line when the band is more than three times as wide (few pairs)."""
+    """Keep the y range on the line when the band is more than six times as wide (few pairs)."""
     finite = np.isfinite(half)
     if not finite.any():
         return False
@@ -681,7 +692,7 @@ def _clip_band(panel: Axes, line: np.ndarray, half: np.ndarray) -> bool:
     extent = max(high - low, abs(high), abs(low), 0.5)
     band_low = float(np.nanmin((line - half)[finite]))
     band_high = float(np.nanmax((line + half)[finite]))
-    if band_high - band_low <= 3 * extent:
+    if band_high - band_low <= 6 * extent:
         return False
     panel.set_ylim(min(low, 0) - 1.2 * extent, max(high, 0) + 1.2 * extent)
     return True
@@ -800,6 +811,7 @@ class FigureRecord:
     kind: str
     title: str
     files: dict[str, Path] = field(default_factory=dict)
+    description: str = ""
 
 
 @dataclass
@@ -859,30 +871,35 @@ def figure_plan(data: ReportData, figures: str) -> tuple[list[tuple[str, str, st
                          lambda w=w: plot_forest(car, w, caption=caption)))
     if figures == "all" and len(ar):
         ranking = _pair_ranking(car, ar)
-        pairs = ranking[:MAX_PAIR_FIGURES]
+        chosen = set(ranking[:MAX_PAIR_FIGURES])
         if len(ranking) > MAX_PAIR_FIGURES:
             notes.append(f"Per-pair figures were drawn for {MAX_PAIR_FIGURES} of {len(ranking)} event-asset "
-                         "pairs (smallest p-value over the first CAR window first); draw any other "
-                         "with Results.plot_car(event_id, asset).")
-        for event_id, asset in pairs:
-            rows = ar[(ar["event_id"] == event_id) & (ar["asset"] == asset)]
-            mine = car[(car["event_id"] == event_id) & (car["asset"] == asset)]
-            title = f"{event_id}: {rows['event'].iloc[0]}"
-            plan.append((f"car_{event_id}_{asset}", "pair", f"{title} ({asset})",
-                         lambda r=rows, m=mine, t=title: plot_car(r, m, title=t, caption=caption)))
+                         "pairs (those with the smallest p-value over the first CAR window); draw any "
+                         "other with Results.plot_car(event_id, asset).")
         multi = [e for e in dict.fromkeys(p[0] for p in ranking)
                  if ar.loc[ar["event_id"] == e, "asset"].nunique() > 1]
         if len(multi) > MAX_PAIR_FIGURES:
             notes.append(f"Multi-asset event figures were drawn for {MAX_PAIR_FIGURES} of {len(multi)} "
                          "events (most significant first).")
+        chosen_events = set(multi[:MAX_PAIR_FIGURES])
         first_window = _first_window(car)
-        for event_id in multi[:MAX_PAIR_FIGURES]:
-            rows = ar[ar["event_id"] == event_id]
-            mine = car[(car["event_id"] == event_id) & (car["start"] == first_window[0])
-                       & (car["end"] == first_window[1])] if first_window else None
-            title = f"{event_id}: {rows['event'].iloc[0]}"
-            plan.append((f"event_{event_id}", "event", f"{title} (all assets)",
-                         lambda r=rows, m=mine, t=title: plot_event(r, m, title=t, caption=caption)))
+        # in events-file order: each event's multi-asset figure, then its per-pair figures
+        for event_id in dict.fromkeys(ar["event_id"].astype(str)):
+            if event_id in chosen_events:
+                rows = ar[ar["event_id"] == event_id]
+                mine = car[(car["event_id"] == event_id) & (car["start"] == first_window[0])
+                           & (car["end"] == first_window[1])] if first_window else None
+                title = f"{event_id}: {rows['event'].iloc[0]}"
+                plan.append((f"event_{event_id}", "event", f"{title} (all assets)",
+                             lambda r=rows, m=mine, t=title: plot_event(r, m, title=t, caption=caption)))
+            for asset in dict.fromkeys(ar.loc[ar["event_id"] == event_id, "asset"].astype(str)):
+                if (event_id, asset) not in chosen:
+                    continue
+                rows = ar[(ar["event_id"] == event_id) & (ar["asset"] == asset)]
+                mine = car[(car["event_id"] == event_id) & (car["asset"] == asset)]
+                title = f"{event_id}: {rows['event'].iloc[0]}"
+                plan.append((f"car_{event_id}_{asset}", "pair", f"{title} ({asset})",
+                             lambda r=rows, m=mine, t=title: plot_car(r, m, title=t, caption=caption)))
     return plan, notes
 
 
@@ -941,9 +958,41 @@ def save_figures(data: ReportData, folder: Path, figures: str, formats: Sequence
         if not (skip_existing and all(p.exists() for p in files.values())):
             figure = draw()
             for fmt, path in files.items():
-                figure.savefig(path, dpi=PNG_DPI, format=fmt, metadata=_metadata(fmt))
-        result.records.append(FigureRecord(name=stem, kind=kind, title=title, files=files))
+                if fmt == "png":
+                    _save_png(figure, path)
+                else:
+                    figure.savefig(path, dpi=PNG_DPI, format=fmt, metadata=_metadata(fmt))
+        result.records.append(FigureRecord(name=stem, kind=kind, title=title, files=files,
+                                           description=DESCRIPTIONS.get(kind, "")))
     return result
+
+
+DESCRIPTIONS = {
+    "timeline": "Prices over the study span; dashed lines mark the announcements (numbered as in the "
+                "events table), dots the close of each asset's day 0.",
+    "caar": "Average CAR across event-asset pairs, cumulated over the event window, with a 95% band from "
+            "the cross-section of CARs; pairs that share day 0 are not independent.",
+    "forest": "Each event's CAR over the window with its 95% confidence interval, sorted; the value and "
+              "significance are printed at the right.",
+    "pair": "Daily abnormal returns (bars) and their cumulative sum (line) with a 95% band; the CARs over "
+            "the study's windows and their p-values are printed under the title.",
+    "event": "The CAR of every asset around the same announcement, on a common event-time axis.",
+}
+
+
+def _save_png(figure: Figure, path: Path) -> None:
+    """PNG at :data:`PNG_DPI`, reduced to an adaptive 256-colour palette (about a third of the size,
+    visually identical for line art)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, dpi=PNG_DPI, format="png")
+    buffer.seek(0)
+    with Image.open(buffer) as image:
+        paletted = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+        paletted.save(path, format="PNG", optimize=True, dpi=(PNG_DPI, PNG_DPI))
 
 
 def _metadata(fmt: str) -> dict[str, Any]:

@@ -369,10 +369,12 @@ def overview(data: ReportData) -> tuple[list[str], list[tuple[int, int]], list[d
     """CAR % with stars per event (rows) and asset x window (columns)."""
     assets = list(dict.fromkeys(data.car["asset"])) if len(data.car) else []
     windows = data.windows()
+    dates = {str(i): f"{pd.Timestamp(d):%Y-%m-%d}" for i, d in zip(data.events["id"], data.events["date"],
+                                                                  strict=True)}
     rows = []
     for event_id, mine in data.car.groupby("event_id", sort=False):
         row = {"event_id": str(event_id), "event": str(mine["event"].iloc[0]),
-               "day0": str(mine["day0"].iloc[0])}
+               "date": dates.get(str(event_id), "")}
         for r in mine.itertuples(index=False):
             row[f"{r.asset}:{r.start},{r.end}"] = f"{pct(r.car)}{stars(r.pvalue)}"
         rows.append(row)
@@ -483,6 +485,9 @@ th,td{padding:4px 8px;border-bottom:1px solid var(--line);vertical-align:top}
 thead th{border-bottom:1.5px solid var(--ink);text-align:left;background:#fff;white-space:nowrap}
 td.n,th.n{text-align:right;white-space:nowrap}td.s{color:#b34700;font-weight:600;padding-left:0;width:2.2em}
 tbody tr:nth-child(even){background:var(--band)}
+table.car tbody tr{background:none}table.car tbody tr.first td{border-top:1.5px solid #b9b9c0}
+table.car td{border-bottom:none}.agg{display:flex;flex-wrap:wrap;gap:0 34px;align-items:flex-start}
+details>summary{cursor:pointer;margin:10px 0}
 td.label{max-width:330px}td.small,span.small{font-size:12px;color:var(--mute)}
 table.kv th{text-align:left;font-weight:600;padding-right:18px;white-space:nowrap}
 figure{margin:18px 0 26px;page-break-inside:avoid}figure img{max-width:100%;height:auto;
@@ -552,7 +557,7 @@ def _html_summary(data: ReportData) -> str:
                          f"CAR{_e(window_label(*w))}: {_e(top['event_id'])} / {_e(top['asset'])}, "
                          f"day 0 {_e(top['day0'])}</span></div>")
     assets, windows, rows = overview(data)
-    headers = [("event_id", "event", ""), ("event", "label", "label"), ("day0", "day 0", "n")]
+    headers = [("event_id", "event", ""), ("event", "label", "label"), ("date", "date", "n")]
     headers += [(f"{a}:{w[0]},{w[1]}", f"{a} {window_label(*w)}", "n") for a in assets for w in windows]
     return (f'<div class="cards">{"".join(cards)}</div>'
             "<p class=note>CAR in % per event, asset and window; " + _e(STAR_NOTE) + ".</p>"
@@ -568,8 +573,21 @@ def _html_car(data: ReportData) -> str:
     headers = [(k, t, cls.get(k, "")) for k, t in CAR_HEADERS.items()]
     for w in data.windows():
         parts.append(f"<h3>CAR {_e(window_label(*w))}</h3>")
-        parts.append(_html_table(headers, car_rows(data, w), f"car_{w[0]}_{w[1]}",
-                                 f' data-window="{w[0]},{w[1]}"'))
+        head = "".join(f'<th class="{c}">{_e(t)}</th>' for _, t, c in headers)
+        body, previous = [], None
+        for row in car_rows(data, w):
+            repeat = row["event_id"] == previous
+            previous = row["event_id"]
+            cells = "".join(
+                f'<td class="{c}" data-col="{_e(k)}">'
+                f'{"" if repeat and k in ("#", "event_id", "event") else _e(row.get(k, ""))}</td>'
+                for k, _, c in headers)
+            style = "" if repeat else ' class="first"'
+            body.append(f'<tr{style} data-event="{_e(row["event_id"])}" data-asset="{_e(row["asset"])}">'
+                        f"{cells}</tr>")
+        parts.append(f'<div class="scroll"><table class="car" id="car_{w[0]}_{w[1]}" '
+                     f'data-window="{w[0]},{w[1]}"><thead><tr>{head}</tr></thead>'
+                     f'<tbody>{"".join(body)}</tbody></table></div>')
     return "".join(parts)
 
 
@@ -580,6 +598,7 @@ def _html_aggregate(data: ReportData) -> str:
     parts = ["<p class=note>Per window and scope (all pairs, each asset, each event group): the number "
              "of pairs, the CAAR and each test's statistic with its two-sided p-value beneath. "
              + _e(STAR_NOTE.split(" (")[0]) + ".</p>"]
+    tables = []
     for w, tests, rows in blocks:
         head = ('<th>scope</th><th class="n">n</th><th class="n">CAAR %</th>'
                 + "".join(f'<th class="n">{_e(t)}</th>' for t in tests)
@@ -596,10 +615,11 @@ def _html_aggregate(data: ReportData) -> str:
             if any(x["note"] for x in rows):
                 cells.append(f'<td class="small" data-col="note">{_e(r["note"])}</td>')
             body.append("<tr>" + "".join(cells) + "</tr>")
-        parts.append(f"<h3>CAAR {_e(window_label(*w))}</h3><div class=scroll><table "
-                     f'id="aggregate_{w[0]}_{w[1]}" data-window="{w[0]},{w[1]}"><thead><tr>{head}</tr>'
-                     f"</thead><tbody>{''.join(body)}</tbody></table></div>")
-    return "".join(parts)
+        tables.append(f"<div><h3>CAAR {_e(window_label(*w))}</h3><div class=scroll><table "
+                      f'id="aggregate_{w[0]}_{w[1]}" data-window="{w[0]},{w[1]}"><thead><tr>{head}</tr>'
+                      f"</thead><tbody>{''.join(body)}</tbody></table></div></div>")
+    wide = max(len(tests) for _, tests, _ in blocks) > 2
+    return "".join(parts) + (("".join(tables)) if wide else f'<div class="agg">{"".join(tables)}</div>')
 
 
 def _html_figures(figures: FigureSet | None, folder: Path | None) -> str:
@@ -607,16 +627,23 @@ def _html_figures(figures: FigureSet | None, folder: Path | None) -> str:
         notes = figures.notes if figures is not None else []
         return "<p>No figures.</p>" + "".join(f"<p class=note>{_e(n)}</p>" for n in notes)
     parts = [f"<p class=note>{_e(n)}</p>" for n in figures.notes]
-    for record in figures.records:
+    overview_parts, detail_parts = [], []
+    for number, record in enumerate(figures.records, start=1):
         path = record.files.get("png") or record.files.get("svg")
         if path is None or not path.is_file():
             continue
         mime = "image/png" if path.suffix == ".png" else "image/svg+xml"
         data = base64.b64encode(path.read_bytes()).decode("ascii")
-        others = ", ".join(p.name for p in record.files.values())
-        parts.append(f'<figure id="fig-{_e(record.name)}"><img alt="{_e(record.title)}" '
-                     f'src="data:{mime};base64,{data}"><figcaption>{_e(record.title)} '
-                     f"<span class=small>(figures/{_e(others)})</span></figcaption></figure>")
+        files = ", ".join(f"figures/{p.name}" for p in record.files.values())
+        block = (f'<figure id="fig-{_e(record.name)}"><img alt="{_e(record.title)}" '
+                 f'src="data:{mime};base64,{data}"><figcaption><b>Figure {number}.</b> {_e(record.title)}. '
+                 f"{_e(record.description)} <span class=small>({_e(files)})</span></figcaption></figure>")
+        (detail_parts if record.kind in ("pair", "event") else overview_parts).append(block)
+    parts += overview_parts
+    if detail_parts:
+        parts.append(f"<details open><summary><b>Per-event figures ({len(detail_parts)})</b>: each "
+                     "event's assets together, then each event-asset pair</summary>"
+                     + "".join(detail_parts) + "</details>")
     return "".join(parts)
 
 
@@ -684,7 +711,7 @@ def markdown_report(data: ReportData, figures: FigureSet | None = None, folder: 
            f"{len(data.events)} events; model: {data.model_text()}; source: {data.source_text()}.", ""]
     assets, windows, rows = overview(data)
     out += ["## Summary", "", f"CAR in % per event, asset and window; {STAR_NOTE}.", ""]
-    headers = [("event_id", "event"), ("event", "label"), ("day0", "day 0")]
+    headers = [("event_id", "event"), ("event", "label"), ("date", "date")]
     headers += [(f"{a}:{w[0]},{w[1]}", f"{a} {window_label(*w)}") for a in assets for w in windows]
     out += [_md_table(headers, rows, right=[k for k, _ in headers[3:]]), ""]
     out += ["## Cumulative abnormal returns", ""]
