@@ -752,7 +752,8 @@ def plot_forest(car: pd.DataFrame, window: tuple[int, int] | None = None, *,
     if own:
         w = _window(*window)
         note = ("Bars: 95% confidence interval (\u00b11.96 se); stars: * p<0.10, ** p<0.05, *** p<0.01 "
-                "(t test); \u25c0 \u25b6: off scale, value at right; dates are day 0." + (" " + "; ".join(notes) + "."
+                "(t test); \u25c0 \u25b6: off scale, value at right; dates are day 0."
+                + (" " + "; ".join(notes) + "."
                                                                        if notes else ""))
         _decorate(figure, title or f"Cumulative abnormal return over {w}, by event",
                   note + ("   " + caption if caption else ""))
@@ -852,9 +853,10 @@ def figure_plan(data: ReportData, figures: str) -> tuple[list[tuple[str, str, st
             c1 = cluster[1] + pd.Timedelta(days=12)
             zoom_title = (f"{', '.join(data.prices)}, {c0.day} {c0:%b} \u2013 {c1.day} {c1:%b %Y}: "
                           "the cluster of announcements")
-            plan.append(("timeline_zoom", "timeline", zoom_title, lambda t=zoom_title, c0=c0, c1=c1: plot_timeline(
-                data.prices, used, day0=car, start=c0, end=c1, units=data.units(), numbers=numbers,
-                title=t, caption=caption)))
+            plan.append(("timeline_zoom", "timeline", zoom_title,
+                         lambda t=zoom_title, c0=c0, c1=c1: plot_timeline(
+                             data.prices, used, day0=car, start=c0, end=c1, units=data.units(),
+                             numbers=numbers, title=t, caption=caption)))
     else:
         notes.append("The timeline needs the prices (prices.csv), which this results folder lacks.")
     if len(ar):

@@ -20,6 +20,7 @@ import base64
 import html
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -178,7 +179,8 @@ class ReportData:
     def caption(self) -> str:
         """The caption line of every figure."""
         version = f"; eventstudy {self.version}" if self.version else ""
-        return f"Source: {self.source_text()}. {self.model_text()[0].upper()}{self.model_text()[1:]}{version}."
+        model = self.model_text()
+        return f"Source: {self.source_text()}. {model[0].upper()}{model[1:]}{version}."
 
     def windows(self) -> list[tuple[int, int]]:
         """CAR windows in table order."""
@@ -250,7 +252,8 @@ def write_events(events: pd.DataFrame, path: Path) -> None:
                                               ("" if v is None or (isinstance(v, float) and np.isnan(v))
                                                else v))
     if "announced" in frame:
-        frame["announced"] = frame["announced"].map(lambda v: "" if pd.isna(v) else pd.Timestamp(v).isoformat())
+        frame["announced"] = frame["announced"].map(
+            lambda v: "" if pd.isna(v) else pd.Timestamp(v).isoformat())
     frame["date"] = pd.to_datetime(frame["date"]).dt.strftime("%Y-%m-%d")
     frame.to_csv(path, index=False)
 
@@ -414,8 +417,10 @@ def source_rows(data: ReportData) -> list[dict[str, str]]:
     for r in data.series:
         source = SOURCE_NAMES.get(str(r.get("source")), str(r.get("source")))
         origin = r.get("base_url") or (Path(str(r["path"])).name if r.get("path") else "")
-        rows.append({"asset": str(r.get("asset", "")), "description": descriptions.get(str(r.get("asset")), ""),
-                     "source": source + (f" ({origin})" if origin else ""), "symbol": str(r.get("symbol", "")),
+        rows.append({"asset": str(r.get("asset", "")),
+                     "description": descriptions.get(str(r.get("asset")), ""),
+                     "source": source + (f" ({origin})" if origin else ""),
+                     "symbol": str(r.get("symbol", "")),
                      "range": f"{r.get('first', '')} to {r.get('last', '')}",
                      "sha256": str(r.get("sha256", ""))[:12], "fetched": str(r.get("fetched_at") or "")})
     return rows
@@ -475,7 +480,8 @@ color:var(--ink);max-width:1120px;margin:0 auto;padding:28px 28px 60px;line-heig
 h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;margin:34px 0 10px;padding-top:10px;
 border-top:2px solid var(--ink)}h3{font-size:15px;margin:20px 0 6px}
 p.lede{color:var(--mute);margin:0 0 14px}
-nav{font-size:13px;color:var(--mute);margin:10px 0 0}nav a{color:var(--accent);text-decoration:none;margin-right:12px}
+nav{font-size:13px;color:var(--mute);margin:10px 0 0}
+nav a{color:var(--accent);text-decoration:none;margin-right:12px}
 .cards{display:flex;flex-wrap:wrap;gap:12px;margin:14px 0}
 .card{border:1px solid var(--line);border-radius:6px;padding:10px 14px;min-width:210px;flex:1}
 .card b{display:block;font-size:20px}.card span{color:var(--mute);font-size:12.5px}
@@ -509,7 +515,8 @@ def _html_table(headers: Sequence[tuple[str, str, str]], rows: Iterable[Mapping[
     body = "".join("<tr>" + "".join(f'<td class="{c}" data-col="{_e(k)}">{_e(row.get(k, ""))}</td>'
                                     for k, _, c in headers) + "</tr>" for row in rows)
     ident = f' id="{_e(table_id)}"' if table_id else ""
-    return f'<div class="scroll"><table{ident}{extra}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    return (f'<div class="scroll"><table{ident}{extra}><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table></div>")
 
 
 def html_report(data: ReportData, figures: FigureSet | None = None, folder: Path | None = None) -> str:
@@ -605,12 +612,14 @@ def _html_aggregate(data: ReportData) -> str:
                 + ("<th>note</th>" if any(r["note"] for r in rows) else ""))
         body = []
         for r in rows:
-            cells = [f'<td data-col="scope">{_e(r["scope"])}</td>', f'<td class="n" data-col="n">{_e(r["n"])}</td>',
+            cells = [f'<td data-col="scope">{_e(r["scope"])}</td>',
+                     f'<td class="n" data-col="n">{_e(r["n"])}</td>',
                      f'<td class="n" data-col="caar">{_e(r["caar"])}</td>']
             for t in tests:
                 cells.append(f'<td class="n" data-col="{_e(t)}"><span data-part="statistic">'
                              f'{_e(r.get(t + ":statistic", ""))}</span><span class="s">'
-                             f'{_e(r.get(t + ":stars", ""))}</span><br><span class="small" data-part="pvalue">'
+                             f'{_e(r.get(t + ":stars", ""))}</span><br>'
+                             '<span class="small" data-part="pvalue">'
                              f'{_e(r.get(t + ":pvalue", ""))}</span></td>')
             if any(x["note"] for x in rows):
                 cells.append(f'<td class="small" data-col="note">{_e(r["note"])}</td>')
@@ -689,7 +698,9 @@ def _html_warnings(data: ReportData, figures: FigureSet | None) -> str:
 
 
 def _md_escape(value: Any) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    """Cell text: pipes escaped, and anything that could read as an HTML tag (``<b``, ``</``)."""
+    text = str(value).replace("|", "\\|").replace("\n", " ")
+    return re.sub(r"<(?=[A-Za-z/!?])", "&lt;", text).replace(">", "&gt;") if "<" in text else text
 
 
 def _md_table(headers: Sequence[tuple[str, str]], rows: Iterable[Mapping[str, str]],
@@ -724,7 +735,8 @@ def markdown_report(data: ReportData, figures: FigureSet | None = None, folder: 
         headers = [("scope", "scope"), ("n", "n"), ("caar", "CAAR %")] + [(t, t) for t in tests]
         cells = [{**r, **{t: f"{r.get(t + ':statistic', '')}{r.get(t + ':stars', '')} "
                           f"({r.get(t + ':pvalue', '')})" for t in tests}} for r in agg_rows]
-        out += [f"### CAAR {window_label(*w)}", "", _md_table(headers, cells, right=["n", "caar", *tests]), ""]
+        out += [f"### CAAR {window_label(*w)}", "",
+                _md_table(headers, cells, right=["n", "caar", *tests]), ""]
         notes = [f"{r['scope']}: {r['note']}" for r in agg_rows if r["note"]]
         out += [f"Notes: {'; '.join(notes)}", ""] if notes else []
     out += ["## Figures", ""]

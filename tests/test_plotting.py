@@ -96,9 +96,10 @@ def test_timeline_labels_do_not_overlap_and_nothing_is_clipped(data):
         figure = plotting.plot_timeline(data.prices, data.events, day0=data.car, start=span[0], end=span[1],
                                         units=data.units(), title="t", caption=data.caption())
         assert_no_clipped_text(figure)
-        badges = [(a, b) for a, b in text_boxes(figure) if getattr(a, "get_bbox_patch", lambda: None)() is not None]
+        badges = [(a, b) for a, b in text_boxes(figure)
+                  if getattr(a, "get_bbox_patch", lambda: None)() is not None]
         assert badges, "the event labels are drawn as badges"
-        for (a, box_a), (b, box_b) in itertools.combinations(badges, 2):
+        for (a, _), (b, _) in itertools.combinations(badges, 2):
             patch_a = a.get_bbox_patch().get_window_extent()
             patch_b = b.get_bbox_patch().get_window_extent()
             assert not patch_a.overlaps(patch_b), f"labels {a.get_text()!r} and {b.get_text()!r} overlap"
@@ -125,8 +126,8 @@ def test_figures_are_legible(data, kind):
     ar, car = data.abnormal_returns, data.car
     if kind == "pair":
         rows = ar[(ar["event_id"] == "SUMMIT_AGREED") & (ar["asset"] == "IMOEX")]
-        figure = plotting.plot_car(rows, car[(car["event_id"] == "SUMMIT_AGREED") & (car["asset"] == "IMOEX")],
-                                   caption=data.caption())
+        pair = car[(car["event_id"] == "SUMMIT_AGREED") & (car["asset"] == "IMOEX")]
+        figure = plotting.plot_car(rows, pair, caption=data.caption())
         title = figure.axes[0].get_title(loc="left")
         assert "CAR[0,0] = +3.97% (p = 0.018)" in title
     elif kind == "event":

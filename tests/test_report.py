@@ -265,7 +265,7 @@ def test_special_characters_in_labels_are_escaped(saved):
     html = html_report(data)
     assert "Tariffs &amp; 100% &lt;sanctions&gt;_2" in html
     assert 'href="https://example.org' not in html and "https://example.org/news?a=1&amp;b=2" in html
-    assert "Tariffs & 100% <sanctions>\\_2" in markdown_report(data) or "Tariffs & 100%" in markdown_report(data)
+    assert "Tariffs & 100% &lt;sanctions&gt;_2" in markdown_report(data)
 
 
 def test_report_data_round_trips_through_the_folder(saved):
