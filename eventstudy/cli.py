@@ -78,10 +78,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_INPUT
-    warnings.simplefilter("default", EventStudyWarning)
-    warnings.showwarning = _show_warning
     try:
-        return int(args.handler(args))
+        with warnings.catch_warnings():
+            warnings.simplefilter("default", EventStudyWarning)
+            warnings.showwarning = _show_warning
+            return int(args.handler(args))
     except InputError as error:
         print(f"eventstudy: error: {error}", file=sys.stderr)
         return EXIT_INPUT

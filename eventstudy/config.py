@@ -27,11 +27,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import numpy as np
 import pandas as pd
 
 from eventstudy.assets import Asset, resolve_asset
 from eventstudy.errors import ConfigError
+from eventstudy.sources.cbr import EFFECTIVE_LAG
 
 STUDY_KEYS = {"assets", "model", "benchmark", "returns", "estimation", "windows", "event_window",
               "min_estimation", "exclude_event_windows", "events", "prices"}
@@ -150,16 +150,12 @@ def _clock(value: object, name: str, path: Path) -> time:
 
 
 def effective_to_set_date(series: pd.Series) -> pd.Series:
-    """Re-date a series dated by effective date to the business day it was set.
+    """Re-date a Bank of Russia series from the day each rate took effect to the day it was set.
 
-    The Bank of Russia sets a rate on business day D, effective D+1; Saturday-dated
-    records were set on Friday. This moves each record to the previous weekday (the
-    Moscow Exchange holidays are not modelled for local files; live Bank of Russia
-    data is re-dated by its source with the exchange calendar).
+    A rate set on day D takes effect on the next calendar day, so the set day is the
+    effective date minus one day; the live source applies the same rule (see
+    :mod:`eventstudy.sources.cbr`, which checks it against the full 2014-2026 history).
     """
-    days = series.index.to_numpy().astype("datetime64[D]")
-    set_days = np.busday_offset(days, -1, roll="forward")
-    moved = pd.Series(series.to_numpy(), index=pd.DatetimeIndex(set_days.astype("datetime64[ns]"),
-                                                                name=series.index.name),
-                      name=series.name)
-    return moved[~moved.index.duplicated(keep="last")]
+    moved = series.copy()
+    moved.index = pd.DatetimeIndex(series.index - EFFECTIVE_LAG, name=series.index.name)
+    return moved

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -107,20 +107,14 @@ class EventStudy:
         refresh: bool = False,
     ) -> None:
         self.events = events if isinstance(events, Events) else load_events(events)
-        self.model = get_model(model)
-        self.benchmarks = _name_list(benchmark)
-        self.model.check_benchmarks(self.benchmarks)
-        check_return_kind(returns)
+        spec = check_settings(model=model, benchmark=benchmark, returns=returns, estimation=estimation,
+                              windows=windows, event_window=event_window, min_estimation=min_estimation)
+        self.model = spec["model"]
+        self.benchmarks = spec["benchmarks"]
         self.return_kind = returns
-        self.estimation = _window(estimation, "estimation")
-        self.windows = [_window(w, "CAR window") for w in windows]
-        if not self.windows:
-            raise ConfigError("no CAR window given", fix="give at least one, e.g. 0,0")
-        self.event_window = _window(event_window, "event window")
-        _check_window_order(self.estimation, self.event_window, self.windows)
-        if min_estimation < 3:
-            raise ConfigError(f"minimum estimation observations {min_estimation} is too small",
-                              fix="use at least 3 (the default is 100)")
+        self.estimation = spec["estimation"]
+        self.windows = spec["windows"]
+        self.event_window = spec["event_window"]
         self.min_estimation = int(min_estimation)
         self.exclude_event_windows = bool(exclude_event_windows)
         self.asset_info = dict(asset_info or {})
@@ -287,6 +281,36 @@ class EventStudy:
         for row, day0 in zip(located["asset_row"], located["day0_pos"], strict=True):
             mask[row, max(day0 + lo, 0): max(day0 + hi + 1, 0)] = True
         return mask
+
+
+def check_settings(*, model: str = "constant-mean", benchmark: Sequence[str] | str | None = None,
+                   returns: str = "log", estimation: Window = (-250, -11),
+                   windows: Sequence[Window] = DEFAULT_WINDOWS, event_window: Window = (-10, 10),
+                   min_estimation: int = 100, **_ignored: object) -> dict[str, Any]:
+    """Check the model and window settings (no data needed) and return them resolved.
+
+    Raises
+    ------
+    ConfigError
+        Naming the setting, the offending value and the fix.
+    """
+    resolved_model = get_model(model)
+    benchmarks = _name_list(benchmark)
+    resolved_model.check_benchmarks(benchmarks)
+    check_return_kind(returns)
+    resolved_windows = [_window(w, "CAR window") for w in windows]
+    if not resolved_windows:
+        raise ConfigError("no CAR window given", fix="give at least one, e.g. 0,0")
+    resolved = {
+        "model": resolved_model, "benchmarks": benchmarks, "windows": resolved_windows,
+        "estimation": _window(estimation, "estimation"),
+        "event_window": _window(event_window, "event window"),
+    }
+    _check_window_order(resolved["estimation"], resolved["event_window"], resolved_windows)
+    if min_estimation < 3:
+        raise ConfigError(f"minimum estimation observations {min_estimation} is too small",
+                          fix="use at least 3 (the default is 100)")
+    return resolved
 
 
 def _name_list(value: Sequence[str] | str | None) -> list[str]:

@@ -104,8 +104,8 @@ def _car_table(pairs: pd.DataFrame, arrays: PairArrays,
             "event_id": pairs["event_id"][missing], "asset": pairs["asset"][missing],
             "reason": f"CAR window [{start}, {end}] not computed: prices end before day {end}",
         }))
-    car_table = pd.concat(tables, ignore_index=True)[CAR_COLUMNS] if tables else pd.DataFrame(
-        columns=CAR_COLUMNS)
+    # Pair order (events in file order, then assets), then windows in the order given.
+    car_table = pd.concat(tables).sort_index(kind="stable").reset_index(drop=True)[CAR_COLUMNS]
     return car_table, pd.concat(skips, ignore_index=True)
 
 

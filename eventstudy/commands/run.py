@@ -69,7 +69,7 @@ def build_study(args: argparse.Namespace) -> Any:
     from eventstudy.config import StudyFile, load_study_file
     from eventstudy.events import load_events
     from eventstudy.local_prices import load_local_prices
-    from eventstudy.study import EventStudy
+    from eventstudy.study import EventStudy, check_settings
 
     study_file = load_study_file(args.config) if args.config else StudyFile()
     options = dict(study_file.study)
@@ -84,6 +84,7 @@ def build_study(args: argparse.Namespace) -> Any:
     options.pop("events", None)
     prices_path = args.prices or options.pop("prices", None)
     events = load_events(args.events)
+    check_settings(**options)
     prices, provenance = None, []
     if prices_path is not None or study_file.files:
         assets = _names(options.get("assets"))

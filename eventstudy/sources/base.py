@@ -9,7 +9,7 @@ from typing import Protocol
 
 import pandas as pd
 
-from eventstudy.errors import ConfigError
+from eventstudy.errors import ConfigError, DataUnavailableError
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,32 @@ class SeriesProvenance:
     base_url: str | None = None
     path: str | None = None
     fetched_at: str | None = None
+
+
+class NoDataError(DataUnavailableError):
+    """The source answered correctly but has no observation in the requested range.
+
+    A subclass of :class:`~eventstudy.errors.DataUnavailableError`, so callers that do
+    not care about the difference (the CLI: exit 3) need not know it; the cache uses
+    it to tell "nothing there" (a holiday stretch) from "could not ask".
+    ``ambiguous=True`` marks an empty answer that may also mean a failure (yfinance
+    answers an outage or a rate limit with an empty frame).
+    """
+
+    def __init__(
+        self, source: str, symbol: str, start: date, end: date, detail: str = "",
+        *, ambiguous: bool = False,
+    ) -> None:
+        self.source = source
+        self.ambiguous = ambiguous
+        self.symbol = symbol
+        self.start = start
+        self.end = end
+        self.detail = detail
+        message = f"no data for {symbol} between {start:%Y-%m-%d} and {end:%Y-%m-%d} from {source}"
+        if detail:
+            message += f" ({detail})"
+        super().__init__(message)
 
 
 class PriceSource(Protocol):

@@ -1,0 +1,98 @@
+"""``eventstudy fetch``: fill the price cache from the live sources, optionally export."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+HELP = "download prices into the cache (and optionally a CSV)"
+DESCRIPTION = """\
+Fetch daily prices of ASSET(s) from their live sources (MOEX ISS, Bank of Russia,
+Yahoo Finance) into the on-disk cache, so later runs can work --offline. Built-in
+assets: see 'eventstudy assets'; any other series as moex:SECID or yahoo:SYMBOL.
+Without ASSET, fetches the default universe (IMOEX RUBUSD)."""
+EPILOG = """\
+examples:
+  eventstudy fetch IMOEX RUBUSD --start 2024-06-01 --end 2025-09-30
+  eventstudy fetch IMOEX CNYRUB --start 2025-01-01 --end 2025-12-31 --csv prices.csv
+  eventstudy fetch SP500 --start 2025-01-01 --end 2025-12-31 --offline --csv sp.csv
+
+environment: EVENTSTUDY_MOEX_URL, EVENTSTUDY_CBR_URL (scheme and host of the
+services), EVENTSTUDY_CACHE_DIR (default cache directory)."""
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``fetch``."""
+    parser = subparsers.add_parser(
+        "fetch", help=HELP, description=DESCRIPTION, epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("assets", nargs="*", metavar="ASSET",
+                        help="asset names (default: IMOEX RUBUSD)")
+    parser.add_argument("--start", required=True, type=iso_date, metavar="YYYY-MM-DD",
+                        help="first observation date")
+    parser.add_argument("--end", type=iso_date, metavar="YYYY-MM-DD",
+                        help="last observation date (default: today)")
+    parser.add_argument("--csv", metavar="FILE",
+                        help="also write the prices as a wide CSV (date + one column per asset)")
+    parser.add_argument("--cache-dir", metavar="DIR",
+                        help="cache directory (default: the user cache directory)")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--offline", action="store_true",
+                      help="use only the cache; fail naming what is missing")
+    mode.add_argument("--refresh", action="store_true",
+                      help="fetch everything again, replacing cached values")
+    parser.set_defaults(handler=run)
+    return parser
+
+
+def iso_date(text: str) -> date:
+    """argparse type: a ``YYYY-MM-DD`` date."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date in YYYY-MM-DD form") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    """Fetch, report one line per asset on stdout, write ``--csv``; return 0."""
+    from eventstudy.assets import DEFAULT_ASSETS, resolve_asset
+    from eventstudy.errors import InputError
+    from eventstudy.sources.live import load_live_prices
+
+    end = args.end or date.today()
+    if args.start > end:
+        raise InputError(f"--start {args.start} is after --end {end}",
+                         fix="give --start before --end")
+    assets = [resolve_asset(name) for name in (args.assets or DEFAULT_ASSETS)]
+    prices, provenance = load_live_prices(
+        assets, args.start, end, cache_dir=args.cache_dir, offline=args.offline,
+        refresh=args.refresh,
+    )
+    rows = [("asset", "source", "symbol", "first", "last", "days", "cache file")]
+    for asset, record in zip(assets, provenance, strict=True):
+        count = int(prices[asset.name].notna().sum())
+        rows.append((asset.name, record.source, record.symbol, record.first, record.last,
+                     str(count), record.path or ""))
+    print(format_table(rows))
+    if args.csv:
+        try:
+            prices.to_csv(args.csv, index_label="date", date_format="%Y-%m-%d",
+                          float_format="%.10g")
+        except OSError as error:
+            raise InputError(f"cannot write {args.csv}: {error.strerror or error}") from None
+        print(f"wrote {args.csv} ({len(prices)} dates x {prices.shape[1]} assets)",
+              file=sys.stderr)
+    return 0
+
+
+def format_table(rows: Sequence[Sequence[str]]) -> str:
+    """Left-aligned plain-text columns, header underlined."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+             for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
