@@ -857,6 +857,13 @@ def figure_plan(data: ReportData, figures: str) -> tuple[list[tuple[str, str, st
                          lambda t=zoom_title, c0=c0, c1=c1: plot_timeline(
                              data.prices, used, day0=car, start=c0, end=c1, units=data.units(),
                              numbers=numbers, title=t, caption=caption)))
+        if len(data.prices) > 1:
+            for asset, series in data.prices.items():
+                single = f"{asset} and the announcements"
+                plan.append((f"prices_{asset}", "asset_timeline", single,
+                             lambda a=asset, p=series, t=single: plot_timeline(
+                                 {a: p}, used, day0=car, start=start, end=end, units=data.units(),
+                                 numbers=numbers, title=t, caption=caption)))
     else:
         notes.append("The timeline needs the prices (prices.csv), which this results folder lacks.")
     if len(ar):
@@ -979,6 +986,7 @@ DESCRIPTIONS = {
     "pair": "Daily abnormal returns (bars) and their cumulative sum (line) with a 95% band; the CARs over "
             "the study's windows and their p-values are printed under the title.",
     "event": "The CAR of every asset around the same announcement, on a common event-time axis.",
+    "asset_timeline": "One asset's timeline, for use on its own.",
 }
 
 

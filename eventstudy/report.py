@@ -261,7 +261,6 @@ def write_events(events: pd.DataFrame, path: Path) -> None:
 def render(data: ReportData, folder: Path, *, figures: str = "all",
            figure_formats: Sequence[str] = ("png",), skip_existing: bool = False) -> FigureSet:
     """Draw the figures, then write ``report.html``, ``report.md`` and ``tables/*.tex``."""
-    from eventstudy.latex import aggregate_latex, car_latex
     from eventstudy.plotting import save_figures
 
     formats = list(dict.fromkeys(figure_formats)) or ["png"]
@@ -270,11 +269,7 @@ def render(data: ReportData, folder: Path, *, figures: str = "all",
     figure_set = save_figures(data, folder / "figures", figures, formats, skip_existing=skip_existing)
     if figures == "none":
         figure_set.notes.append("No figures: the study was run with --figures none.")
-    (folder / "tables").mkdir(exist_ok=True)
-    _write_text(folder / "tables" / "car.tex", car_latex(data))
-    _write_text(folder / "tables" / "aggregate.tex", aggregate_latex(data))
-    _write_text(folder / "report.html", html_report(data, figure_set, folder))
-    _write_text(folder / "report.md", markdown_report(data, figure_set, folder))
+    write_report(data, folder, figure_set)
     return figure_set
 
 
@@ -284,9 +279,18 @@ def _write_text(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
-def write_report(results: Results, folder: Path, figure_files: Sequence[Path] = ()) -> Path:
-    """Write the report files of ``results`` (no figures) and return ``report.html``."""
-    render(ReportData.from_results(results), folder, figures="none")
+def write_report(data: ReportData | Results, folder: Path, figures: FigureSet | None = None) -> Path:
+    """Write ``report.html``, ``report.md`` and ``tables/car.tex``, ``tables/aggregate.tex`` for the
+    figures already drawn; return the path of ``report.html``."""
+    from eventstudy.latex import aggregate_latex, car_latex
+
+    if not isinstance(data, ReportData):
+        data = ReportData.from_results(data)
+    (folder / "tables").mkdir(exist_ok=True)
+    _write_text(folder / "tables" / "car.tex", car_latex(data))
+    _write_text(folder / "tables" / "aggregate.tex", aggregate_latex(data))
+    _write_text(folder / "report.md", markdown_report(data, figures, folder))
+    _write_text(folder / "report.html", html_report(data, figures, folder))
     return folder / "report.html"
 
 
@@ -637,7 +641,12 @@ def _html_figures(figures: FigureSet | None, folder: Path | None) -> str:
         return "<p>No figures.</p>" + "".join(f"<p class=note>{_e(n)}</p>" for n in notes)
     parts = [f"<p class=note>{_e(n)}</p>" for n in figures.notes]
     overview_parts, detail_parts = [], []
-    for number, record in enumerate(figures.records, start=1):
+    singles = [r for r in figures.records if r.kind == "asset_timeline"]
+    if singles:
+        parts.append("<p class=note>Each asset's timeline on its own (not shown here): "
+                     + _e(", ".join(f"figures/{p.name}" for r in singles for p in r.files.values())) + "</p>")
+    shown = [r for r in figures.records if r.kind != "asset_timeline"]
+    for number, record in enumerate(shown, start=1):
         path = record.files.get("png") or record.files.get("svg")
         if path is None or not path.is_file():
             continue
@@ -744,7 +753,10 @@ def markdown_report(data: ReportData, figures: FigureSet | None = None, folder: 
         out += [f"_{n}_" for n in figures.notes] + ([""] if figures.notes else [])
         for record in figures.records:
             path = record.files.get("png") or record.files.get("svg") or next(iter(record.files.values()))
-            out += [f"![{_md_escape(record.title)}](figures/{path.name})", ""]
+            if record.kind == "asset_timeline":
+                out += [f"- [{_md_escape(record.title)}](figures/{path.name})", ""]
+            else:
+                out += [f"![{_md_escape(record.title)}](figures/{path.name})", ""]
     if figures is None or not figures.records:
         out += ["No figures.", ""]
     out += ["## Events", "", _md_table([("#", "#"), ("id", "id"), ("date", "date"), ("time", "time"),
