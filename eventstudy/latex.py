@@ -29,6 +29,11 @@ def number(value: str) -> str:
     return f"$-${value[1:]}" if value.startswith("-") else value
 
 
+def pvalue(value: str) -> str:
+    """A printed p-value; ``<0.001`` in math mode (text-mode ``<`` is not a less-than sign)."""
+    return value.replace("<", "$<$")
+
+
 def _starred(value: str, marks: str) -> str:
     value = number(value)
     return f"{value}$^{{{marks}}}$" if marks and value else value
@@ -81,13 +86,72 @@ def car_latex(data: ReportData) -> str:
     return "\n".join(lines)
 
 
+MAX_SCOPE_COLUMNS = 8
+
+
 def aggregate_latex(data: ReportData) -> str:
-    """``tables/aggregate.tex``: per scope and window, N, CAAR (%) and each test's statistic and p."""
+    """``tables/aggregate.tex``: the aggregate tests.
+
+    With up to :data:`MAX_SCOPE_COLUMNS` scopes, the usual layout of the field: one column
+    per scope (all pairs, each asset, each group), a panel per window with ``N``, the CAAR
+    in % and each test's statistic (with stars) above its p-value in parentheses.
+    Otherwise a long table, one row per scope, window and test.
+    """
+    blocks = aggregate_blocks(data)
+    scopes = list(dict.fromkeys(r["scope"] for _, _, rows in blocks for r in rows))
+    if blocks and len(scopes) <= MAX_SCOPE_COLUMNS:
+        return _aggregate_wide(blocks, scopes)
+    return _aggregate_long(blocks)
+
+
+def _scope_title(scope: str) -> str:
+    kind, _, name = scope.partition(":")
+    return "All" if scope == "all" else escape(name or kind)
+
+
+def _aggregate_wide(blocks: list[tuple[tuple[int, int], list[str], list[dict[str, str]]]],
+                    scopes: list[str]) -> str:
+    width = 1 + len(scopes)
+    lines = ["% eventstudy: aggregate tests (CAAR). Requires \\usepackage{booktabs}.",
+             f"% Columns: {', '.join(scopes)}.",
+             f"% Statistic with stars ({STAR_NOTE.split(' (')[0]}), two-sided p in parentheses.",
+             f"\\begin{{tabular}}{{l{'r' * len(scopes)}}}", "\\toprule"]
+    kinds = [s.partition(":")[0] if ":" in s else "" for s in scopes]
+    spans, start = [], 0
+    for k in range(1, len(kinds) + 1):
+        if k == len(kinds) or kinds[k] != kinds[start]:
+            spans.append((kinds[start], start + 2, k + 1))
+            start = k
+    if any(kind for kind, _, _ in spans):
+        lines.append(" & " + " & ".join(
+            f"\\multicolumn{{{b - a + 1}}}{{c}}{{{escape(kind.capitalize() + ('s' if b > a else ''))}}}"
+            if kind else " & ".join([""] * (b - a + 1)) for kind, a, b in spans) + " \\\\")
+        lines.append("".join(f"\\cmidrule(lr){{{a}-{b}}}" for kind, a, b in spans if kind))
+    lines.append(" & " + " & ".join(_scope_title(s) for s in scopes) + " \\\\")
+    lines.append("\\midrule")
+    for position, (w, tests, rows) in enumerate(blocks):
+        by_scope = {r["scope"]: r for r in rows}
+        if position:
+            lines.append("\\addlinespace")
+        lines.append(f"\\multicolumn{{{width}}}{{l}}{{\\textit{{Window {_window_tex(*w)}}}}} \\\\")
+        lines.append("$N$ & " + " & ".join(by_scope.get(s, {}).get("n", "") for s in scopes) + " \\\\")
+        lines.append("CAAR (\\%) & " + " & ".join(number(by_scope.get(s, {}).get("caar", "")) for s in scopes)
+                     + " \\\\")
+        for test in tests:
+            stats = [_starred(by_scope.get(s, {}).get(f"{test}:statistic", ""),
+                              by_scope.get(s, {}).get(f"{test}:stars", "")) for s in scopes]
+            pvalues = [by_scope.get(s, {}).get(f"{test}:pvalue", "") for s in scopes]
+            lines.append(f"{escape(test)} & " + " & ".join(stats) + " \\\\")
+            lines.append(" & " + " & ".join(f"({pvalue(p)})" if p else "" for p in pvalues) + " \\\\")
+    lines += ["\\bottomrule", "\\end{tabular}", ""]
+    return "\n".join(lines)
+
+
+def _aggregate_long(blocks: list[tuple[tuple[int, int], list[str], list[dict[str, str]]]]) -> str:
     lines = ["% eventstudy: aggregate tests (CAAR). Requires \\usepackage{booktabs}.",
              f"% {STAR_NOTE.split(' (')[0]}; p two-sided.",
              "\\begin{tabular}{llrrlrr}", "\\toprule",
              "Scope & Window & $N$ & CAAR (\\%) & Test & Statistic & $p$ \\\\", "\\midrule"]
-    blocks = aggregate_blocks(data)
     scopes: dict[str, list[tuple[tuple[int, int], list[str], dict[str, str]]]] = {}
     for w, tests, rows in blocks:
         for r in rows:
@@ -102,7 +166,8 @@ def aggregate_latex(data: ReportData) -> str:
                 lead = ([escape(scope), _window_tex(*w), r["n"], number(r["caar"])] if k == 0
                         else ["", "", "", ""])
                 stat = _starred(r.get(f"{test}:statistic", ""), r.get(f"{test}:stars", ""))
-                lines.append(" & ".join([*lead, escape(test), stat, r.get(f"{test}:pvalue", "")]) + " \\\\")
+                lines.append(" & ".join([*lead, escape(test), stat, pvalue(r.get(f"{test}:pvalue", ""))])
+                             + " \\\\")
     if not blocks:
         lines.append("\\multicolumn{7}{l}{No aggregate tests.} \\\\")
     lines += ["\\bottomrule", "\\end{tabular}", ""]

@@ -39,6 +39,18 @@ REQUIRED_FILES = ("study.json", "car.csv", "aggregate.csv", "abnormal_returns.cs
 SOURCE_NAMES = {"moex": "MOEX ISS", "cbr": "Bank of Russia", "yahoo": "Yahoo Finance",
                 "file": "local file"}
 STAR_NOTE = "* p<0.10, ** p<0.05, *** p<0.01 (two-sided p of the t test)"
+TEST_NAMES = {
+    "t_cs": "cross-sectional t", "bw_cda": "Brown-Warner crude dependence adjustment",
+    "patell": "Patell standardised residuals", "patell_adj": "Patell adjusted (Kolari-Pynn\u00f6nen)",
+    "bmp": "Boehmer-Musumeci-Poulsen", "kp": "Kolari-Pynn\u00f6nen adjusted BMP", "corrado": "Corrado rank",
+    "sign": "sign", "gen_sign": "Cowan generalised sign",
+    "wilcoxon": "Wilcoxon signed rank (statistic W+, the sum of the ranks of positive CARs)",
+}
+
+
+def legend_of_tests(tests: Iterable[str]) -> str:
+    """``t_cs: cross-sectional t; ...`` for the tests present."""
+    return "; ".join(f"{t}: {TEST_NAMES[t]}" for t in dict.fromkeys(tests) if t in TEST_NAMES)
 
 
 @dataclass
@@ -358,15 +370,15 @@ def aggregate_blocks(data: ReportData) -> list[tuple[tuple[int, int], list[str],
         for scope, scoped in rows.groupby("scope", sort=False):
             first = scoped.iloc[0]
             row = {"scope": str(scope), "n": str(int(first["n"])), "caar": pct(first["caar"])}
-            notes = []
+            notes: dict[str, list[str]] = {}
             for r in scoped.itertuples(index=False):
                 row[f"{r.test}:statistic"] = num(r.statistic)
                 row[f"{r.test}:pvalue"] = pval(r.pvalue)
                 row[f"{r.test}:stars"] = stars(r.pvalue)
                 note = str(getattr(r, "note", "") or "")
                 if note:
-                    notes.append(f"{r.test}: {note}")
-            row["note"] = "; ".join(notes)
+                    notes.setdefault(note, []).append(str(r.test))
+            row["note"] = "; ".join(f"{note} ({', '.join(tests)})" for note, tests in notes.items())
             table.append(row)
         blocks.append(((int(start), int(end)), tests, table))
     return blocks
@@ -606,9 +618,10 @@ def _html_aggregate(data: ReportData) -> str:
     blocks = aggregate_blocks(data)
     if not blocks:
         return "<p>No aggregate tests (fewer than two pairs).</p>"
+    legend = legend_of_tests(t for _, tests, _ in blocks for t in tests)
     parts = ["<p class=note>Per window and scope (all pairs, each asset, each event group): the number "
              "of pairs, the CAAR and each test's statistic with its two-sided p-value beneath. "
-             + _e(STAR_NOTE.split(" (")[0]) + ".</p>"]
+             + _e(STAR_NOTE.split(" (")[0]) + ". " + _e(legend) + ".</p>"]
     tables = []
     for w, tests, rows in blocks:
         head = ('<th>scope</th><th class="n">n</th><th class="n">CAAR %</th>'
@@ -739,7 +752,9 @@ def markdown_report(data: ReportData, figures: FigureSet | None = None, folder: 
         out += [f"### CAR {window_label(*w)}", "",
                 _md_table(list(CAR_HEADERS.items()), car_rows(data, w),
                           right=["car", "se", "t", "pvalue", "pvalue_empirical"]), ""]
-    out += ["## Aggregate tests", "", "Statistic with stars, two-sided p-value in parentheses.", ""]
+    legend = legend_of_tests(t for _, tests, _ in aggregate_blocks(data) for t in tests)
+    out += ["## Aggregate tests", "",
+            f"Statistic with stars, two-sided p-value in parentheses. {legend}.", ""]
     for w, tests, agg_rows in aggregate_blocks(data):
         headers = [("scope", "scope"), ("n", "n"), ("caar", "CAAR %")] + [(t, t) for t in tests]
         cells = [{**r, **{t: f"{r.get(t + ':statistic', '')}{r.get(t + ':stars', '')} "

@@ -233,19 +233,37 @@ def test_latex_tables_equal_the_csv(saved):
             assert latex_number(cells[2 + 2 * k]) == pytest.approx(round(100 * r.car, 2), abs=1e-9)
             assert latex_number(cells[3 + 2 * k]) == pytest.approx(round(r.t, 2), abs=1e-9)
     agg_tex = (saved / "tables" / "aggregate.tex").read_text(encoding="utf-8")
-    assert r"t\_cs" in agg_tex and r"CAAR (\%)" in agg_tex
+    assert r"t\_cs" in agg_tex and r"CAAR (\%)" in agg_tex and "(<" not in agg_tex
     aggregate = pd.read_csv(saved / "aggregate.csv")
-    body = [line for line in agg_tex.splitlines() if line.count("&") == 6 and not line.startswith("Scope")]
-    assert len(body) == len(aggregate)
-    for line, r in zip(body, aggregate.sort_values("scope", key=lambda s: s.map(
-            {v: i for i, v in enumerate(dict.fromkeys(aggregate["scope"]))}), kind="stable").itertuples(
-            index=False), strict=True):
+    scopes = re.search(r"^% Columns: (.*)\.$", agg_tex, re.M).group(1).split(", ")  # type: ignore[union-attr]
+    assert scopes == list(dict.fromkeys(aggregate["scope"]))
+    shown: dict[tuple[int, int, str, str], tuple[str, str]] = {}
+    window, test = None, None
+    for line in agg_tex.splitlines():
         cells = [c.strip() for c in line.rstrip("\\ ").split("&")]
-        if cells[0]:
-            assert cells[0] == escape(r.scope)
-            assert latex_number(cells[3]) == pytest.approx(round(100 * r.caar, 2), abs=1e-9)
-        assert latex_number(cells[5]) == pytest.approx(round(r.statistic, 2), abs=1e-9)
-        assert cells[6] == fmt_p(r.pvalue)
+        found = re.search(r"Window \$\[(-?\d+),(-?\d+)\]\$", line)
+        if found:
+            window = (int(found.group(1)), int(found.group(2)))
+        elif window and len(cells) == len(scopes) + 1:
+            label = cells[0]
+            if label in ("$N$", r"CAAR (\%)"):
+                for scope, cell in zip(scopes, cells[1:], strict=True):
+                    shown[(*window, scope, label)] = (cell, "")
+            elif label:
+                test = label.replace("\\_", "_")
+                for scope, cell in zip(scopes, cells[1:], strict=True):
+                    shown[(*window, scope, test)] = (cell, "")
+            else:
+                for scope, cell in zip(scopes, cells[1:], strict=True):
+                    stat = shown[(*window, scope, test)][0]  # type: ignore[misc]
+                    shown[(*window, scope, test)] = (stat, cell.strip("()").replace("$<$", "<"))  # type: ignore[misc]
+    for r in aggregate.itertuples(index=False):
+        stat, p = shown[(r.start, r.end, r.scope, r.test)]
+        assert latex_number(stat) == pytest.approx(round(r.statistic, 2), abs=1e-9)
+        assert p == fmt_p(r.pvalue)
+        assert int(shown[(r.start, r.end, r.scope, "$N$")][0]) == r.n
+        caar = shown[(r.start, r.end, r.scope, r"CAAR (\%)")][0]
+        assert latex_number(caar) == pytest.approx(round(100 * r.caar, 2), abs=1e-9)
 
 
 def test_latex_escape():
