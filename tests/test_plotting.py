@@ -225,5 +225,10 @@ def test_no_figures(data, tmp_path):
 
 
 def test_results_plot_shortcuts(results):
-    assert isinstance(results.plot_car("SUMMIT_AGREED", "IMOEX"), Figure)
-    assert isinstance(results.plot_prices("IMOEX"), Figure)
+    for figure in [results.plot_car("SUMMIT_AGREED", "IMOEX"), results.plot_prices("IMOEX"),
+                   results.plot_event("SUMMIT_AGREED"), results.plot_caar("group"),
+                   results.plot_forest((-1, 1)), results.plot_timeline()]:
+        assert isinstance(figure, Figure)
+        assert_no_clipped_text(figure)
+    with pytest.raises(KeyError, match="NOPE"):
+        results.plot_car("NOPE", "IMOEX")
