@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 _SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
             "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-            "\u2212": "-", "\u2020": r"\dag{}"}
+            "\u2212": "-", "\u2020": r"\dag{}", "<": r"\textless{}", ">": r"\textgreater{}"}
 
 
 def escape(text: object) -> str:
@@ -47,7 +47,8 @@ def car_latex(data: ReportData) -> str:
     """``tables/car.tex``: per event (a heading row) and asset, CAR in % with stars and t per window."""
     windows = data.windows()
     columns = "ll" + "rr" * len(windows)
-    lines = ["% eventstudy: cumulative abnormal returns by event and asset. Requires \\usepackage{booktabs}.",
+    lines = ["% eventstudy: cumulative abnormal returns by event and asset. Requires \\usepackage{booktabs};",
+             "% non-ASCII labels (e.g. Cyrillic) need LuaLaTeX/XeLaTeX or inputenc with a suitable fontenc.",
              f"% CAR in percent; {STAR_NOTE}; t in parentheses.",
              f"\\begin{{tabular}}{{{columns}}}", "\\toprule"]
     head = " & ".join(f"\\multicolumn{{2}}{{c}}{{CAR {_window_tex(*w)}}}" for w in windows)
@@ -81,7 +82,7 @@ def car_latex(data: ReportData) -> str:
         lines.append(" & ".join(cells) + " \\\\")
     lines += ["\\bottomrule",
               f"\\multicolumn{{{width}}}{{l}}{{\\footnotesize {escape(STAR_NOTE)}; "
-              "\\dag{} overlap warning.}} \\\\",
+              "\\dag{} overlap warning.} \\\\",
               "\\end{tabular}", ""]
     return "\n".join(lines)
 

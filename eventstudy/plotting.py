@@ -651,7 +651,7 @@ def plot_caar(abnormal_returns: pd.DataFrame, by: str = "asset", *,
         panel.axvline(0, color="black", linewidth=0.8, linestyle=(0, (4, 2)))
         panel.axhline(0, color=GREY, linewidth=0.6)
         _percent_axis_auto(panel.yaxis)
-        clipped = own and _clip_band(panel, caar, half)
+        clipped = own and n <= 4 and _clip_band(panel, caar, half)
         if own:
             panel.set_title(f"{scope}  (n = {n} pair{'s' if n != 1 else ''})"
                             + ("\nband clipped" if clipped else ""), fontsize=9)
@@ -684,7 +684,11 @@ def _columns(panels: int) -> int:
 
 
 def _clip_band(panel: Axes, line: np.ndarray, half: np.ndarray) -> bool:
-    """Keep the y range on the line when the band is more than six times as wide (few pairs)."""
+    """Keep the y range on the line when the band is more than six times as wide.
+
+    Used only for scopes of at most four pairs, where ``t_{n-1}`` (12.7 for two pairs) makes
+    the band too wide to show the path; the panel title then says "band clipped".
+    """
     finite = np.isfinite(half)
     if not finite.any():
         return False

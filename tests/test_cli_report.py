@@ -96,3 +96,15 @@ def test_run_accepts_figure_options():
     with pytest.raises(SystemExit) as exit_info:
         build_parser().parse_args(["run", "events.csv", "--figure-format", "gif"])
     assert exit_info.value.code == 2
+
+
+def test_per_pair_cap_is_noted_in_the_report(results, tmp_path, monkeypatch):
+    from eventstudy import plotting
+
+    monkeypatch.setattr(plotting, "MAX_PAIR_FIGURES", 2)
+    out = results.save(tmp_path / "capped", figures="all")
+    assert len(list((out / "figures").glob("car_*.png"))) == 2
+    assert len(list((out / "figures").glob("event_*.png"))) == 2
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Per-pair figures were drawn for 2 of 18 event-asset pairs" in html
+    assert "Per-pair figures were drawn for 2 of 18" in (out / "report.md").read_text(encoding="utf-8")

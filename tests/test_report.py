@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -267,8 +269,8 @@ def test_latex_tables_equal_the_csv(saved):
 
 
 def test_latex_escape():
-    assert escape("A_B & 5% #1 $x {y} ~ ^ \\") == (r"A\_B \& 5\% \#1 \$x \{y\} \textasciitilde{} "
-                                                     r"\textasciicircum{} \textbackslash{}")
+    assert escape("A_B & 5% #1 $x {y} ~ ^ \\ <") == (r"A\_B \& 5\% \#1 \$x \{y\} \textasciitilde{} "
+                                                       r"\textasciicircum{} \textbackslash{} \textless{}")
 
 
 def test_special_characters_in_labels_are_escaped(saved):
@@ -279,7 +281,7 @@ def test_special_characters_in_labels_are_escaped(saved):
     from eventstudy.latex import car_latex
 
     tex = car_latex(data)
-    assert r"\textit{Tariffs \& 100\% <sanctions>\_2}" in tex
+    assert r"\textit{Tariffs \& 100\% \textless{}sanctions\textgreater{}\_2}" in tex
     html = html_report(data)
     assert "Tariffs &amp; 100% &lt;sanctions&gt;_2" in html
     assert 'href="https://example.org' not in html and "https://example.org/news?a=1&amp;b=2" in html
@@ -304,3 +306,17 @@ def test_not_a_results_folder(tmp_path):
 
     with pytest.raises(InputError, match="not an eventstudy results folder"):
         ReportData.from_folder(tmp_path)
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
+def test_latex_tables_compile(saved, tmp_path):
+    document = tmp_path / "doc.tex"
+    document.write_text("\\documentclass{article}\\usepackage[T1]{fontenc}\\usepackage{booktabs}"
+                        "\\usepackage[margin=2cm]{geometry}\\begin{document}"
+                        f"\\begin{{table}}\\small\\input{{{saved / 'tables' / 'car.tex'}}}\\end{{table}}"
+                        f"\\begin{{table}}\\footnotesize\\input{{{saved / 'tables' / 'aggregate.tex'}}}"
+                        "\\end{table}\\end{document}\n", encoding="utf-8")
+    done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", document.name],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert (tmp_path / "doc.pdf").read_bytes()[:5] == b"%PDF-"
