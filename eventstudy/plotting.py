@@ -651,6 +651,10 @@ def plot_caar(abnormal_returns: pd.DataFrame, by: str = "asset", *,
         panel.axvline(0, color="black", linewidth=0.8, linestyle=(0, (4, 2)))
         panel.axhline(0, color=GREY, linewidth=0.6)
         _percent_axis_auto(panel.yaxis)
+        if len(days):
+            lo, hi = int(days.min()), int(days.max())
+            step = 1 if hi - lo <= 8 else 2 if hi - lo <= 14 else 5
+            panel.set_xticks([d for d in range(lo, hi + 1) if d % step == 0])
         clipped = own and n <= 4 and _clip_band(panel, caar, half)
         if own:
             panel.set_title(f"{scope}  (n = {n} pair{'s' if n != 1 else ''})"
