@@ -64,7 +64,7 @@ STYLE: dict[str, Any] = {
     "legend.frameon": False, "axes.spines.top": False, "axes.spines.right": False,
     "axes.grid": True, "grid.color": "#e3e3e3", "grid.linewidth": 0.6, "axes.axisbelow": True,
     "axes.edgecolor": "#444444", "figure.titlesize": 11, "figure.titleweight": "bold",
-    "svg.fonttype": "path", "pdf.fonttype": 42, "savefig.dpi": PNG_DPI,
+    "svg.fonttype": "path", "svg.hashsalt": "eventstudy", "pdf.fonttype": 42, "savefig.dpi": PNG_DPI,
     "figure.constrained_layout.h_pad": 0.06, "figure.constrained_layout.w_pad": 0.06,
 }
 
@@ -964,6 +964,8 @@ def save_figures(data: ReportData, folder: Path, figures: str, formats: Sequence
     -------
     FigureSet
     """
+    import matplotlib as mpl
+
     result = FigureSet()
     if figures == "none":
         return result
@@ -974,11 +976,12 @@ def save_figures(data: ReportData, folder: Path, figures: str, formats: Sequence
         files = {fmt: folder / f"{stem}.{fmt}" for fmt in formats}
         if not (skip_existing and all(p.exists() for p in files.values())):
             figure = draw()
-            for fmt, path in files.items():
-                if fmt == "png":
-                    _save_png(figure, path)
-                else:
-                    figure.savefig(path, dpi=PNG_DPI, format=fmt, metadata=_metadata(fmt))
+            with mpl.rc_context(STYLE):  # fixed SVG hash salt: identical files on every run
+                for fmt, path in files.items():
+                    if fmt == "png":
+                        _save_png(figure, path)
+                    else:
+                        figure.savefig(path, dpi=PNG_DPI, format=fmt, metadata=_metadata(fmt))
         result.records.append(FigureRecord(name=stem, kind=kind, title=title, files=files,
                                            description=DESCRIPTIONS.get(kind, "")))
     return result

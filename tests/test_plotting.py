@@ -205,6 +205,11 @@ def test_saved_files_are_valid_in_every_format(data, tmp_path):
         root = ET.parse(svg).getroot()
         assert root.tag.endswith("svg")
         assert pdf.read_bytes()[:5] == b"%PDF-"
+    # the same study gives byte-identical files in every format (no dates, fixed SVG ids)
+    again = plotting.save_figures(data, tmp_path / "again", "summary", ["png", "svg", "pdf"])
+    for first, second in zip(figure_set.records, again.records, strict=True):
+        for fmt in ("png", "svg", "pdf"):
+            assert first.files[fmt].read_bytes() == second.files[fmt].read_bytes(), first.files[fmt].name
 
 
 def test_all_figures_and_the_per_pair_cap(data, tmp_path, monkeypatch):
