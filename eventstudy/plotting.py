@@ -297,7 +297,7 @@ def plot_timeline(prices: Mapping[str, pd.Series] | pd.DataFrame, events: pd.Dat
         key_ax.axis("off")
         for line, cells in enumerate(key_lines):
             y = 1 - (line + 0.5) / max(len(key_lines), 1)
-            for offset, ha, text in zip((12, 18, 68), ("right", "left", "left"), cells, strict=False):
+            for offset, ha, text in zip((12, 18, 76), ("right", "left", "left"), cells, strict=False):
                 key_ax.annotate(text, (0, y), xycoords="axes fraction", xytext=(offset, 0),
                                 textcoords="offset points", va="center", ha=ha, fontsize=7.5)
     if own:
