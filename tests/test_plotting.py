@@ -85,6 +85,17 @@ def assert_no_clipped_text(figure: Figure) -> None:
             f"text {artist.get_text()!r} is clipped: {box} outside {width}x{height}")
 
 
+def assert_no_overlapping_text(figure: Figure) -> None:
+    """No two texts (titles, labels, ticks, legends, annotations) share any pixel."""
+    boxes = []
+    for artist, box in text_boxes(figure):
+        if box.width > 0 and (artist.get_text(), tuple(box.extents)) not in {(a.get_text(), tuple(b.extents))
+                                                                             for a, b in boxes}:
+            boxes.append((artist, box))
+    for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2):
+        assert not box_a.overlaps(box_b), f"texts {a.get_text()!r} and {b.get_text()!r} overlap"
+
+
 def test_plot_functions_use_the_object_api_only():
     source = inspect.getsource(plotting)
     assert "pyplot" not in source.replace("never pyplot state", "")
@@ -96,6 +107,7 @@ def test_timeline_labels_do_not_overlap_and_nothing_is_clipped(data):
         figure = plotting.plot_timeline(data.prices, data.events, day0=data.car, start=span[0], end=span[1],
                                         units=data.units(), title="t", caption=data.caption())
         assert_no_clipped_text(figure)
+        assert_no_overlapping_text(figure)
         badges = [(a, b) for a, b in text_boxes(figure)
                   if getattr(a, "get_bbox_patch", lambda: None)() is not None]
         assert badges, "the event labels are drawn as badges"
@@ -143,6 +155,7 @@ def test_figures_are_legible(data, kind):
         figure = plotting.plot_forest(car, (0, 0), caption=data.caption())
     assert isinstance(figure, Figure)
     assert_no_clipped_text(figure)
+    assert_no_overlapping_text(figure)
     assert "Source:" in figure._supxlabel.get_text()  # type: ignore[union-attr]
 
 
@@ -235,5 +248,6 @@ def test_results_plot_shortcuts(results):
                    results.plot_forest((-1, 1)), results.plot_timeline()]:
         assert isinstance(figure, Figure)
         assert_no_clipped_text(figure)
+        assert_no_overlapping_text(figure)
     with pytest.raises(KeyError, match="NOPE"):
         results.plot_car("NOPE", "IMOEX")
