@@ -116,16 +116,17 @@ def _aggregate_table(pairs: pd.DataFrame, arrays: PairArrays,
     groups = pairs["group"].dropna().unique()
     scopes += [(f"group:{g}", (pairs["group"] == g).to_numpy()) for g in groups]
     rows = []
-    for start, end in windows:
-        car = arrays.car(start, end)
-        for scope, in_scope in scopes:
-            mask = in_scope & np.isfinite(car)
-            subset = arrays.subset(mask)
-            n = int(mask.sum())
-            caar = float(car[mask].mean()) if n else float("nan")
+    for scope, in_scope in scopes:
+        # One subset per scope: the tests cache window-independent terms on it and skip
+        # pairs whose CAR is missing for a window.
+        subset = arrays.subset(in_scope)
+        for start, end in windows:
+            car = subset.car(start, end)
+            finite = car[np.isfinite(car)]
+            caar = float(finite.mean()) if finite.size else float("nan")
             for result in run_tests(subset, start, end):
-                rows.append({"scope": scope, "start": start, "end": end, "n": n, "caar": caar,
-                             "test": result.test, "statistic": result.statistic,
+                rows.append({"scope": scope, "start": start, "end": end, "n": int(finite.size),
+                             "caar": caar, "test": result.test, "statistic": result.statistic,
                              "pvalue": result.pvalue, "note": result.note})
     return pd.DataFrame(rows, columns=AGGREGATE_COLUMNS)
 
