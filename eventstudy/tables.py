@@ -69,12 +69,13 @@ def _ar_table(pairs: pd.DataFrame, arrays: PairArrays, expected: np.ndarray,
     car = np.cumsum(ar, axis=1)
     se_car = np.sqrt(np.stack([arrays.car_variance(event_window[0], int(d)) for d in days], axis=1))
     frames = []
-    for i, pair in enumerate(pairs.itertuples(index=False)):
-        returns = series[pair.asset].returns
-        positions = pair.day0_pos + days
+    keys = zip(pairs["event_id"], pairs["event"], pairs["asset"], pairs["day0_pos"].to_numpy(), strict=True)
+    for i, (event_id, event, asset, day0_pos) in enumerate(keys):
+        returns = series[asset].returns
+        positions = int(day0_pos) + days
         inside = (positions >= 0) & (positions < len(returns))
         frames.append(pd.DataFrame({
-            "event_id": pair.event_id, "event": pair.event, "asset": pair.asset,
+            "event_id": event_id, "event": event, "asset": asset,
             "day": days[inside], "date": returns.index[positions[inside]],
             "return": returns.to_numpy()[positions[inside]], "expected": expected[i, cols][inside],
             "ar": ar[i, inside], "car": car[i, inside],
