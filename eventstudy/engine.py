@@ -14,7 +14,7 @@ import numpy as np
 
 from eventstudy.pairs import PairArrays
 
-CHUNK_PAIRS = 20_000
+CHUNK_PAIRS = 1024  # small chunks keep temporaries in reused heap memory (no page faults)
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class EngineOutput:
 
 def fit_pairs(
     returns: np.ndarray,
-    design: np.ndarray,
+    regressors: np.ndarray,
     offset: np.ndarray | None,
     asset_index: np.ndarray,
     day0_index: np.ndarray,
@@ -50,21 +50,28 @@ def fit_pairs(
     min_obs: int = 100,
     exclude: np.ndarray | None = None,
     day0_dates: np.ndarray | None = None,
+    constant: bool = True,
 ) -> EngineOutput:
     """Fit the normal-return model and compute abnormal returns for every pair.
+
+    The model is ``returns - offset = [1, regressors] @ beta + e`` (without the
+    ``1`` when ``constant`` is false), estimated by OLS on each pair's estimation
+    window.
 
     Parameters
     ----------
     returns
         ``(N, T)`` returns of ``N`` assets, each on its own trading-day axis
         (NaN-padded at the end when assets have different lengths).
-    design
-        ``(N, T, K)`` regressors on each asset's axis, including the constant column.
+    regressors
+        ``(N, T, B)`` regressors on each asset's axis, without the constant
+        (``B = 0`` for the constant-mean and market-adjusted models).
     offset
         ``(N, T)`` subtracted from returns before the regression (the benchmark for
         market-adjusted returns), or ``None``.
     asset_index, day0_index
-        ``(P,)`` the asset row and the position of day 0 on that asset's axis.
+        ``(P,)`` the asset row and the position of day 0 on that asset's axis
+        (``-1``: the asset has no data on or after the event).
     estimation, event_window
         Inclusive windows in trading days relative to day 0.
     min_obs
@@ -74,6 +81,8 @@ def fit_pairs(
         (other events' windows).
     day0_dates
         ``(P,)`` calendar dates of day 0, stored in the output for clustering checks.
+    constant
+        Include an intercept (all models but market-adjusted).
 
     Returns
     -------
@@ -83,7 +92,7 @@ def fit_pairs(
     --------
     >>> rng = np.random.default_rng(0)
     >>> r = rng.normal(0, 0.01, (1, 400))
-    >>> out = fit_pairs(r, np.ones((1, 400, 1)), None, np.array([0]), np.array([300]))
+    >>> out = fit_pairs(r, np.empty((1, 400, 0)), None, np.array([0]), np.array([300]))
     >>> out.arrays.ar.shape
     (1, 21)
     """
@@ -92,15 +101,16 @@ def fit_pairs(
     n_pairs = asset_index.size
     est_days = np.arange(estimation[0], estimation[1] + 1)
     event_days = np.arange(event_window[0], event_window[1] + 1)
-    k = design.shape[2]
+    k = regressors.shape[2] + int(constant)
     if day0_dates is None:
         day0_dates = np.full(n_pairs, np.datetime64("NaT"), dtype="datetime64[D]")
+    panel = _PaddedPanel(returns, regressors, offset, exclude, est_days, event_days)
 
     out = _allocate(n_pairs, est_days.size, event_days.size, k)
     for start in range(0, n_pairs, CHUNK_PAIRS):
         rows = slice(start, min(start + CHUNK_PAIRS, n_pairs))
-        _fit_chunk(returns, design, offset, exclude, asset_index[rows], day0_index[rows],
-                   est_days, event_days, min_obs, {name: a[rows] for name, a in out.items()})
+        _fit_chunk(panel, asset_index[rows], day0_index[rows], est_days, event_days, min_obs,
+                   constant, {name: a[rows] for name, a in out.items()})
     arrays = PairArrays(
         event_days=event_days, ar=out["ar"], var_ar=out["var_ar"], est_days=est_days,
         est_ar=out["est_ar"], sigma2=out["sigma2"], dof=out["dof"], n_est=out["n_est"],
@@ -109,6 +119,33 @@ def fit_pairs(
     )
     return EngineOutput(arrays=arrays, fitted=out["fitted"], reason=out["reason"],
                         expected=out["expected"])
+
+
+class _PaddedPanel:
+    """The panel flattened with NaN margins, so any window is one ``np.take``."""
+
+    def __init__(self, returns: np.ndarray, regressors: np.ndarray, offset: np.ndarray | None,
+                 exclude: np.ndarray | None, est_days: np.ndarray, event_days: np.ndarray) -> None:
+        self.left = max(0, -int(min(est_days[0], event_days[0])))
+        right = max(0, int(max(est_days[-1], event_days[-1])) + 1)
+        self.width = returns.shape[1] + self.left + right
+        y = returns if offset is None else returns - offset
+        if exclude is not None:
+            self.estimation_y = self._flat(np.where(exclude, np.nan, y))
+        self.y = self._flat(y)
+        if exclude is None:
+            self.estimation_y = self.y
+        self.z = [self._flat(regressors[:, :, j]) for j in range(regressors.shape[2])]
+        self.offset = None if offset is None else self._flat(offset)
+
+    def _flat(self, values: np.ndarray) -> np.ndarray:
+        padded = np.full((values.shape[0], self.width), np.nan)
+        padded[:, self.left: self.left + values.shape[1]] = values
+        return padded.ravel()
+
+    def positions(self, assets: np.ndarray, day0: np.ndarray, days: np.ndarray) -> np.ndarray:
+        """Flat positions of ``days`` relative to each pair's day 0, ``(P, len(days))``."""
+        return (assets * self.width + self.left + day0)[:, None] + days[None, :]
 
 
 def _allocate(p: int, n_est: int, n_event: int, k: int) -> dict[str, np.ndarray]:
@@ -127,92 +164,117 @@ def _allocate(p: int, n_est: int, n_event: int, k: int) -> dict[str, np.ndarray]
     }
 
 
-def _gather(values: np.ndarray, asset_index: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """``values[asset, position]`` for ``(P, L)`` positions; NaN outside the axis."""
-    t = values.shape[1]
-    inside = (positions >= 0) & (positions < t)
-    taken = values[asset_index[:, None], np.clip(positions, 0, t - 1)]
-    if taken.ndim == 3:
-        return np.where(inside[:, :, None], taken, np.nan)
-    return np.where(inside, taken, np.nan)
-
-
-def _fit_chunk(returns: np.ndarray, design: np.ndarray, offset: np.ndarray | None,
-               exclude: np.ndarray | None, assets: np.ndarray, day0: np.ndarray,
-               est_days: np.ndarray, event_days: np.ndarray, min_obs: int,
+def _fit_chunk(panel: _PaddedPanel, assets: np.ndarray, day0: np.ndarray, est_days: np.ndarray,
+               event_days: np.ndarray, min_obs: int, constant: bool,
                out: dict[str, np.ndarray]) -> None:
-    k = design.shape[2]
     located = day0 >= 0
     day0 = np.where(located, day0, 0)
-    est_pos = day0[:, None] + est_days[None, :]
-    ev_pos = day0[:, None] + event_days[None, :]
-    y_raw = returns if offset is None else returns - offset
-    y_est = _gather(y_raw, assets, est_pos)
-    x_est = _gather(design, assets, est_pos)
-    if exclude is not None:
-        excluded = _gather(exclude.astype(float), assets, est_pos) == 1.0
-        y_est = np.where(excluded, np.nan, y_est)
-    valid = np.isfinite(y_est) & np.isfinite(x_est).all(axis=2)
+    est_pos = panel.positions(assets, day0, est_days)
+    y = panel.estimation_y.take(est_pos)
+    z = [column.take(est_pos) for column in panel.z]
+    valid = np.isfinite(y)
+    for column in z:
+        valid &= np.isfinite(column)
+    y0 = np.where(valid, y, 0.0)
+    z0 = [np.where(valid, column, 0.0) for column in z]
     n_obs = valid.sum(axis=1)
-    y0 = np.where(valid, y_est, 0.0)
-    x0 = np.where(valid[:, :, None], x_est, 0.0)
 
-    xtx = np.einsum("plk,plj->pkj", x0, x0)
-    xty = np.einsum("plk,pl->pk", x0, y0)
-    regular = _regular(xtx)
+    # Normal equations from sums: X = [1, z_1 .. z_B] over each pair's valid rows.
+    columns = ([valid.astype(float)] if constant else []) + z0
+    k = len(columns)
+    xtx = np.empty((len(assets), k, k))
+    xty = np.empty((len(assets), k))
+    for i, a in enumerate(columns):
+        xty[:, i] = np.einsum("pl,pl->p", a, y0)
+        for j in range(i, k):
+            xtx[:, i, j] = xtx[:, j, i] = np.einsum("pl,pl->p", a, columns[j])
+    regular = _regular(xtx, n_obs, constant)
     enough = n_obs >= max(min_obs, k + 2)
     ok = located & enough & regular
-    safe_xtx = np.where(ok[:, None, None], xtx, np.eye(k)[None, :, :])
-    xtx_inv = np.linalg.inv(safe_xtx) if k else safe_xtx
+    safe = np.where(ok[:, None, None], xtx, np.eye(k)[None, :, :])
+    xtx_inv = np.linalg.inv(safe) if k else safe
     beta = np.einsum("pkj,pj->pk", xtx_inv, xty)
 
-    resid = np.where(valid, y_est - np.einsum("plk,pk->pl", x_est, beta), np.nan)
+    resid0 = np.where(valid, y0 - _combine(beta, z0, constant, y.shape), 0.0)
+    resid = np.where(valid, resid0, np.nan)
     if k == 0:
         dof = n_obs - 1
-        centred = resid - _nanmean_rows(resid)[:, None]
-        ssr = np.nansum(centred**2, axis=1)
+        ssr = np.nansum((resid - _nanmean_rows(resid)[:, None]) ** 2, axis=1)
     else:
         dof = n_obs - k
-        ssr = np.nansum(resid**2, axis=1)
+        ssr = np.einsum("pl,pl->p", resid0, resid0)
     with np.errstate(divide="ignore", invalid="ignore"):
         sigma2 = np.where(dof > 0, ssr / np.maximum(dof, 1), np.nan)
 
-    y_ev = _gather(y_raw, assets, ev_pos)
-    x_ev = _gather(design, assets, ev_pos)
-    fitted_part = np.einsum("pwk,pk->pw", x_ev, beta)
-    ar = y_ev - fitted_part
-    var_ar = sigma2[:, None] * (1.0 + np.einsum("pwk,pkj,pwj->pw", x_ev, xtx_inv, x_ev))
-    offset_ev = 0.0 if offset is None else _gather(offset, assets, ev_pos)
+    ev_pos = panel.positions(assets, day0, event_days)
+    y_ev = panel.y.take(ev_pos)
+    z_ev = [column.take(ev_pos) for column in panel.z]
+    x_event = np.stack(([np.ones_like(y_ev)] if constant else []) + z_ev, axis=2) if k else (
+        np.empty(y_ev.shape + (0,)))
+    fitted_ev = _combine(beta, z_ev, constant, y_ev.shape)
+    var_ar = sigma2[:, None] * (1.0 + np.einsum("pwk,pkj,pwj->pw", x_event, xtx_inv, x_event))
+    offset_ev = 0.0 if panel.offset is None else panel.offset.take(ev_pos)
 
-    blank = ~ok
-    out["ar"][:] = np.where(blank[:, None], np.nan, ar)
-    out["var_ar"][:] = np.where(blank[:, None], np.nan, var_ar)
-    out["expected"][:] = np.where(blank[:, None], np.nan, fitted_part + offset_ev)
-    out["est_ar"][:] = np.where(blank[:, None], np.nan, resid)
+    blank = ~ok[:, None]
+    out["ar"][:] = np.where(blank, np.nan, y_ev - fitted_ev)
+    out["var_ar"][:] = np.where(blank, np.nan, var_ar)
+    out["expected"][:] = np.where(blank, np.nan, fitted_ev + offset_ev)
+    out["est_ar"][:] = np.where(blank, np.nan, resid)
     out["sigma2"][:] = np.where(ok, sigma2, np.nan)
     out["dof"][:] = np.where(ok, dof, 0)
     out["n_est"][:] = np.where(ok, n_obs, 0)
     out["xtx_inv"][:] = np.where(ok[:, None, None], xtx_inv, np.nan)
-    out["x_event"][:] = x_ev
+    out["x_event"][:] = x_event
     out["fitted"][:] = ok
-    out["reason"][:] = np.select(
-        [~located, ~enough, ~regular],
-        ["no price data on or after the event date",
-         np.char.add(np.char.add("only ", n_obs.astype(str)),
-                     f" estimation returns, fewer than the minimum {min_obs}").astype(object),
-         "the model's regressors do not vary in the estimation window"],
-        default="",
-    )
+    out["reason"][:] = _reasons(located, enough, regular, n_obs, min_obs)
 
 
-def _regular(xtx: np.ndarray) -> np.ndarray:
-    """True where a batch of ``X'X`` matrices is safely invertible."""
+def _combine(beta: np.ndarray, columns: list[np.ndarray], constant: bool,
+             shape: tuple[int, ...]) -> np.ndarray:
+    """``[1, z_1 .. z_B] @ beta`` row by row, for ``(P, L)`` regressor columns."""
+    total = np.repeat(beta[:, :1], shape[1], axis=1) if constant else np.zeros(shape)
+    first = int(constant)
+    for j, column in enumerate(columns):
+        total = total + beta[:, first + j, None] * column
+    return total
+
+
+def _regular(xtx: np.ndarray, n_obs: np.ndarray, constant: bool) -> np.ndarray:
+    """True where the regressors vary and are not collinear over the estimation rows.
+
+    Tested on the regressors' (centred, when there is a constant) cross-product
+    matrix: every variance must be positive and the matrix well conditioned relative
+    to its diagonal (a scale-free test, cheaper than a condition number by SVD).
+    """
     k = xtx.shape[1]
-    if k == 0:
+    first = int(constant)
+    if k <= first:
         return np.ones(xtx.shape[0], dtype=bool)
+    moments = xtx[:, first:, first:]
+    if constant:
+        sums = xtx[:, 0, first:]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            moments = moments - np.einsum("pi,pj->pij", sums, sums) / np.maximum(n_obs, 1)[:, None, None]
+    diagonal = np.einsum("pii->pi", moments)
+    raw = np.einsum("pii->pi", xtx[:, first:, first:])
+    varies = (diagonal > 1e-12 * np.maximum(raw, np.finfo(float).tiny)).all(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        cond = np.linalg.cond(xtx)
-    return np.isfinite(cond) & (cond < 1e12)
+        scale = np.sqrt(np.where(varies[:, None], diagonal, 1.0))
+        correlation = moments / (scale[:, :, None] * scale[:, None, :])
+        independent = np.linalg.det(np.where(varies[:, None, None], correlation, np.eye(k - first)))
+    return varies & (independent > 1e-10)
+
+
+def _reasons(located: np.ndarray, enough: np.ndarray, regular: np.ndarray, n_obs: np.ndarray,
+             min_obs: int) -> np.ndarray:
+    """Why each pair was not fitted ("" when it was); strings built only for failures."""
+    reasons = np.full(located.size, "", dtype=object)
+    reasons[~regular] = "the model's regressors do not vary in the estimation window"
+    short = ~enough
+    reasons[short] = [f"only {n} estimation returns, fewer than the minimum {min_obs}"
+                      for n in n_obs[short]]
+    reasons[~located] = "no price data on or after the event date"
+    return reasons
 
 
 def _nanmean_rows(values: np.ndarray) -> np.ndarray:

@@ -1,8 +1,9 @@
 """Normal-return models (DESIGN section 5), by name.
 
-A model turns benchmark returns into the regression design used by the engine:
-``expected = offset + X @ beta``, with ``beta`` estimated by OLS on the estimation
-window. ``K = 0`` columns means nothing is estimated (market-adjusted).
+A model turns benchmark returns into the regression used by the engine:
+``expected = offset + [1, regressors] @ beta``, with ``beta`` estimated by OLS on the
+estimation window. Market-adjusted returns have no constant and no regressor:
+nothing is estimated.
 """
 
 from __future__ import annotations
@@ -48,18 +49,22 @@ class NormalReturnModel:
                 fix="set --benchmark (e.g. --benchmark SP500; several for 'factor': "
                 "--benchmark BRENT,EEM)" if too_few else "remove --benchmark")
 
-    def design(self, benchmark_returns: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """Regressors ``(N, T, K)`` and offset ``(N, T)`` or ``None``.
+    @property
+    def has_constant(self) -> bool:
+        """Whether the regression has an intercept (all but market-adjusted)."""
+        return self.name != "market-adjusted"
+
+    def regressors(self, benchmark_returns: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Regressors ``(N, T, B)`` (without the constant) and offset ``(N, T)`` or ``None``.
 
         ``benchmark_returns`` is ``(N, T, B)``: each asset's benchmarks on its calendar.
         """
         n, t, _ = benchmark_returns.shape
-        constant = np.ones((n, t, 1))
         if self.name == "constant-mean":
-            return constant, None
+            return np.empty((n, t, 0)), None
         if self.name == "market-adjusted":
             return np.empty((n, t, 0)), benchmark_returns[:, :, 0]
-        return np.concatenate([constant, benchmark_returns], axis=2), None
+        return benchmark_returns, None
 
 
 MODELS: dict[str, NormalReturnModel] = {

@@ -23,9 +23,8 @@ def panel() -> dict[str, np.ndarray]:
 
 def test_market_model_matches_statsmodels(panel: dict[str, np.ndarray]) -> None:
     returns, market = panel["returns"], panel["market"]
-    design = np.stack([np.ones_like(market), market], axis=2)
     asset_index, day0_index = np.array([0, 1, 2, 1]), np.array([400, 600, 300, 660])
-    out = fit_pairs(returns, design, None, asset_index, day0_index)
+    out = fit_pairs(returns, market[:, :, None], None, asset_index, day0_index)
     assert out.fitted.all()
     arrays = out.arrays
     for p, (a, d) in enumerate(zip(asset_index, day0_index, strict=True)):
@@ -51,7 +50,7 @@ def test_market_model_matches_statsmodels(panel: dict[str, np.ndarray]) -> None:
 
 def test_constant_mean_by_hand() -> None:
     returns = np.arange(1.0, 31.0)[None, :] / 100  # 0.01 .. 0.30
-    out = fit_pairs(returns, np.ones((1, 30, 1)), None, np.array([0]), np.array([25]),
+    out = fit_pairs(returns, np.empty((1, 30, 0)), None, np.array([0]), np.array([25]),
                     estimation=(-20, -6), event_window=(0, 1), min_obs=10)
     # Estimation returns 0.06..0.20: mean 0.13; day 0 return 0.26 -> AR 0.13.
     np.testing.assert_allclose(out.arrays.ar[0], [0.13, 0.14])
@@ -63,7 +62,7 @@ def test_constant_mean_by_hand() -> None:
 
 def test_market_adjusted_has_no_estimated_parameters(panel: dict[str, np.ndarray]) -> None:
     returns, market = panel["returns"], panel["market"]
-    out = fit_pairs(returns, np.empty((3, T, 0)), market, np.array([0]), np.array([400]))
+    out = fit_pairs(returns, np.empty((3, T, 0)), market, np.array([0]), np.array([400]), constant=False)
     ar_est = returns[0, 150:390] - market[0, 150:390]
     np.testing.assert_allclose(out.arrays.sigma2[0], np.var(ar_est, ddof=1))
     np.testing.assert_allclose(out.arrays.ar[0], returns[0, 390:411] - market[0, 390:411])
@@ -72,7 +71,7 @@ def test_market_adjusted_has_no_estimated_parameters(panel: dict[str, np.ndarray
 
 def test_unfittable_pairs_have_reasons(panel: dict[str, np.ndarray]) -> None:
     returns = panel["returns"]
-    flat = np.stack([np.ones((3, T)), np.zeros((3, T))], axis=2)
+    flat = np.full((3, T, 1), 0.002)  # a benchmark that never moves
     out = fit_pairs(returns, flat, None, np.array([0, 0, 0]), np.array([-1, 50, 400]))
     assert list(out.reason) == [
         "no price data on or after the event date",
@@ -87,7 +86,7 @@ def test_exclusion_mask_removes_observations_from_estimation(panel: dict[str, np
     returns = panel["returns"]
     exclude = np.zeros((3, T), dtype=bool)
     exclude[0, 200:221] = True
-    out = fit_pairs(returns, np.ones((3, T, 1)), None, np.array([0]), np.array([400]), exclude=exclude)
+    out = fit_pairs(returns, np.empty((3, T, 0)), None, np.array([0]), np.array([400]), exclude=exclude)
     kept = np.r_[returns[0, 150:200], returns[0, 221:390]]
     assert out.arrays.n_est[0] == kept.size
     np.testing.assert_allclose(out.arrays.sigma2[0], np.var(kept, ddof=1))
@@ -97,7 +96,7 @@ def test_large_batches_are_chunked_identically(panel: dict[str, np.ndarray], mon
     import eventstudy.engine as engine
 
     returns = panel["returns"]
-    design = np.ones((3, T, 1))
+    design = panel["market"][:, :, None]
     pairs = (np.array([0, 1, 2, 0, 1]), np.array([300, 400, 500, 600, 650]))
     whole = fit_pairs(returns, design, None, *pairs)
     monkeypatch.setattr(engine, "CHUNK_PAIRS", 2)

@@ -40,7 +40,7 @@ def all_day0_pairs(returns: np.ndarray, dates: np.ndarray | None = None) -> Pair
     positions = np.arange(250, t - 10)
     out = fit_pairs(
         returns[None, :],
-        np.ones((1, t, 1)),
+        np.empty((1, t, 0)),
         None,
         np.zeros(positions.size, dtype=int),
         positions,

@@ -88,7 +88,8 @@ def build_study(args: argparse.Namespace) -> Any:
     prices_path = args.prices or options.pop("prices", None)
     events = load_events(args.events)
     check_settings(**options)
-    prices, provenance = None, []
+    prices: Any = None
+    provenance: list[Any] = []
     if prices_path is not None or study_file.files:
         assets = _names(options.get("assets"))
         needed = [*assets, *_names(options.get("benchmark"))] if assets else []
