@@ -26,10 +26,10 @@ from __future__ import annotations
 import functools
 import re
 import textwrap
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -78,7 +78,7 @@ def styled(function: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         import matplotlib as mpl
 
-        with mpl.rc_context(STYLE):
+        with mpl.rc_context(cast(Any, STYLE)):
             return function(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
@@ -289,7 +289,7 @@ def plot_timeline(prices: Mapping[str, pd.Series] | pd.DataFrame, events: pd.Dat
                            fontweight="bold", color="white", zorder=3,
                            bbox={"boxstyle": "round,pad=0.25", "facecolor": EVENT_COLOUR,
                                  "edgecolor": "none"})
-            track.plot([when, when], [-0.6, level], color=EVENT_COLOUR, linewidth=0.7, alpha=0.8,
+            track.plot(cast(Any, [when, when]), [-0.6, level], color=EVENT_COLOUR, linewidth=0.7, alpha=0.8,
                        zorder=1)
         track.set_ylim(-0.6, n_levels - 0.4)
         track.axis("off")
@@ -360,7 +360,7 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
 
-def densest_cluster(dates: Sequence[Any], days: int = 31, minimum: int = 3) -> tuple[Any, Any] | None:
+def densest_cluster(dates: Iterable[Any], days: int = 31, minimum: int = 3) -> tuple[Any, Any] | None:
     """The calendar span of the largest group of events within ``days`` of each other.
 
     Returns ``None`` when no ``days``-long period holds ``minimum`` events or when all
@@ -453,8 +453,8 @@ def plot_car(rows: pd.DataFrame, car: pd.DataFrame | None = None, *, title: str 
 
 def car_statistics(car: pd.DataFrame, width: int = 80) -> str:
     """``CAR[0,0] = +3.97% (p = 0.018)  ·  CAR[−1,1] = ...`` for one pair's car rows."""
-    parts = [f"CAR{_window(int(r.start), int(r.end))} = {signed_percent(r.car)} ({format_p(r.pvalue)})"
-             for r in car.itertuples(index=False)]
+    parts = [f"CAR{_window(int(r['start']), int(r['end']))} = {signed_percent(r['car'])} "
+             f"({format_p(r['pvalue'])})" for r in car.to_dict("records")]
     lines: list[str] = []
     for part in parts:
         if lines and len(lines[-1]) + 4 + len(part) <= width:
@@ -637,6 +637,7 @@ def plot_caar(abnormal_returns: pd.DataFrame, by: str = "asset", *,
         for extra in axes[len(scopes):]:
             extra.set_visible(False)
     else:
+        assert ax is not None
         figure, axes = ax.figure, [ax] * len(scopes)  # type: ignore[assignment]
     for k, (scope, panel) in enumerate(zip(scopes, axes, strict=False)):
         path = paths[paths["scope"] == scope]
@@ -747,7 +748,8 @@ def plot_forest(car: pd.DataFrame, window: tuple[int, int] | None = None, *,
         axes = figure.subplots(max(len(assets), 1), 1, squeeze=False,
                                gridspec_kw={"height_ratios": [c + 2.5 for c in counts]}).ravel()
     else:
-        figure, axes, assets = ax.figure, [ax], [None]  # type: ignore[list-item,assignment]
+        assert ax is not None
+        figure, axes, assets = ax.figure, [ax], [None]  # type: ignore[assignment]
     notes = []
     for k, (asset, panel) in enumerate(zip(assets, axes, strict=True)):
         mine = rows if asset is None else rows[rows["asset"] == asset]
@@ -852,40 +854,38 @@ def figure_plan(data: ReportData, figures: str) -> tuple[list[tuple[str, str, st
         start, end = data.timeline_span()
         title = f"{', '.join(data.prices)} and the announcements, {start.year}\u2013{end.year}" \
             if start.year != end.year else f"{', '.join(data.prices)} and the announcements, {start.year}"
-        plan.append(("timeline", "timeline", title, lambda t=title: plot_timeline(
-            data.prices, used, day0=car, start=start, end=end, units=data.units(), numbers=numbers,
-            title=t, caption=caption)))
+        plan.append(("timeline", "timeline", title, functools.partial(
+            plot_timeline, data.prices, used, day0=car, start=start, end=end, units=data.units(),
+            numbers=numbers, title=title, caption=caption)))
         cluster = densest_cluster(used["date"])
         if cluster is not None:
             c0 = cluster[0] - pd.Timedelta(days=12)
             c1 = cluster[1] + pd.Timedelta(days=12)
             zoom_title = (f"{', '.join(data.prices)}, {c0.day} {c0:%b} \u2013 {c1.day} {c1:%b %Y}: "
                           "the cluster of announcements")
-            plan.append(("timeline_zoom", "timeline", zoom_title,
-                         lambda t=zoom_title, c0=c0, c1=c1: plot_timeline(
-                             data.prices, used, day0=car, start=c0, end=c1, units=data.units(),
-                             numbers=numbers, title=t, caption=caption)))
+            plan.append(("timeline_zoom", "timeline", zoom_title, functools.partial(
+                plot_timeline, data.prices, used, day0=car, start=c0, end=c1, units=data.units(),
+                numbers=numbers, title=zoom_title, caption=caption)))
         if len(data.prices) > 1:
             for asset, series in data.prices.items():
                 single = f"{asset} and the announcements"
-                plan.append((f"prices_{asset}", "asset_timeline", single,
-                             lambda a=asset, p=series, t=single: plot_timeline(
-                                 {a: p}, used, day0=car, start=start, end=end, units=data.units(),
-                                 numbers=numbers, title=t, caption=caption)))
+                plan.append((f"prices_{asset}", "asset_timeline", single, functools.partial(
+                    plot_timeline, {asset: series}, used, day0=car, start=start, end=end,
+                    units=data.units(), numbers=numbers, title=single, caption=caption)))
     else:
         notes.append("The timeline needs the prices (prices.csv), which this results folder lacks.")
     if len(ar):
         plan.append(("caar_by_asset", "caar", "Cumulative average abnormal return by asset",
-                     lambda: plot_caar(ar, "asset", caption=caption)))
+                     functools.partial(plot_caar, ar, "asset", caption=caption)))
         groups = dict(zip(events["id"].astype(str), events["group"], strict=True))
         if any(pd.notna(g) and g for g in groups.values()):
             plan.append(("caar_by_group", "caar", "Cumulative average abnormal return by event group",
-                         lambda: plot_caar(ar, "group", groups=groups, caption=caption)))
+                         functools.partial(plot_caar, ar, "group", groups=groups, caption=caption)))
     if len(car):
         for start_day, end_day in car[["start", "end"]].drop_duplicates().itertuples(index=False):
             w = (int(start_day), int(end_day))
             plan.append((f"forest_{w[0]}_{w[1]}", "forest", f"CAR over {_window(*w)} by event",
-                         lambda w=w: plot_forest(car, w, caption=caption)))
+                         functools.partial(plot_forest, car, w, caption=caption)))
     if figures == "all" and len(ar):
         ranking = _pair_ranking(car, ar)
         chosen = set(ranking[:MAX_PAIR_FIGURES])
@@ -908,7 +908,7 @@ def figure_plan(data: ReportData, figures: str) -> tuple[list[tuple[str, str, st
                            & (car["end"] == first_window[1])] if first_window else None
                 title = f"{event_id}: {rows['event'].iloc[0]}"
                 plan.append((f"event_{event_id}", "event", f"{title} (all assets)",
-                             lambda r=rows, m=mine, t=title: plot_event(r, m, title=t, caption=caption)))
+                             functools.partial(plot_event, rows, mine, title=title, caption=caption)))
             for asset in dict.fromkeys(ar.loc[ar["event_id"] == event_id, "asset"].astype(str)):
                 if (event_id, asset) not in chosen:
                     continue
@@ -916,7 +916,7 @@ def figure_plan(data: ReportData, figures: str) -> tuple[list[tuple[str, str, st
                 mine = car[(car["event_id"] == event_id) & (car["asset"] == asset)]
                 title = f"{event_id}: {rows['event'].iloc[0]}"
                 plan.append((f"car_{event_id}_{asset}", "pair", f"{title} ({asset})",
-                             lambda r=rows, m=mine, t=title: plot_car(r, m, title=t, caption=caption)))
+                             functools.partial(plot_car, rows, mine, title=title, caption=caption)))
     return plan, notes
 
 
@@ -976,7 +976,7 @@ def save_figures(data: ReportData, folder: Path, figures: str, formats: Sequence
         files = {fmt: folder / f"{stem}.{fmt}" for fmt in formats}
         if not (skip_existing and all(p.exists() for p in files.values())):
             figure = draw()
-            with mpl.rc_context(STYLE):  # fixed SVG hash salt: identical files on every run
+            with mpl.rc_context(cast(Any, STYLE)):  # fixed SVG hash salt: identical files on every run
                 for fmt, path in files.items():
                     if fmt == "png":
                         _save_png(figure, path)

@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -361,10 +361,11 @@ CAR_HEADERS = {"#": "#", "event_id": "event", "event": "label", "asset": "asset"
 def aggregate_blocks(data: ReportData) -> list[tuple[tuple[int, int], list[str], list[dict[str, str]]]]:
     """Per window: the tests in order and one display row per scope."""
     agg = data.aggregate
-    blocks = []
+    blocks: list[tuple[tuple[int, int], list[str], list[dict[str, str]]]] = []
     if agg.empty:
         return blocks
-    for (start, end), rows in agg.groupby(["start", "end"], sort=False):
+    for key, rows in agg.groupby(["start", "end"], sort=False):
+        start, end = cast(tuple[int, int], key)
         tests = list(dict.fromkeys(rows["test"]))
         table = []
         for scope, scoped in rows.groupby("scope", sort=False):
@@ -454,11 +455,15 @@ def event_rows(data: ReportData) -> list[dict[str, str]]:
         assets = getattr(r, "assets", None)
         assets = ";".join(assets) if isinstance(assets, tuple | list) else (
             "" if assets is None or (isinstance(assets, float) and np.isnan(assets)) else str(assets))
-        rows.append({"#": str(n), "id": str(r.id), "date": f"{pd.Timestamp(r.date):%Y-%m-%d}", "time": when,
+        rows.append({"#": str(n), "id": str(r.id), "date": _day(r.date), "time": when,
                      "event": str(r.event), "group": _text(getattr(r, "group", "")),
                      "assets": assets or "all", "source": _text(getattr(r, "source", "")),
                      "description": _text(getattr(r, "description", ""))})
     return rows
+
+
+def _day(value: Any) -> str:
+    return f"{pd.Timestamp(value):%Y-%m-%d}"
 
 
 def _text(value: Any) -> str:
@@ -570,7 +575,7 @@ def _html_summary(data: ReportData) -> str:
         w = windows[0]
         first = data.car[(data.car["start"] == w[0]) & (data.car["end"] == w[1])]
         significant = int((first["pvalue"] < 0.05).sum())
-        top = first.loc[first["car"].abs().idxmax()] if len(first) else None
+        top = first.iloc[int(np.argmax(first["car"].abs().to_numpy()))] if len(first) else None
         cards.append(f"<div class=card><b>{len(first)}</b><span>event-asset pairs computed "
                      f"({len(data.skipped)} skipped)</span></div>")
         cards.append(f"<div class=card><b>{significant}</b><span>with CAR{_e(window_label(*w))} "
@@ -653,7 +658,8 @@ def _html_figures(figures: FigureSet | None, folder: Path | None) -> str:
         notes = figures.notes if figures is not None else []
         return "<p>No figures.</p>" + "".join(f"<p class=note>{_e(n)}</p>" for n in notes)
     parts = [f"<p class=note>{_e(n)}</p>" for n in figures.notes]
-    overview_parts, detail_parts = [], []
+    overview_parts: list[str] = []
+    detail_parts: list[str] = []
     singles = [r for r in figures.records if r.kind == "asset_timeline"]
     if singles:
         parts.append("<p class=note>Each asset's timeline on its own (not shown here): "
@@ -705,7 +711,7 @@ def _html_warnings(data: ReportData, figures: FigureSet | None) -> str:
     parts = ["<h3>Skipped</h3>"]
     if len(data.skipped):
         headers = [("event_id", "event", ""), ("asset", "asset", ""), ("reason", "reason", "label")]
-        parts.append(_html_table(headers, [{k: _text(v) for k, v in r.items()}
+        parts.append(_html_table(headers, [{str(k): _text(v) for k, v in r.items()}
                                            for r in data.skipped.to_dict("records")], "skipped"))
     else:
         parts.append("<p>None: every event-asset pair was computed.</p>")
@@ -786,7 +792,8 @@ def markdown_report(data: ReportData, figures: FigureSet | None = None, folder: 
     out += ["## Skipped pairs and warnings", ""]
     if len(data.skipped):
         out += [_md_table([("event_id", "event"), ("asset", "asset"), ("reason", "reason")],
-                          [{k: _text(v) for k, v in r.items()} for r in data.skipped.to_dict("records")]), ""]
+                          [{str(k): _text(v) for k, v in r.items()}
+                           for r in data.skipped.to_dict("records")]), ""]
     else:
         out += ["Skipped: none.", ""]
     notes = warnings_list(data)
