@@ -281,7 +281,7 @@ def plot_timeline(prices: Mapping[str, pd.Series] | pd.DataFrame, events: pd.Dat
         if own and position < len(names) - 1:
             panel.tick_params(labelbottom=False)
     if own and day0 is not None:
-        panels[0].legend(loc="upper left", handlelength=1)
+        panels[0].legend(loc="best", handlelength=1)
 
     if track is not None:
         for when, text, level in badges:
@@ -754,11 +754,19 @@ def plot_forest(car: pd.DataFrame, window: tuple[int, int] | None = None, *,
     for k, (asset, panel) in enumerate(zip(assets, axes, strict=True)):
         mine = rows if asset is None else rows[rows["asset"] == asset]
         mine = mine.sort_values("car", ascending=True, kind="stable")
+        omitted = 0
         if len(mine) > MAX_FOREST_ROWS:
             half = MAX_FOREST_ROWS // 2
             notes.append(f"{asset}: the {half} largest and {half} smallest of {len(mine)} CARs shown")
+            omitted = len(mine) - 2 * half
             mine = pd.concat([mine.head(half), mine.tail(half)])
         _forest_panel(panel, mine, PALETTE[k % len(PALETTE)], labels, own and asset is not None)
+        if omitted:
+            panel.axhline(MAX_FOREST_ROWS // 2 - 0.5, color=GREY, linewidth=0.8, linestyle=(0, (1, 2)))
+            panel.annotate(f"\u22ee {omitted} CARs between these not shown",
+                           (0.01, MAX_FOREST_ROWS // 2 - 0.5),
+                           xycoords=("axes fraction", "data"), va="center", ha="left", fontsize=7,
+                           color=GREY, bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
     if own:
         w = _window(*window)
         note = ("Bars: 95% confidence interval (\u00b11.96 se); stars: * p<0.10, ** p<0.05, *** p<0.01 "
