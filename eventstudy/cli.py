@@ -14,6 +14,8 @@ import importlib
 import sys
 import warnings
 from collections.abc import Sequence
+from types import ModuleType
+from typing import TextIO
 
 from eventstudy import __version__
 from eventstudy.errors import DataUnavailableError, EventStudyWarning, InputError
@@ -62,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _command_module(module_name: str):  # type: ignore[no-untyped-def]
+def _command_module(module_name: str) -> ModuleType | None:
     try:
         return importlib.import_module(f"eventstudy.commands.{module_name}")
     except ModuleNotFoundError as error:
@@ -109,7 +111,8 @@ def _attach_negative_values(argv: list[str]) -> list[str]:
     return joined
 
 
-def _show_warning(message, category, filename, lineno, file=None, line=None):  # type: ignore[no-untyped-def]
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: TextIO | None = None, line: str | None = None) -> None:
     """Print warnings as one plain line, without source location."""
     print(f"eventstudy: warning: {message}", file=sys.stderr)
 

@@ -157,5 +157,5 @@ def effective_to_set_date(series: pd.Series) -> pd.Series:
     :mod:`eventstudy.sources.cbr`, which checks it against the full 2014-2026 history).
     """
     moved = series.copy()
-    moved.index = pd.DatetimeIndex(series.index - EFFECTIVE_LAG, name=series.index.name)
+    moved.index = pd.DatetimeIndex(series.index, name=series.index.name) - EFFECTIVE_LAG
     return moved

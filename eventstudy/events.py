@@ -10,10 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
@@ -34,6 +35,9 @@ _SLASHED = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _ID = re.compile(r"^[A-Za-z0-9_.\-]+$")
+
+# Builds the error for a column of the current row: (column, problem, fix) -> InputError.
+Fail = Callable[[str, str, str], InputError]
 
 
 @dataclass(frozen=True)
@@ -239,7 +243,7 @@ def _parse_row(cells: dict[str, str], number: int, path: str | None, line: int) 
     return record
 
 
-def _parse_when(cells: dict[str, str], fail) -> tuple[date, pd.Timestamp]:  # type: ignore[no-untyped-def]
+def _parse_when(cells: dict[str, str], fail: Fail) -> tuple[date, Any]:
     text = cells["date"]
     zone_name = cells.get("timezone", "")
     zone = None
@@ -296,7 +300,7 @@ def _date_fix(text: str) -> str:
     return "write dates as YYYY-MM-DD, or YYYY-MM-DDTHH:MM+03:00 with a time"
 
 
-def _parse_time(text: str, fail) -> time | None:  # type: ignore[no-untyped-def]
+def _parse_time(text: str, fail: Fail) -> time | None:
     if not text:
         return None
     match = _TIME.match(text)
@@ -310,11 +314,12 @@ def _parse_time(text: str, fail) -> time | None:  # type: ignore[no-untyped-def]
 def unknown_assets(events: Events, known: Iterable[str]) -> InputError | None:
     """An error for the first event naming an asset outside ``known``, else ``None``."""
     known_set = set(known)
-    for row in events.frame.itertuples(index=False):
-        for name in row.assets or ():
+    frame = events.frame
+    for event_id, names in zip(frame["id"], frame["assets"], strict=True):
+        for name in names or ():
             if name not in known_set:
                 return InputError(
-                    f"event {row.id} names unknown asset {name!r}", path=events.path,
-                    line=events.line_numbers.get(str(row.id)), column="assets",
+                    f"event {event_id} names unknown asset {name!r}", path=events.path,
+                    line=events.line_numbers.get(str(event_id)), column="assets",
                     fix=f"use one of the study's assets: {', '.join(sorted(known_set))}")
     return None

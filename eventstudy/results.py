@@ -75,13 +75,53 @@ class Results:
     # -- figures -----------------------------------------------------------------------
 
     def plot_car(self, event_id: str, asset: str, ax: Any = None) -> Figure:
-        """Daily ARs and the CAR with its 95% band for one event and asset."""
+        """Daily ARs and the CAR with its 95% band for one event and asset (:func:`plotting.plot_car`)."""
         from eventstudy.plotting import plot_car
+        from eventstudy.report import ReportData
 
         rows = self.abnormal_returns.query("event_id == @event_id and asset == @asset")
         if rows.empty:
             raise KeyError(f"no abnormal returns for event {event_id!r} and asset {asset!r}")
-        return plot_car(rows, ax=ax)
+        car = self.car.query("event_id == @event_id and asset == @asset")
+        return plot_car(rows, car, caption=ReportData.from_results(self).caption(), ax=ax)
+
+    def plot_event(self, event_id: str, ax: Any = None) -> Figure:
+        """Every asset's CAR around one event on a common event-time axis (:func:`plotting.plot_event`)."""
+        from eventstudy.plotting import plot_event
+        from eventstudy.report import ReportData
+
+        rows = self.abnormal_returns.query("event_id == @event_id")
+        if rows.empty:
+            raise KeyError(f"no abnormal returns for event {event_id!r}")
+        first = self.car.query("event_id == @event_id")
+        first = first[(first["start"] == first["start"].iloc[0]) & (first["end"] == first["end"].iloc[0])]
+        return plot_event(rows, first, caption=ReportData.from_results(self).caption(), ax=ax)
+
+    def plot_caar(self, by: str = "asset", ax: Any = None) -> Figure:
+        """CAAR by ``asset`` or ``group`` with 95% bands (:func:`plotting.plot_caar`)."""
+        from eventstudy.plotting import plot_caar
+        from eventstudy.report import ReportData
+
+        groups = dict(zip(self.events.frame["id"], self.events.frame["group"], strict=True))
+        return plot_caar(self.abnormal_returns, by, groups=groups,
+                         caption=ReportData.from_results(self).caption(), ax=ax)
+
+    def plot_forest(self, window: tuple[int, int] | None = None, ax: Any = None) -> Figure:
+        """Each event's CAR over ``window`` with its 95% interval, sorted (:func:`plotting.plot_forest`)."""
+        from eventstudy.plotting import plot_forest
+        from eventstudy.report import ReportData
+
+        return plot_forest(self.car, window, caption=ReportData.from_results(self).caption(), ax=ax)
+
+    def plot_timeline(self, ax: Any = None) -> Figure:
+        """Every asset's price over the study span, events numbered (:func:`plotting.plot_timeline`)."""
+        from eventstudy.plotting import plot_timeline
+        from eventstudy.report import ReportData
+
+        data = ReportData.from_results(self)
+        start, end = data.timeline_span()
+        return plot_timeline(data.prices, self.events.frame, day0=self.car, start=start, end=end,
+                             units=data.units(), caption=data.caption(), ax=ax)
 
     def plot_prices(self, asset: str, ax: Any = None) -> Figure:
         """The asset's price over the study span with the events marked."""
@@ -141,16 +181,12 @@ class Results:
         for name, table in tables.items():
             table.to_csv(folder / f"{name}.csv", index=False, date_format="%Y-%m-%d")
         record = self.study_record()
+        record["report"] = {"figures": figures, "figure_formats": list(figure_formats)}
         (folder / "study.json").write_text(json.dumps(record, indent=2, default=_json_default) + "\n",
                                            encoding="utf-8")
-        figure_files: list[Path] = []
-        if figures != "none":
-            from eventstudy.plotting import save_figures
+        from eventstudy.report import write_outputs
 
-            figure_files = save_figures(self, folder / "figures", figures, figure_formats)
-        from eventstudy.report import write_report
-
-        write_report(self, folder, figure_files)
+        write_outputs(self, folder, figures=figures, figure_formats=figure_formats)
 
 
 def _replace_folder(staging: Path, out: Path) -> None:

@@ -234,7 +234,7 @@ class EventStudy:
         column = prices[name]
         observed = column[column.notna() & (column > 0)]
         r = asset_returns(observed, self.return_kind)
-        instants = observation_instants(r.index, asset.observed_at, asset.timezone)
+        instants = observation_instants(pd.DatetimeIndex(r.index), asset.observed_at, asset.timezone)
         return AssetSeries(asset=asset, prices=observed, returns=r, instants=instants)
 
     def _pairs(self, series: Mapping[str, AssetSeries]) -> pd.DataFrame:
@@ -244,7 +244,8 @@ class EventStudy:
         for row_number, (name, s) in enumerate(series.items()):
             applies = frame["assets"].map(lambda names, n=name: names is None or n in names)
             subset = frame[applies.to_numpy(dtype=bool)]
-            positions = day0_positions(s.returns.index, s.instants, subset["date"], subset["announced"])
+            positions = day0_positions(pd.DatetimeIndex(s.returns.index), s.instants, subset["date"],
+                                       subset["announced"])
             day0 = [s.returns.index[p] if p >= 0 else pd.NaT for p in positions]
             rows.append(pd.DataFrame({
                 "event_id": subset["id"].to_numpy(), "asset": name, "asset_row": row_number,
@@ -265,9 +266,11 @@ class EventStudy:
         for i, s in enumerate(series.values()):
             returns[i, : len(s.returns)] = s.returns.to_numpy()
             for j, b in enumerate(bench.values()):
-                level_instants = observation_instants(b.prices.index, b.asset.observed_at, b.asset.timezone)
+                level_instants = observation_instants(pd.DatetimeIndex(b.prices.index), b.asset.observed_at,
+                                                      b.asset.timezone)
                 # On the asset's price days: its first return needs the level one day earlier.
-                target = observation_instants(s.prices.index, s.asset.observed_at, s.asset.timezone)
+                target = observation_instants(pd.DatetimeIndex(s.prices.index), s.asset.observed_at,
+                                              s.asset.timezone)
                 levels = aligned_level(b.prices, level_instants, target)
                 bench_returns[i, : len(s.returns), j] = returns_from_levels(levels, self.return_kind)[1:]
         regressors, offset = self.model.regressors(bench_returns)
@@ -302,12 +305,13 @@ def check_settings(*, model: str = "constant-mean", benchmark: Sequence[str] | s
     resolved_windows = [_window(w, "CAR window") for w in windows]
     if not resolved_windows:
         raise ConfigError("no CAR window given", fix="give at least one, e.g. 0,0")
+    resolved_estimation = _window(estimation, "estimation")
+    resolved_event_window = _window(event_window, "event window")
+    _check_window_order(resolved_estimation, resolved_event_window, resolved_windows)
     resolved = {
         "model": resolved_model, "benchmarks": benchmarks, "windows": resolved_windows,
-        "estimation": _window(estimation, "estimation"),
-        "event_window": _window(event_window, "event window"),
+        "estimation": resolved_estimation, "event_window": resolved_event_window,
     }
-    _check_window_order(resolved["estimation"], resolved["event_window"], resolved_windows)
     if min_estimation < 3:
         raise ConfigError(f"minimum estimation observations {min_estimation} is too small",
                           fix="use at least 3 (the default is 100)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -47,6 +48,20 @@ def aggregate_summary_table(results: Results) -> pd.DataFrame:
                              aggfunc="first", sort=False)
 
 
+def clustering_note(results: Results) -> str:
+    """A sentence on pairs sharing a day 0, pointing to the tests robust to it ("" if none)."""
+    from eventstudy.inference import clustering
+
+    report = clustering(results.arrays)
+    if not report["n_clustered"]:
+        return ""
+    dates = ", ".join(str(d) for d in report["clustered_day0"][:5])
+    more = "" if len(report["clustered_day0"]) <= 5 else ", ..."
+    return (f"Clustering: {report['n_clustered']} of {report['n_pairs']} pairs share a day 0 "
+            f"({dates}{more}); their abnormal returns may be correlated, so prefer kp and "
+            f"patell_adj (average cross-correlation r = {report['rbar']:.3f}).")
+
+
 def _header(results: Results) -> list[str]:
     s = results.settings
     bench = f" on {', '.join(s['benchmarks'])}" if s["benchmarks"] else ""
@@ -70,6 +85,9 @@ def text_summary(results: Results) -> str:
         aggregate = aggregate_summary_table(results)
         if not aggregate.empty:
             lines += ["", "Aggregate tests: statistic (two-sided p)", aggregate.to_string()]
+    note = clustering_note(results)
+    if note:
+        lines += ["", note]
     if len(results.skipped):
         lines += ["", "Skipped:"] + [f"  {r.event_id} {r.asset}: {r.reason}"
                                      for r in results.skipped.itertuples(index=False)]
@@ -84,4 +102,7 @@ def html_summary(results: Results) -> str:
     aggregate = aggregate_summary_table(results)
     if not aggregate.empty:
         parts.append(aggregate.to_html())
+    note = clustering_note(results)
+    if note:
+        parts.append(f"<p>{html.escape(note)}</p>")
     return "\n".join(parts)

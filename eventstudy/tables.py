@@ -69,12 +69,13 @@ def _ar_table(pairs: pd.DataFrame, arrays: PairArrays, expected: np.ndarray,
     car = np.cumsum(ar, axis=1)
     se_car = np.sqrt(np.stack([arrays.car_variance(event_window[0], int(d)) for d in days], axis=1))
     frames = []
-    for i, pair in enumerate(pairs.itertuples(index=False)):
-        returns = series[pair.asset].returns
-        positions = pair.day0_pos + days
+    keys = zip(pairs["event_id"], pairs["event"], pairs["asset"], pairs["day0_pos"].to_numpy(), strict=True)
+    for i, (event_id, event, asset, day0_pos) in enumerate(keys):
+        returns = series[asset].returns
+        positions = int(day0_pos) + days
         inside = (positions >= 0) & (positions < len(returns))
         frames.append(pd.DataFrame({
-            "event_id": pair.event_id, "event": pair.event, "asset": pair.asset,
+            "event_id": event_id, "event": event, "asset": asset,
             "day": days[inside], "date": returns.index[positions[inside]],
             "return": returns.to_numpy()[positions[inside]], "expected": expected[i, cols][inside],
             "ar": ar[i, inside], "car": car[i, inside],
@@ -116,16 +117,17 @@ def _aggregate_table(pairs: pd.DataFrame, arrays: PairArrays,
     groups = pairs["group"].dropna().unique()
     scopes += [(f"group:{g}", (pairs["group"] == g).to_numpy()) for g in groups]
     rows = []
-    for start, end in windows:
-        car = arrays.car(start, end)
-        for scope, in_scope in scopes:
-            mask = in_scope & np.isfinite(car)
-            subset = arrays.subset(mask)
-            n = int(mask.sum())
-            caar = float(car[mask].mean()) if n else float("nan")
+    for scope, in_scope in scopes:
+        # One subset per scope: the tests cache window-independent terms on it and skip
+        # pairs whose CAR is missing for a window.
+        subset = arrays.subset(in_scope)
+        for start, end in windows:
+            car = subset.car(start, end)
+            finite = car[np.isfinite(car)]
+            caar = float(finite.mean()) if finite.size else float("nan")
             for result in run_tests(subset, start, end):
-                rows.append({"scope": scope, "start": start, "end": end, "n": n, "caar": caar,
-                             "test": result.test, "statistic": result.statistic,
+                rows.append({"scope": scope, "start": start, "end": end, "n": int(finite.size),
+                             "caar": caar, "test": result.test, "statistic": result.statistic,
                              "pvalue": result.pvalue, "note": result.note})
     return pd.DataFrame(rows, columns=AGGREGATE_COLUMNS)
 

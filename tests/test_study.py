@@ -164,3 +164,18 @@ def test_factor_model_matches_statsmodels_on_brent_and_eem(shared_data: Path) ->
     car = results.car.query("event_id == 'SUMMIT_AGREED' and start == 0 and end == 0").iloc[0]
     assert car["car"] == pytest.approx(expected_ar, abs=1e-12)
     assert car["se"] ** 2 == pytest.approx(fit.scale + x0 @ fit.cov_params().to_numpy() @ x0, rel=1e-10)
+
+
+def test_aggregate_rows_agree_with_the_pair_table_and_summary_flags_clustering(prices: pd.DataFrame) -> None:
+    results = es.EventStudy(SEEDS, prices, assets=["IMOEX", "RUBUSD"]).run()
+    car, agg = results.car, results.aggregate
+    for scope, rows in [("all", car), ("asset:IMOEX", car[car["asset"] == "IMOEX"]),
+                        ("group:diplomacy", car[car["group"] == "diplomacy"])]:
+        for (start, end), window in rows.groupby(["start", "end"]):
+            line = agg[(agg["scope"] == scope) & (agg["start"] == start) & (agg["end"] == end)]
+            assert set(line["test"]) == {"t_cs", "bw_cda", "patell", "patell_adj", "bmp", "kp", "corrado",
+                                         "sign", "gen_sign", "wilcoxon"}
+            assert (line["n"] == len(window)).all()
+            assert line["caar"].iloc[0] == pytest.approx(window["car"].mean(), abs=1e-15)
+    # IMOEX and the rouble react on the same calendar days: every pair is clustered.
+    assert "prefer kp and patell_adj" in results.summary()

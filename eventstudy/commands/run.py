@@ -9,10 +9,11 @@ from typing import Any
 
 DESCRIPTION = """\
 Run an event study on the announcements in EVENTS (a CSV file) and write
-abnormal_returns.csv, car.csv, aggregate.csv, skipped.csv, study.json, figures/ and
-report.html into --out. Prices come from --prices (local files), from the files
-named in --config, or, without either, from the live sources (MOEX ISS, Bank of
-Russia, Yahoo) through the on-disk cache."""
+abnormal_returns.csv, car.csv, aggregate.csv, skipped.csv, study.json, events.csv,
+prices.csv, figures/, report.html, report.md and tables/*.tex into --out ('eventstudy
+report' re-renders the report from that folder). Prices come from --prices (local
+files), from the files named in --config, or, without either, from the live sources
+(MOEX ISS, Bank of Russia, Yahoo) through the on-disk cache."""
 
 EPILOG = """\
 examples:
@@ -33,9 +34,11 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--out", type=Path, help="results folder (default: "
                         "./eventstudy-results/<events file name>)")
     parser.add_argument("--figures", choices=["all", "summary", "none"], default="all",
-                        help="which figures to draw (default: all)")
+                        help="summary: timelines, CAAR and forest plots; all (default): also one figure "
+                        "per event and per event-asset pair, at most 50 each (the most significant)")
     parser.add_argument("--figure-format", action="append", dest="figure_formats",
-                        choices=["png", "svg", "pdf"], help="figure format, repeatable (default: png)")
+                        choices=["png", "svg", "pdf"], help="figure format, repeatable (default: png at "
+                        "200 dpi; PNG is also written when only pdf is asked, for the HTML report)")
     parser.add_argument("--quiet", action="store_true", help="do not print the summary")
     parser.set_defaults(handler=run)
 
@@ -85,7 +88,8 @@ def build_study(args: argparse.Namespace) -> Any:
     prices_path = args.prices or options.pop("prices", None)
     events = load_events(args.events)
     check_settings(**options)
-    prices, provenance = None, []
+    prices: Any = None
+    provenance: list[Any] = []
     if prices_path is not None or study_file.files:
         assets = _names(options.get("assets"))
         needed = [*assets, *_names(options.get("benchmark"))] if assets else []

@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from eventstudy.errors import DataUnavailableError
 
@@ -44,6 +45,39 @@ def new_session() -> requests.Session:
     session = requests.Session()
     session.headers["User-Agent"] = f"eventstudy/{__version__} (+https://pypi.org/project/eventstudy)"
     return session
+
+
+@dataclass
+class HttpClient:
+    """One service's connection settings: session, base URL, timeout and retries.
+
+    The base URL is ``override_url``, else the environment variable ``env_var`` read
+    at each call (so tests can point a live source at a local server), else
+    ``default_url``. The session is created on first use.
+    """
+
+    service: str
+    env_var: str
+    default_url: str
+    session: requests.Session | None = None
+    override_url: str | None = None
+    timeout: float | tuple[float, float] = DEFAULT_TIMEOUT
+    tries: int = DEFAULT_TRIES
+    backoff: float = DEFAULT_BACKOFF
+    sleep: Callable[[float], None] | None = None
+
+    @property
+    def base_url(self) -> str:
+        """Scheme and host in use now."""
+        return base_url(self.env_var, self.default_url, self.override_url)
+
+    def get(self, url: str, params: Mapping[str, str | int] | None = None) -> requests.Response:
+        """GET ``url`` with this client's retries; see :func:`get`."""
+        if self.session is None:
+            self.session = new_session()
+        extra: dict[str, Any] = {} if self.sleep is None else {"sleep": self.sleep}
+        return get(self.session, url, params, service=self.service, timeout=self.timeout,
+                   tries=self.tries, backoff=self.backoff, **extra)
 
 
 def snippet(data: bytes | str, limit: int = 120) -> str:

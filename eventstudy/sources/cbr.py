@@ -82,17 +82,13 @@ class CbrSource:
         backoff: float = _http.DEFAULT_BACKOFF,
         sleep: Any = None,
     ) -> None:
-        self.session = session
-        self._base_url = base_url
-        self.timeout = timeout
-        self.tries = tries
-        self.backoff = backoff
-        self._sleep = sleep
+        self.http = _http.HttpClient(SERVICE, ENV_VAR, DEFAULT_URL, session, base_url, timeout, tries,
+                                     backoff, sleep)
 
     @property
     def base_url(self) -> str:
         """Scheme and host in use now (the environment is read at each call)."""
-        return _http.base_url(ENV_VAR, DEFAULT_URL, self._base_url)
+        return self.http.base_url
 
     def fetch(self, symbol: str, start: date, end: date) -> pd.Series:
         """Rates of currency ``symbol`` set on the days ``start`` to ``end``.
@@ -131,21 +127,13 @@ class CbrSource:
                 f"{symbol!r} is not a Bank of Russia currency ID (like R01235 for USD, "
                 "R01239 for EUR, R01375 for CNY; list: /scripts/XML_val.asp?d=0)"
             )
-        if self.session is None:
-            self.session = _http.new_session()
         url = f"{self.base_url}{PATH}"
         params = {
             "date_req1": f"{start:%d/%m/%Y}",
             "date_req2": f"{end:%d/%m/%Y}",
             "VAL_NM_RQ": symbol,
         }
-        kwargs: dict[str, Any] = {}
-        if self._sleep is not None:
-            kwargs["sleep"] = self._sleep
-        response = _http.get(
-            self.session, url, params, service=SERVICE, timeout=self.timeout,
-            tries=self.tries, backoff=self.backoff, **kwargs,
-        )
+        response = self.http.get(url, params)
         series = parse_xml_dynamic(response.content, source=response.url or url)
         series.name = symbol
         series = series[(series.index >= pd.Timestamp(start)) & (series.index <= pd.Timestamp(end))]

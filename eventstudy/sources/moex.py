@@ -88,24 +88,20 @@ class MoexSource:
             raise ConfigError(
                 f"unknown MOEX endpoint {endpoint!r}", fix="use 'history' or 'candles'"
             )
-        self.session = session
+        self.http = _http.HttpClient(SERVICE, ENV_VAR, DEFAULT_URL, session, base_url, timeout, tries,
+                                     backoff, sleep)
         self.engine = engine
         self.market = market
         self.board = board or None
         self.endpoint = endpoint
         self.column = column.upper()
-        self._base_url = base_url
-        self.timeout = timeout
-        self.tries = tries
-        self.backoff = backoff
-        self._sleep = sleep
 
     # -- public ---------------------------------------------------------------------
 
     @property
     def base_url(self) -> str:
         """Scheme and host in use now (the environment is read at each call)."""
-        return _http.base_url(ENV_VAR, DEFAULT_URL, self._base_url)
+        return self.http.base_url
 
     @property
     def cache_key(self) -> str:
@@ -264,15 +260,7 @@ class MoexSource:
     # -- internals ------------------------------------------------------------------
 
     def _get_json(self, url: str, params: dict[str, str | int]) -> dict[str, Any]:
-        if self.session is None:
-            self.session = _http.new_session()
-        kwargs: dict[str, Any] = {}
-        if self._sleep is not None:
-            kwargs["sleep"] = self._sleep
-        response = _http.get(
-            self.session, url, params, service=SERVICE, timeout=self.timeout,
-            tries=self.tries, backoff=self.backoff, **kwargs,
-        )
+        response = self.http.get(url, params)
         try:
             payload = json.loads(response.content.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as error:
