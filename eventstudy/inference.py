@@ -550,9 +550,11 @@ def wilcoxon(arrays: PairArrays, start: int, end: int) -> TestResult:
     """Wilcoxon (1945) signed-rank test of the CARs; statistic ``W+``.
 
     ``W+`` is the sum of the ranks of ``|CAR_i|`` over the pairs with a positive CAR
-    (zero CARs dropped, ties averaged). The two-sided p-value is
-    ``scipy.stats.wilcoxon`` (exact null distribution for small ``N`` without ties,
-    normal approximation otherwise).
+    (zero CARs dropped, ties given average ranks). The two-sided p-value is exact up
+    to :data:`WILCOXON_EXACT_MAX` pairs, from the null distribution of ``W+`` given the
+    observed ranks (each sign positive with probability 1/2), which stays exact with
+    ties; above that, the normal approximation with tie correction
+    (``scipy.stats.wilcoxon(method="approx")``).
     """
     name = "wilcoxon"
     car = _car(arrays, start, end)
@@ -562,10 +564,35 @@ def wilcoxon(arrays: PairArrays, start: int, end: int) -> TestResult:
         return _nan(name, "no pair has a non-zero CAR")
     ranks = stats.rankdata(np.abs(car))
     w_plus = float(ranks[car > 0].sum())
+    if n <= WILCOXON_EXACT_MAX:
+        return TestResult(name, w_plus, signed_rank_pvalue(ranks, w_plus))
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        pvalue = float(stats.wilcoxon(car, zero_method="wilcox").pvalue)
+        pvalue = float(stats.wilcoxon(car, zero_method="wilcox", method="approx").pvalue)
     return TestResult(name, w_plus, pvalue)
+
+
+WILCOXON_EXACT_MAX = 50
+
+
+def signed_rank_pvalue(ranks: np.ndarray, w_plus: float) -> float:
+    """Exact two-sided p-value of ``W+`` given the ranks (average ranks allowed).
+
+    Doubled ranks are integers, so the null distribution of ``2 W+`` is built by
+    convolving one fair coin per rank: ``P(2W+ = s)``. The p-value is
+    ``min(1, 2 min(P(W+ <= w), P(W+ >= w)))``, as scipy's exact method.
+    """
+    doubled = np.rint(2 * np.asarray(ranks)).astype(np.int64)
+    distribution = np.zeros(int(doubled.sum()) + 1)
+    distribution[0] = 1.0
+    for rank in doubled:
+        shifted = np.zeros_like(distribution)
+        shifted[rank:] = distribution[: distribution.size - rank]
+        distribution = 0.5 * (distribution + shifted)
+    observed = int(round(2 * w_plus))
+    lower = distribution[: observed + 1].sum()
+    upper = distribution[observed:].sum()
+    return float(min(1.0, 2 * min(lower, upper)))
 
 
 # ------------------------------------------------------- cross-correlation, clustering

@@ -7,10 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import REPO_ROOT, require_shared_data
+from test_plotting import read_real_prices
 
 from eventstudy.cli import main
-from tests.conftest import REPO_ROOT, require_shared_data
-from tests.test_plotting import read_real_prices
 
 REPORT_FILES = ["report.html", "report.md", "tables/car.tex", "tables/aggregate.tex"]
 

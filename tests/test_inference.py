@@ -346,3 +346,31 @@ def test_unknown_day0_is_never_clustered() -> None:
     arrays = constant_mean_pairs(np.full((3, 1), 0.01), est, day0=["NaT", "NaT", "NaT"])
     assert average_cross_correlation(arrays) == 0.0
     assert clustering(arrays)["n_clustered"] == 0
+
+
+@pytest.mark.parametrize("n", [2, 5, 9, 18, 40])
+def test_signed_rank_pvalue_equals_scipy_exact(n: int) -> None:
+    from eventstudy.inference import signed_rank_pvalue
+
+    car = np.random.default_rng(n).normal(size=n)
+    ranks = stats.rankdata(np.abs(car))
+    assert signed_rank_pvalue(ranks, ranks[car > 0].sum()) == pytest.approx(
+        stats.wilcoxon(car, method="exact").pvalue, rel=1e-12)
+
+
+def test_signed_rank_pvalue_with_ties_equals_full_permutation() -> None:
+    from eventstudy.inference import signed_rank_pvalue
+
+    # Tied |CAR| values (clustered events give identical CARs): average ranks 2, 2, 2 ...
+    car = np.array([0.01, 0.01, -0.02, 0.03, 0.03, -0.01, 0.05, 0.02, 0.02])
+    ranks = stats.rankdata(np.abs(car))
+    expected = stats.wilcoxon(car, method=stats.PermutationMethod(n_resamples=np.inf)).pvalue
+    assert signed_rank_pvalue(ranks, ranks[car > 0].sum()) == pytest.approx(expected, rel=1e-12)
+    # Brute force over all 2^9 sign patterns: W+ = 38 and 20 patterns reach at least 38.
+    import itertools
+
+    w_plus = ranks[car > 0].sum()
+    totals = [np.dot(signs, ranks) for signs in itertools.product([0, 1], repeat=car.size)]
+    at_least = sum(total >= w_plus for total in totals)
+    assert (w_plus, at_least) == (38.0, 20)
+    assert signed_rank_pvalue(ranks, w_plus) == pytest.approx(2 * at_least / 512)

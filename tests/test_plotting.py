@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import REPO_ROOT, require_shared_data
 from matplotlib.figure import Figure
 
 from eventstudy import plotting
 from eventstudy.report import ReportData
-from tests.conftest import REPO_ROOT, require_shared_data
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import REPO_ROOT, require_shared_data
+from test_plotting import read_real_prices
 
 from eventstudy.latex import escape
 from eventstudy.report import ReportData, html_report, markdown_report
-from tests.conftest import REPO_ROOT, require_shared_data
-from tests.test_plotting import read_real_prices
 
 
 @pytest.fixture(scope="module")
