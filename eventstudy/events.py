@@ -67,6 +67,17 @@ class Events:
         """Event ids in file order."""
         return list(self.frame["id"])
 
+    def select(self, ids: Iterable[str]) -> Events:
+        """The events whose ids are in ``ids``, in file order."""
+        wanted = set(ids)
+        unknown = wanted - set(self.frame["id"])
+        if unknown:
+            raise InputError(f"no event with id {', '.join(sorted(unknown))}",
+                             fix=f"known ids: {', '.join(self.frame['id'])}")
+        kept = self.frame[self.frame["id"].isin(wanted)].reset_index(drop=True)
+        return Events(frame=kept, path=self.path,
+                      line_numbers={k: v for k, v in self.line_numbers.items() if k in wanted})
+
     def named_assets(self) -> set[str]:
         """Every asset named in the ``assets`` column."""
         return {name for names in self.frame["assets"] if names for name in names}
@@ -113,10 +124,12 @@ def check_events(source: str | Path | pd.DataFrame) -> tuple[Events | None, list
 
 
 def _parse(source: str | Path | pd.DataFrame) -> tuple[Events | None, list[InputError]]:
+    if isinstance(source, pd.DataFrame) and set(FRAME_COLUMNS) <= set(source.columns):
+        return _canonical(source)
     if isinstance(source, pd.DataFrame):
         path = None
         header = [str(c) for c in source.columns]
-        rows = [(i + 2, ["" if pd.isna(v) else str(v) for v in row])
+        rows = [(i + 2, [_cell_text(v) for v in row])
                 for i, row in enumerate(source.itertuples(index=False))]
     else:
         path = str(source)
@@ -156,6 +169,28 @@ def _parse(source: str | Path | pd.DataFrame) -> tuple[Events | None, list[Input
     metadata = [c for c in frame.columns if c not in FRAME_COLUMNS]
     frame = frame[list(FRAME_COLUMNS) + metadata]
     return Events(frame=frame, path=path, line_numbers=line_numbers), []
+
+
+def _canonical(frame: pd.DataFrame) -> tuple[Events | None, list[InputError]]:
+    """An :attr:`Events.frame` (or a filtered copy): already validated, ids must stay unique."""
+    duplicated = frame["id"][frame["id"].duplicated()].unique()
+    if len(duplicated):
+        return None, [InputError(f"duplicate id(s) {', '.join(map(str, duplicated))}",
+                                 column="id", fix="give every event a unique id")]
+    if frame.empty:
+        return None, [InputError("no events", fix="keep at least one row")]
+    return Events(frame=frame.reset_index(drop=True).copy()), []
+
+
+def _cell_text(value: object) -> str:
+    """Text of a DataFrame cell as it would appear in a CSV file."""
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, pd.Timestamp) and value.tzinfo is None and value == value.normalize():
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return str(value)
 
 
 def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:

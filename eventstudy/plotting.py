@@ -1019,7 +1019,7 @@ def _save_png(figure: Figure, path: Path) -> None:
     buffer = io.BytesIO()
     figure.savefig(buffer, dpi=PNG_DPI, format="rgba")
     width, height = (round(v * PNG_DPI) for v in figure.get_size_inches())
-    image = Image.frombuffer("RGBA", (width, height), buffer.getbuffer(), "raw", "RGBA", 0, 1)
+    image = Image.frombuffer("RGBA", (width, height), buffer.getvalue(), "raw", "RGBA", 0, 1)
     paletted = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
     paletted.save(path, format="PNG", compress_level=6, dpi=(PNG_DPI, PNG_DPI))
 

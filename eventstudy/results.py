@@ -67,6 +67,12 @@ class Results:
     def __str__(self) -> str:
         return self.summary()
 
+    def __repr__(self) -> str:
+        s = self.settings
+        return (f"<Results: {len(self.events)} events x {', '.join(s['assets'])}, {s['model']} model; "
+                f"{len(self.pairs)} pairs, {len(self.skipped)} skipped; print() or .summary() for the "
+                "tables>")
+
     def _repr_html_(self) -> str:
         from eventstudy.summary import html_summary
 

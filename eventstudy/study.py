@@ -128,6 +128,25 @@ class EventStudy:
         if problem is not None:
             raise problem
 
+    @classmethod
+    def from_file(cls, config: str | Path, events: str | Path | pd.DataFrame | Events | None = None,
+                  **options: Any) -> EventStudy:
+        """The study described by a TOML study file (see :func:`eventstudy.build.build_study`).
+
+        Examples
+        --------
+        >>> study = EventStudy.from_file("examples/summer-2025.toml", "seeds/events.csv")  # doctest: +SKIP
+        >>> results = study.run()  # doctest: +SKIP
+        """
+        from eventstudy.build import build_study
+
+        return build_study(config, events, **options)
+
+    def __repr__(self) -> str:
+        benchmarks = f" on {', '.join(self.benchmarks)}" if self.benchmarks else ""
+        return (f"EventStudy({len(self.events)} events x {', '.join(self.assets)}; "
+                f"{self.model.name}{benchmarks}; estimation {list(self.estimation)})")
+
     @property
     def span(self) -> Window:
         """Relative days computed per pair: the event window and every CAR window."""

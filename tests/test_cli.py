@@ -231,3 +231,15 @@ def test_summit_abnormal_return_from_the_command_line(shared_data: Path, prices_
     expected = math.log(2876.43 / 2764.62) - log_returns.iloc[at - 250: at - 10].mean()
     assert day0["ar"] == pytest.approx(expected, abs=1e-12)
     assert day0["ar"] == pytest.approx(0.0397, abs=5e-5)
+
+
+def test_study_file_from_python_equals_the_command_line(shared_data: Path, tmp_path: Path) -> None:
+    import eventstudy as es
+
+    out = tmp_path / "out"
+    assert run_cli("run", SEEDS, "--config", EXAMPLE, "--out", out, "--figures", "none") == 0
+    results = es.EventStudy.from_file(EXAMPLE, SEEDS).run()
+    from_cli = pd.read_csv(out / "car.csv")
+    pd.testing.assert_series_equal(results.car["car"].reset_index(drop=True), from_cli["car"],
+                                   check_exact=False, rtol=1e-13)
+    assert repr(results).startswith("<Results: 9 events x IMOEX, RUBUSD, market model; 18 pairs")

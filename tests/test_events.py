@@ -113,3 +113,23 @@ def test_check_events_lists_every_problem(tmp_path: Path) -> None:
     assert [p.line for p in problems] == [2, 3]
     with pytest.raises(InputError, match=r"1 more problem\(s\)"):
         load_events(path)
+
+
+def test_the_canonical_frame_and_a_filtered_copy_load_back() -> None:
+    events = load_events(REPO / "seeds" / "events.csv")
+    again = load_events(events.frame)
+    pd.testing.assert_frame_equal(again.frame, events.frame)
+    summer = events.frame[events.frame["date"] >= "2025-01-01"]
+    assert load_events(summer).ids == events.ids[2:]
+
+
+def test_select_keeps_file_order_and_rejects_unknown_ids() -> None:
+    events = load_events(REPO / "seeds" / "events.csv")
+    assert events.select(["ALASKA", "WITKOFF"]).ids == ["WITKOFF", "ALASKA"]
+    with pytest.raises(InputError, match="no event with id NOPE; known ids: GENEVA21"):
+        events.select(["NOPE"])
+
+
+def test_dataframe_with_timestamps() -> None:
+    frame = pd.DataFrame({"date": pd.to_datetime(["2025-08-07"]), "event": ["x"]})
+    assert load_events(frame).frame.loc[0, "date"] == pd.Timestamp("2025-08-07")

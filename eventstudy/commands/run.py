@@ -69,34 +69,16 @@ def add_study_arguments(parser: argparse.ArgumentParser) -> None:
 
 def build_study(args: argparse.Namespace) -> Any:
     """The :class:`EventStudy` described by the command line and the study file."""
-    from eventstudy.config import StudyFile, load_study_file
-    from eventstudy.events import load_events
-    from eventstudy.local_prices import load_local_prices
-    from eventstudy.study import EventStudy, check_settings
+    from eventstudy.build import build_study as build
 
-    study_file = load_study_file(args.config) if args.config else StudyFile()
-    options = dict(study_file.study)
-    overrides = {
-        "assets": args.assets, "model": args.model, "benchmark": args.benchmark, "returns": args.returns,
-        "estimation": _pair(args.estimation, "--estimation"), "event_window": _pair(args.event_window,
-                                                                                   "--event-window"),
-        "windows": [_pair(w, "--window") for w in args.windows] if args.windows else None,
-        "min_estimation": args.min_estimation, "exclude_event_windows": args.exclude_event_windows,
-    }
-    options.update({k: v for k, v in overrides.items() if v is not None})
-    options.pop("events", None)
-    prices_path = args.prices or options.pop("prices", None)
-    events = load_events(args.events)
-    check_settings(**options)
-    prices: Any = None
-    provenance: list[Any] = []
-    if prices_path is not None or study_file.files:
-        assets = _names(options.get("assets"))
-        needed = [*assets, *_names(options.get("benchmark"))] if assets else []
-        prices, provenance = load_local_prices(prices_path, study_file.files, needed)
-    return EventStudy(events, prices, asset_info=study_file.assets, provenance=provenance,
-                      cache_dir=args.cache_dir, offline=args.offline, refresh=args.refresh,
-                      **options)
+    return build(
+        args.config, args.events, prices=args.prices, cache_dir=args.cache_dir, offline=args.offline,
+        refresh=args.refresh, assets=args.assets, model=args.model, benchmark=args.benchmark,
+        returns=args.returns, estimation=_pair(args.estimation, "--estimation"),
+        event_window=_pair(args.event_window, "--event-window"),
+        windows=[_pair(w, "--window") for w in args.windows] if args.windows else None,
+        min_estimation=args.min_estimation, exclude_event_windows=args.exclude_event_windows,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -111,13 +93,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"eventstudy: skipped {row.event_id} {row.asset}: {row.reason}", file=sys.stderr)
     print(f"eventstudy: wrote {out}/ (report: {out / 'report.html'})", file=sys.stderr)
     return 0
-
-
-def _names(value: object) -> list[str]:
-    if value is None:
-        return []
-    items = value.split(",") if isinstance(value, str) else list(value)  # type: ignore[call-overload]
-    return [str(v).strip() for v in items if str(v).strip()]
 
 
 def _pair(text: str | None, option: str) -> tuple[int, int] | None:
