@@ -104,9 +104,9 @@ def fit_pairs(
     k = regressors.shape[2] + int(constant)
     if day0_dates is None:
         day0_dates = np.full(n_pairs, np.datetime64("NaT"), dtype="datetime64[D]")
-    panel = _PaddedPanel(returns, regressors, offset, exclude, est_days, event_days)
+    panel = PaddedPanel(returns, regressors, offset, exclude, est_days, event_days)
 
-    out = _allocate(n_pairs, est_days.size, event_days.size, k)
+    out = allocate_outputs(n_pairs, est_days.size, event_days.size, k)
     for start in range(0, n_pairs, CHUNK_PAIRS):
         rows = slice(start, min(start + CHUNK_PAIRS, n_pairs))
         _fit_chunk(panel, asset_index[rows], day0_index[rows], est_days, event_days, min_obs,
@@ -121,7 +121,7 @@ def fit_pairs(
                         expected=out["expected"])
 
 
-class _PaddedPanel:
+class PaddedPanel:
     """The panel flattened with NaN margins, so any window is one ``np.take``."""
 
     def __init__(self, returns: np.ndarray, regressors: np.ndarray, offset: np.ndarray | None,
@@ -148,7 +148,7 @@ class _PaddedPanel:
         return (assets * self.width + self.left + day0)[:, None] + days[None, :]
 
 
-def _allocate(p: int, n_est: int, n_event: int, k: int) -> dict[str, np.ndarray]:
+def allocate_outputs(p: int, n_est: int, n_event: int, k: int) -> dict[str, np.ndarray]:
     return {
         "ar": np.full((p, n_event), np.nan),
         "var_ar": np.full((p, n_event), np.nan),
@@ -164,7 +164,7 @@ def _allocate(p: int, n_est: int, n_event: int, k: int) -> dict[str, np.ndarray]
     }
 
 
-def _fit_chunk(panel: _PaddedPanel, assets: np.ndarray, day0: np.ndarray, est_days: np.ndarray,
+def _fit_chunk(panel: PaddedPanel, assets: np.ndarray, day0: np.ndarray, est_days: np.ndarray,
                event_days: np.ndarray, min_obs: int, constant: bool,
                out: dict[str, np.ndarray]) -> None:
     located = day0 >= 0

@@ -27,12 +27,15 @@ class NormalReturnModel:
         One line for help texts and reports.
     min_benchmarks, max_benchmarks
         How many benchmark series it takes (``None`` = no upper limit).
+    estimator
+        ``ols`` (the vectorised engine) or ``garch`` (per-pair maximum likelihood).
     """
 
     name: str
     description: str
     min_benchmarks: int
     max_benchmarks: int | None
+    estimator: str = "ols"
 
     def check_benchmarks(self, benchmarks: list[str]) -> None:
         """Reject a wrong number of benchmarks, saying what the model needs."""
@@ -74,6 +77,8 @@ MODELS: dict[str, NormalReturnModel] = {
         NormalReturnModel("market-adjusted", "return minus the benchmark's return", 1, 1),
         NormalReturnModel("market", "OLS on one benchmark (the market model)", 1, 1),
         NormalReturnModel("factor", "OLS on several benchmarks (e.g. Brent and EEM)", 1, None),
+        NormalReturnModel("garch", "market model with GARCH(1,1) errors (needs the arch package)", 1, 1,
+                          estimator="garch"),
     ]
 }
 

@@ -44,6 +44,10 @@ class PairArrays:
         Regressors on the event-window days.
     day0 : (P,) datetime64[D]
         Calendar date of day 0 for each pair (used to detect clustering).
+    disturbance_var : (P, W) float or None
+        Variance of the disturbance on each event-window day when it is not the
+        constant ``sigma2`` (GARCH: the conditional variance forecast); ``None`` for
+        the OLS models.
     """
 
     event_days: np.ndarray
@@ -57,6 +61,7 @@ class PairArrays:
     xtx_inv: np.ndarray
     x_event: np.ndarray
     day0: np.ndarray
+    disturbance_var: np.ndarray | None = None
 
     @property
     def n_pairs(self) -> int:
@@ -79,13 +84,15 @@ class PairArrays:
 
         ``sigma2 * (L2 + s' (X'X)^-1 s)`` with ``s`` the sum of the window's
         regressor rows: the ``L2 * sigma2`` disturbance term plus the estimation
-        error of the model's parameters.
+        error of the model's parameters. With ``disturbance_var`` (GARCH), the
+        disturbance term is the sum of the window's daily variances instead.
         """
         cols = self.columns(start, end)
-        length = cols.stop - cols.start
         s = self.x_event[:, cols, :].sum(axis=1)
-        estimation_term = np.einsum("pk,pkj,pj->p", s, self.xtx_inv, s)
-        return self.sigma2 * (length + estimation_term)
+        estimation_term = self.sigma2 * np.einsum("pk,pkj,pj->p", s, self.xtx_inv, s)
+        if self.disturbance_var is None:
+            return self.sigma2 * (cols.stop - cols.start) + estimation_term
+        return self.disturbance_var[:, cols].sum(axis=1) + estimation_term
 
     def subset(self, mask: np.ndarray) -> PairArrays:
         """The pairs selected by a boolean mask (or an index array)."""
@@ -101,4 +108,5 @@ class PairArrays:
             xtx_inv=self.xtx_inv[mask],
             x_event=self.x_event[mask],
             day0=self.day0[mask],
+            disturbance_var=None if self.disturbance_var is None else self.disturbance_var[mask],
         )

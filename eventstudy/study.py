@@ -187,7 +187,7 @@ class EventStudy:
         returns, regressors, offset = self._panel(series, bench)
         exclude = self._exclusion_mask(series, pairs) if self.exclude_event_windows else None
         lo, hi = self.span
-        output = fit_pairs(
+        output = self._estimator()(
             returns, regressors, offset,
             asset_index=pairs["asset_row"].to_numpy(), day0_index=pairs["day0_pos"].to_numpy(),
             estimation=self.estimation, event_window=(lo, hi), min_obs=self.min_estimation,
@@ -197,6 +197,13 @@ class EventStudy:
         provenance = self.provenance or [provenance_of(name, prices[name])
                                          for name in [*self.assets, *self.benchmarks]]
         return build_results(self, series, pairs, output, provenance)
+
+    def _estimator(self) -> Any:
+        if self.model.estimator == "garch":
+            from eventstudy.garch import fit_garch_pairs
+
+            return fit_garch_pairs
+        return fit_pairs
 
     # -- preparation -------------------------------------------------------------------
 

@@ -50,7 +50,7 @@ def add_study_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="TOML study file (assets, files, options)")
     parser.add_argument("--assets", help="comma-separated asset names (default: IMOEX,RUBUSD, or "
                         "every price file)")
-    parser.add_argument("--model", help="constant-mean (default), market-adjusted, market, factor")
+    parser.add_argument("--model", help="constant-mean (default), market-adjusted, market, factor, garch")
     parser.add_argument("--benchmark", help="benchmark asset(s) for market/factor models, e.g. SP500 "
                         "or BRENT,EEM")
     parser.add_argument("--returns", choices=["log", "simple"], help="return kind (default: log)")
