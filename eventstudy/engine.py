@@ -14,7 +14,7 @@ import numpy as np
 
 from eventstudy.pairs import PairArrays
 
-CHUNK_PAIRS = 1024  # small chunks keep temporaries in reused heap memory (no page faults)
+CHUNK_PAIRS = 512  # small chunks keep temporaries in reused heap memory (no page faults)
 
 
 @dataclass(frozen=True)
