@@ -79,10 +79,11 @@ NAN = float("nan")
 TestFunction = Callable[[PairArrays, int, int], TestResult]
 TESTS: dict[str, TestFunction] = {}
 
-# Rows processed at once in the passes over (pairs x days) arrays: bounds the
-# temporary memory at about CHUNK_ROWS * 300 * 8 bytes (20 MB) per temporary, small
-# enough for the allocator to reuse instead of faulting in fresh pages each chunk.
-CHUNK_ROWS = 8_192
+# Rows processed at once in the passes over (pairs x days) arrays: about
+# CHUNK_ROWS * 300 * 8 bytes (1.2 MB) per temporary, small enough for the allocator to
+# reuse heap memory instead of faulting in fresh pages for every temporary (measured:
+# 8,192 rows made the first pass over 10,000 pairs 1.5x slower).
+CHUNK_ROWS = 512
 
 
 # Worker threads for the chunked passes (numpy releases the GIL in sorts and ufuncs).
