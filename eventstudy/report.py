@@ -35,7 +35,8 @@ if TYPE_CHECKING:
     from eventstudy.plotting import FigureSet
     from eventstudy.results import Results
 
-REQUIRED_FILES = ("study.json", "car.csv", "aggregate.csv", "abnormal_returns.csv")
+REQUIRED_FILES = ("study.json", "car.csv", "aggregate.csv", "abnormal_returns.csv", "skipped.csv",
+                  "events.csv")
 SOURCE_NAMES = {"moex": "MOEX ISS", "cbr": "Bank of Russia", "yahoo": "Yahoo Finance",
                 "file": "local file"}
 STAR_NOTE = "* p<0.10, ** p<0.05, *** p<0.01 (two-sided p of the t test)"
@@ -84,6 +85,7 @@ class ReportData:
     series: list[dict[str, Any]]
     prices: dict[str, pd.Series] = field(default_factory=dict)
     version: str = ""
+    report_options: dict[str, Any] = field(default_factory=dict)
 
     # -- construction ----------------------------------------------------------------
 
@@ -127,22 +129,16 @@ class ReportData:
         ar = _read_csv(folder / "abnormal_returns.csv", dates=["date"])
         car = _read_csv(folder / "car.csv")
         aggregate = _read_csv(folder / "aggregate.csv")
-        skipped = (_read_csv(folder / "skipped.csv") if (folder / "skipped.csv").is_file()
-                   else pd.DataFrame(columns=["event_id", "asset", "reason"]))
-        if (folder / "events.csv").is_file():
-            events = _read_csv(folder / "events.csv", dates=["date"])
-        else:  # older folders: rebuild what the tables know
-            events = (car.drop_duplicates("event_id")
-                      .rename(columns={"event_id": "id"})[["id", "event", "group", "day0"]]
-                      .rename(columns={"day0": "date"}))
-            events["date"] = pd.to_datetime(events["date"])
+        skipped = _read_csv(folder / "skipped.csv")
+        events = _read_csv(folder / "events.csv", dates=["date"])
         prices: dict[str, pd.Series] = {}
         if (folder / "prices.csv").is_file():
             wide = pd.read_csv(folder / "prices.csv", index_col="date", parse_dates=["date"])
             prices = {str(c): wide[c].dropna() for c in wide.columns}
         return cls(abnormal_returns=ar, car=car, aggregate=aggregate, skipped=skipped, events=events,
                    settings=settings, series=list(record.get("series", [])), prices=prices,
-                   version=str(record.get("eventstudy_version", "")))
+                   version=str(record.get("eventstudy_version", "")),
+                   report_options=record.get("report") if isinstance(record.get("report"), dict) else {})
 
     # -- derived facts ---------------------------------------------------------------
 
@@ -799,9 +795,4 @@ def markdown_report(data: ReportData, figures: FigureSet | None = None, folder: 
     notes = warnings_list(data)
     out += ["Overlap warnings:", ""] + [f"- {n}" for n in notes] if notes else ["Overlap warnings: none."]
     return "\n".join(out).rstrip() + "\n"
-
-
-def is_results_folder(folder: Path) -> bool:
-    """Whether ``folder`` holds the files of a saved study."""
-    return folder.is_dir() and all((folder / name).is_file() for name in REQUIRED_FILES)
 

@@ -63,7 +63,7 @@ def test_not_a_results_folder_is_exit_2_with_one_line(tmp_path, capsys):
     assert err.count("\n") == 1 and "is not an eventstudy results folder" in err and "Traceback" not in err
     assert main(["report", str(tmp_path / "missing")]) == 2
     (tmp_path / "study.json").write_text("{not json", encoding="utf-8")
-    for name in ["car.csv", "aggregate.csv", "abnormal_returns.csv"]:
+    for name in ["car.csv", "aggregate.csv", "abnormal_returns.csv", "skipped.csv", "events.csv"]:
         (tmp_path / name).write_text("x\n", encoding="utf-8")
     assert main(["report", str(tmp_path)]) == 2
     assert "study.json" in capsys.readouterr().err

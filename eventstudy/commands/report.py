@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -41,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
 
     folder: Path = args.out_dir
     data = ReportData.from_folder(folder)
-    saved = _saved_options(folder)
+    saved = data.report_options
     figures = args.figures or saved.get("figures", "all")
     formats = args.figure_formats or saved.get("figure_formats") or ["png"]
     figure_set = render(data, folder, figures=figures, figure_formats=formats,
@@ -50,9 +49,3 @@ def run(args: argparse.Namespace) -> int:
     print(f"eventstudy: wrote {folder / 'report.html'}, report.md and tables/ "
           f"({drawn} figure{'s' if drawn != 1 else ''})", file=sys.stderr)
     return 0
-
-
-def _saved_options(folder: Path) -> dict[str, Any]:
-    record = json.loads((folder / "study.json").read_text(encoding="utf-8"))
-    options = record.get("report")
-    return options if isinstance(options, dict) else {}
