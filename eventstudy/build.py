@@ -15,7 +15,7 @@ from eventstudy.config import StudyFile, load_study_file
 from eventstudy.errors import ConfigError
 from eventstudy.events import Events, load_events
 from eventstudy.local_prices import load_local_prices
-from eventstudy.study import EventStudy, check_settings
+from eventstudy.study import EventStudy, check_settings, name_list
 
 
 def build_study(
@@ -65,15 +65,8 @@ def build_study(
     local: Any = None
     provenance: list[Any] = []
     if prices_path is not None or study_file.files:
-        assets = _names(options.get("assets"))
-        needed = [*assets, *_names(options.get("benchmark"))] if assets else []
+        assets = name_list(options.get("assets"))
+        needed = [*assets, *name_list(options.get("benchmark"))] if assets else []
         local, provenance = load_local_prices(prices_path, study_file.files, needed)
     return EventStudy(loaded, local, asset_info=study_file.assets, provenance=provenance,
                       cache_dir=cache_dir, offline=offline, refresh=refresh, **options)
-
-
-def _names(value: object) -> list[str]:
-    if value is None:
-        return []
-    items = value.split(",") if isinstance(value, str) else list(value)  # type: ignore[call-overload]
-    return [str(v).strip() for v in items if str(v).strip()]

@@ -37,7 +37,7 @@ examples:
   eventstudy run --help        (every option of a subcommand)
 """
 
-EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_DATA = 0, 1, 2, 3
+EXIT_INPUT, EXIT_DATA = 2, 3  # 0 success; 1 an unexpected error (a bug)
 
 
 class _Parser(argparse.ArgumentParser):

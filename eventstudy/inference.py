@@ -399,23 +399,6 @@ def _needs_exact(key: np.ndarray, bits: int) -> np.ndarray:
     return ((high[:, 1:] == high[:, :-1]) & (high[:, 1:] != top)).any(axis=1)
 
 
-def _rank_rows(x: np.ndarray) -> np.ndarray:
-    """Ranks within each row (1-based, ties averaged, NaN kept as NaN), vectorised."""
-    x = np.asarray(x, dtype=np.float64)
-    if x.size == 0:
-        return np.full(x.shape, np.nan)
-    key, bits = _sorted_keys(x)
-    order = (key & np.uint64((1 << bits) - 1)).astype(np.intp)
-    ranks = np.empty(x.shape)
-    positions = np.broadcast_to(np.arange(1.0, x.shape[1] + 1), x.shape)
-    np.put_along_axis(ranks, order, positions, axis=1)
-    exact = _needs_exact(key, bits)
-    if exact.any():
-        ranks[exact] = _rank_rows_exact(x[exact])
-    ranks[np.isnan(x)] = np.nan
-    return ranks
-
-
 def _centred_rank_column_sums(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per column, the sum over rows of ``K_it / (n_i + 1) - 1/2`` and the row count.
 

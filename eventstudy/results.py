@@ -22,8 +22,6 @@ from eventstudy.sources.base import SeriesProvenance
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-FIGURE_FORMATS = ("png", "svg", "pdf")
-
 
 @dataclass
 class Results:

@@ -119,7 +119,7 @@ class EventStudy:
         self.exclude_event_windows = bool(exclude_event_windows)
         self.asset_info = dict(asset_info or {})
         self.prices = prices
-        self.assets = self._choose_assets(_name_list(assets), prices)
+        self.assets = self._choose_assets(name_list(assets), prices)
         self.provenance = list(provenance)
         self.cache_dir = cache_dir
         self.offline = offline
@@ -325,7 +325,7 @@ def check_settings(*, model: str = "constant-mean", benchmark: Sequence[str] | s
         Naming the setting, the offending value and the fix.
     """
     resolved_model = get_model(model)
-    benchmarks = _name_list(benchmark)
+    benchmarks = name_list(benchmark)
     resolved_model.check_benchmarks(benchmarks)
     check_return_kind(returns)
     resolved_windows = [_window(w, "CAR window") for w in windows]
@@ -344,7 +344,8 @@ def check_settings(*, model: str = "constant-mean", benchmark: Sequence[str] | s
     return resolved
 
 
-def _name_list(value: Sequence[str] | str | None) -> list[str]:
+def name_list(value: Sequence[str] | str | None) -> list[str]:
+    """Asset names from a list or a comma-separated string, blanks dropped."""
     if value is None:
         return []
     items = value.split(",") if isinstance(value, str) else list(value)

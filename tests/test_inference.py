@@ -162,12 +162,17 @@ def test_corrado_multi_day_and_missing_days_use_own_counts() -> None:
     assert result.statistic == pytest.approx((ubar[-2] + ubar[-1]) / (np.sqrt(2) * s))
 
 
-def test_rank_rows_matches_scipy_with_ties_and_nan() -> None:
+def test_rank_column_sums_match_pandas_ranks_with_ties_and_nan() -> None:
     rng = np.random.default_rng(3)
-    x = rng.integers(0, 6, (50, 17)).astype(float)
+    tied = rng.integers(0, 6, (50, 17)).astype(float)  # exact (tie-averaging) path
+    distinct = rng.normal(size=(50, 17))  # fast path: sorted integer keys
+    x = np.vstack([tied, distinct])
     x[rng.random(x.shape) < 0.2] = np.nan
-    expected = pd.DataFrame(x.T).rank(method="average").to_numpy().T
-    np.testing.assert_array_equal(inference._rank_rows(x), expected)
+    ranks = pd.DataFrame(x.T).rank(method="average").to_numpy().T
+    centred = ranks / (np.isfinite(x).sum(axis=1, keepdims=True) + 1.0) - 0.5
+    total, count = inference._centred_rank_column_sums(x)
+    np.testing.assert_allclose(total, np.nansum(centred, axis=0), rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(count, np.isfinite(x).sum(axis=0))
 
 
 def test_sign_against_binomial_test() -> None:
