@@ -34,12 +34,16 @@ DEFAULT_WINDOWS: tuple[Window, ...] = ((0, 0), (-1, 1), (0, 5))
 
 @dataclass(frozen=True)
 class AssetSeries:
-    """One asset's valid prices and returns on its own trading days, with observation instants."""
+    """One asset's valid prices and returns on its own trading days.
+
+    ``price_instants`` are the UTC instants at which the prices were observed; a
+    return is dated by its later price, so the returns' instants are ``[1:]``.
+    """
 
     asset: Asset
     prices: pd.Series
     returns: pd.Series
-    instants: pd.DatetimeIndex
+    price_instants: pd.DatetimeIndex
 
 
 class EventStudy:
@@ -259,9 +263,9 @@ class EventStudy:
         asset = self._asset(name)
         column = prices[name]
         observed = column[column.notna() & (column > 0)]
-        r = asset_returns(observed, self.return_kind)
-        instants = observation_instants(pd.DatetimeIndex(r.index), asset.observed_at, asset.timezone)
-        return AssetSeries(asset=asset, prices=observed, returns=r, instants=instants)
+        instants = observation_instants(pd.DatetimeIndex(observed.index), asset.observed_at, asset.timezone)
+        return AssetSeries(asset=asset, prices=observed, returns=asset_returns(observed, self.return_kind),
+                           price_instants=instants)
 
     def _pairs(self, series: Mapping[str, AssetSeries]) -> pd.DataFrame:
         """One row per event-asset pair: asset row, day-0 position and date."""
@@ -270,8 +274,8 @@ class EventStudy:
         for row_number, (name, s) in enumerate(series.items()):
             applies = frame["assets"].map(lambda names, n=name: names is None or n in names)
             subset = frame[applies.to_numpy(dtype=bool)]
-            positions = day0_positions(pd.DatetimeIndex(s.returns.index), s.instants, subset["date"],
-                                       subset["announced"])
+            positions = day0_positions(pd.DatetimeIndex(s.returns.index), s.price_instants[1:],
+                                       subset["date"], subset["announced"])
             day0 = [s.returns.index[p] if p >= 0 else pd.NaT for p in positions]
             rows.append(pd.DataFrame({
                 "event_id": subset["id"].to_numpy(), "asset": name, "asset_row": row_number,
@@ -292,12 +296,8 @@ class EventStudy:
         for i, s in enumerate(series.values()):
             returns[i, : len(s.returns)] = s.returns.to_numpy()
             for j, b in enumerate(bench.values()):
-                level_instants = observation_instants(pd.DatetimeIndex(b.prices.index), b.asset.observed_at,
-                                                      b.asset.timezone)
                 # On the asset's price days: its first return needs the level one day earlier.
-                target = observation_instants(pd.DatetimeIndex(s.prices.index), s.asset.observed_at,
-                                              s.asset.timezone)
-                levels = aligned_level(b.prices, level_instants, target)
+                levels = aligned_level(b.prices, b.price_instants, s.price_instants)
                 bench_returns[i, : len(s.returns), j] = returns_from_levels(levels, self.return_kind)[1:]
         regressors, offset = self.model.regressors(bench_returns)
         return returns, regressors, offset
