@@ -29,6 +29,8 @@ class NormalReturnModel:
         How many benchmark series it takes (``None`` = no upper limit).
     estimator
         ``ols`` (the vectorised engine) or ``garch`` (per-pair maximum likelihood).
+    label
+        Name in captions and reports (default: ``name``).
     """
 
     name: str
@@ -36,6 +38,11 @@ class NormalReturnModel:
     min_benchmarks: int
     max_benchmarks: int | None
     estimator: str = "ols"
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.label:
+            object.__setattr__(self, "label", self.name)
 
     def check_benchmarks(self, benchmarks: list[str]) -> None:
         """Reject a wrong number of benchmarks, saying what the model needs."""
@@ -78,7 +85,7 @@ MODELS: dict[str, NormalReturnModel] = {
         NormalReturnModel("market", "OLS on one benchmark (the market model)", 1, 1),
         NormalReturnModel("factor", "OLS on several benchmarks (e.g. Brent and EEM)", 1, None),
         NormalReturnModel("garch", "market model with GARCH(1,1) errors (needs the arch package)", 1, 1,
-                          estimator="garch"),
+                          estimator="garch", label="GARCH(1,1) market"),
     ]
 }
 

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.errors import InputError
+from eventstudy.models import MODELS
 
 if TYPE_CHECKING:
     from eventstudy.plotting import FigureSet
@@ -169,7 +170,9 @@ class ReportData:
         """``constant-mean model, log returns, estimation [-250,-11]``."""
         s = self.settings
         bench = s.get("benchmarks") or []
-        model = f"{s.get('model', '?')} model" + (f" on {', '.join(bench)}" if bench else "")
+        name = str(s.get("model", "?"))
+        label = MODELS[name].label if name in MODELS else name
+        model = f"{label} model" + (f" on {', '.join(bench)}" if bench else "")
         estimation = s.get("estimation") or ["?", "?"]
         return (f"{model}, {s.get('returns', 'log')} returns, estimation "
                 f"[{estimation[0]},{estimation[1]}]")

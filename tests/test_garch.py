@@ -57,3 +57,13 @@ def test_garch_needs_one_benchmark() -> None:
     with pytest.raises(es.ConfigError, match="model 'garch' takes exactly one benchmark, got 0"):
         es.EventStudy(SEEDS, pd.DataFrame({"IMOEX": [1.0]}, index=pd.to_datetime(["2025-01-01"])),
                       model="garch")
+
+
+def test_captions_name_the_garch_model() -> None:
+    from eventstudy.report import ReportData
+
+    data = ReportData(abnormal_returns=pd.DataFrame(), car=pd.DataFrame(), aggregate=pd.DataFrame(),
+                      skipped=pd.DataFrame(), events=pd.DataFrame(), series=[],
+                      settings={"model": "garch", "benchmarks": ["EEM"], "returns": "log",
+                                "estimation": [-250, -11]})
+    assert data.model_text() == "GARCH(1,1) market model on EEM, log returns, estimation [-250,-11]"
