@@ -243,3 +243,23 @@ def test_study_file_from_python_equals_the_command_line(shared_data: Path, tmp_p
     pd.testing.assert_series_equal(results.car["car"].reset_index(drop=True), from_cli["car"],
                                    check_exact=False, rtol=1e-13)
     assert repr(results).startswith("<Results: 9 events x IMOEX, RUBUSD, market model; 18 pairs")
+
+
+def test_help_lists_every_command_without_importing_them() -> None:
+    code = ("import sys, contextlib, io\nfrom eventstudy.cli.main import COMMANDS, main\n"
+            "out = io.StringIO()\n"
+            "with contextlib.redirect_stdout(out):\n"
+            "    try:\n        main(['--help'])\n    except SystemExit:\n        pass\n"
+            "loaded = [m for m in sys.modules\n"
+            "          if m.startswith('eventstudy.cli.') and m != 'eventstudy.cli.main']\n"
+            "heavy = [m for m in ('pandas', 'numpy', 'matplotlib', 'statsmodels') if m in sys.modules]\n"
+            "missing = [name for name in COMMANDS if name not in out.getvalue()]\n"
+            "sys.exit(f'{loaded} {heavy} {missing}' if loaded or heavy or missing else 0)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+def test_command_help_loads_only_that_command() -> None:
+    done = subprocess.run([sys.executable, "-m", "eventstudy.cli", "fetch", "--help"], capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0 and "--offline" in done.stdout

@@ -88,13 +88,13 @@ def test_pdf_only_still_embeds_png(results, tmp_path):
 
 
 def test_run_accepts_figure_options():
-    from eventstudy.cli import build_parser
+    from eventstudy.cli.main import build_parser
 
-    args = build_parser().parse_args(["run", "events.csv", "--figures", "summary", "--figure-format", "svg",
-                                      "--figure-format", "pdf"])
+    args = build_parser("run").parse_args(["run", "events.csv", "--figures", "summary",
+                                           "--figure-format", "svg", "--figure-format", "pdf"])
     assert args.figures == "summary" and args.figure_formats == ["svg", "pdf"]
     with pytest.raises(SystemExit) as exit_info:
-        build_parser().parse_args(["run", "events.csv", "--figure-format", "gif"])
+        build_parser("run").parse_args(["run", "events.csv", "--figure-format", "gif"])
     assert exit_info.value.code == 2
 
 

@@ -198,8 +198,8 @@ def test_assets_command(capsys) -> None:
 
 
 def test_fetch_and_assets_parsers_do_not_import_pandas() -> None:
-    code = ("import sys, argparse; import eventstudy.commands.fetch as f, "
-            "eventstudy.commands.assets as a; s = argparse.ArgumentParser().add_subparsers(); "
+    code = ("import sys, argparse; import eventstudy.cli.fetch as f, "
+            "eventstudy.cli.assets as a; s = argparse.ArgumentParser().add_subparsers(); "
             "f.add_parser(s); a.add_parser(s); "
             "sys.exit('pandas' in sys.modules or 'requests' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

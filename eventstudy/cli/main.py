@@ -1,10 +1,12 @@
-"""The ``eventstudy`` command.
+"""Entry point of the ``eventstudy`` command and its lazy command table.
 
-Each subcommand lives in its own module under :mod:`eventstudy.commands` and exposes
-``add_parser(subparsers)`` and ``run(args) -> int``. Modules are imported only when
-needed, so ``eventstudy --help`` stays fast (no matplotlib or statsmodels import).
+Each command lives in its own module under :mod:`eventstudy.cli` and exposes
+``add_parser(subparsers)`` and ``run(args) -> int``. The table below names each
+command's module and one-line summary, so ``eventstudy --help`` lists the commands
+without importing any of them, and a run imports only the command it runs (pip's
+``commands_dict`` pattern).
 
-Exit codes (DESIGN section 6): 0 success, 2 bad input, 3 data unavailable, 1 other.
+Exit codes (docs/cli.md): 0 success, 2 bad input, 3 data unavailable, 1 other.
 """
 
 from __future__ import annotations
@@ -14,19 +16,25 @@ import importlib
 import sys
 import warnings
 from collections.abc import Sequence
-from types import ModuleType
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 from eventstudy import __version__
 from eventstudy.errors import DataUnavailableError, EventStudyWarning, InputError
 
-# Subcommand name -> module under eventstudy.commands.
-COMMANDS: dict[str, str] = {
-    "run": "run",
-    "validate": "validate",
-    "fetch": "fetch",
-    "assets": "assets",
-    "report": "report",
+
+class CommandInfo(NamedTuple):
+    """A command's module (under :mod:`eventstudy.cli`) and its one-line summary."""
+
+    module: str
+    summary: str
+
+
+COMMANDS: dict[str, CommandInfo] = {
+    "run": CommandInfo("run", "run a study and write the results folder"),
+    "validate": CommandInfo("validate", "check an events file without running"),
+    "fetch": CommandInfo("fetch", "download prices into the cache (and optionally a CSV)"),
+    "assets": CommandInfo("assets", "list built-in assets with their source, symbol and observation time"),
+    "report": CommandInfo("report", "re-render the report of a results folder"),
 }
 
 EXAMPLES = """\
@@ -47,8 +55,11 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_INPUT, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser, with every available subcommand."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser: every command listed, only ``command``'s options loaded.
+
+    ``command=None`` loads no command module (enough for ``--help``); ``"*"`` loads all.
+    """
     parser = _Parser(
         prog="eventstudy",
         description="Measure how markets react to dated announcements.",
@@ -57,26 +68,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"eventstudy {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for module_name in COMMANDS.values():
-        module = _command_module(module_name)
-        if module is not None:
-            module.add_parser(subparsers)
+    for name, info in COMMANDS.items():
+        if command in (name, "*"):
+            importlib.import_module(f"eventstudy.cli.{info.module}").add_parser(subparsers)
+        else:
+            subparsers.add_parser(name, help=info.summary, add_help=False)
     return parser
 
 
-def _command_module(module_name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(f"eventstudy.commands.{module_name}")
-    except ModuleNotFoundError as error:
-        if error.name == f"eventstudy.commands.{module_name}":
-            return None
-        raise
+def _command_name(argv: Sequence[str]) -> str | None:
+    """The command named in ``argv``: its first argument that is not an option."""
+    for token in argv:
+        if not token.startswith("-"):
+            return token if token in COMMANDS else None
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``eventstudy`` console script; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(_attach_negative_values(list(sys.argv[1:] if argv is None else argv)))
+    arguments = _attach_negative_values(list(sys.argv[1:] if argv is None else argv))
+    parser = build_parser(_command_name(arguments))
+    args = parser.parse_args(arguments)
     if args.command is None:
         parser.print_help()
         return EXIT_INPUT

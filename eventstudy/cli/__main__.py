@@ -1,0 +1,7 @@
+"""``python -m eventstudy.cli``: the same as the ``eventstudy`` command."""
+
+import sys
+
+from eventstudy.cli.main import main
+
+sys.exit(main())
