@@ -12,7 +12,7 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import time
 
-from eventstudy.errors import ConfigError
+from eventstudy.errors import UnknownAssetError
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def resolve_asset(name: str) -> Asset:
 
     Raises
     ------
-    ConfigError
+    UnknownAssetError
         If the name is neither built in nor of the ``source:symbol`` form.
     """
     if name in BUILTIN_ASSETS:
@@ -113,7 +113,7 @@ def resolve_asset(name: str) -> Asset:
         if prefix == "yahoo":
             return Asset(name, "yahoo", symbol)
     known = ", ".join(BUILTIN_ASSETS)
-    raise ConfigError(
+    raise UnknownAssetError(
         f"unknown asset {name!r}",
         fix=f"use one of {known}, or moex:SECID / yahoo:SYMBOL, "
         "or give it a file in the study file or --prices",

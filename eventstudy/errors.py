@@ -73,8 +73,16 @@ class ConfigError(InputError):
     """Inconsistent study settings (windows, models, assets)."""
 
 
+class UnknownAssetError(ConfigError):
+    """An asset name that is neither in the catalogue nor of the ``source:SYMBOL`` form."""
+
+
 class DataUnavailableError(EventStudyError, OSError):
     """A price source could not deliver data (network, server, or no data)."""
+
+
+class CacheMissError(DataUnavailableError):
+    """Offline, the cache lacks data that a study needs."""
 
 
 # Data sources raise this name; it is the same type.

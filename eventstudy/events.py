@@ -25,7 +25,7 @@ REQUIRED_COLUMNS = ("date", "event")
 KNOWN_COLUMNS = ("id", "date", "event", "time", "timezone", "assets", "group",
                  "description", "source")
 # Columns of the canonical frame, in order; other input columns follow as metadata.
-FRAME_COLUMNS = ("id", "event", "date", "announced", "assets", "group", "description",
+FRAME_COLUMNS = ("id", "event", "date", "announced", "timezone", "assets", "group", "description",
                  "source")
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -77,10 +77,6 @@ class Events:
         kept = self.frame[self.frame["id"].isin(wanted)].reset_index(drop=True)
         return Events(frame=kept, path=self.path,
                       line_numbers={k: v for k, v in self.line_numbers.items() if k in wanted})
-
-    def named_assets(self) -> set[str]:
-        """Every asset named in the ``assets`` column."""
-        return {name for names in self.frame["assets"] if names for name in names}
 
 
 def load_events(source: str | Path | pd.DataFrame) -> Events:
@@ -260,13 +256,14 @@ def _parse_row(cells: dict[str, str], number: int, path: str | None, line: int) 
     label = cells["event"]
     if not label:
         raise fail("event", "the event label is empty", "give each event a short label")
-    day, announced = _parse_when(cells, fail)
+    day, announced, zone = _parse_when(cells, fail)
     assets = tuple(a.strip() for a in cells.get("assets", "").split(";") if a.strip()) or None
     record: dict[str, object] = {
         "id": event_id,
         "event": label,
         "date": pd.Timestamp(day),
         "announced": announced,
+        "timezone": zone,
         "assets": assets,
         "group": cells.get("group", "") or None,
         "description": cells.get("description", "") or None,
@@ -278,7 +275,9 @@ def _parse_row(cells: dict[str, str], number: int, path: str | None, line: int) 
     return record
 
 
-def _parse_when(cells: dict[str, str], fail: Fail) -> tuple[date, Any]:
+def _parse_when(cells: dict[str, str], fail: Fail) -> tuple[date, Any, str | None]:
+    """The announcement's local date, its UTC instant (``NaT`` for a bare date) and the zone
+    it was given in (an IANA name or a UTC offset such as ``+03:00``; ``None`` for a bare date)."""
     text = cells["date"]
     zone_name = cells.get("timezone", "")
     zone = None
@@ -298,17 +297,18 @@ def _parse_when(cells: dict[str, str], fail: Fail) -> tuple[date, Any]:
                        "check the month and day (YYYY-MM-DD)") from None
         clock = _parse_time(cells.get("time", ""), fail)
         if clock is None:
-            return day, pd.NaT
+            return day, pd.NaT, None
         if zone is None:
             raise fail("timezone", f"time {cells['time']!r} is given without a time zone",
                        "add a timezone column (e.g. Europe/Moscow) or write the date as "
                        "2025-08-07T15:30+03:00")
-        return day, pd.Timestamp(datetime.combine(day, clock, tzinfo=zone)).tz_convert("UTC")
+        return day, pd.Timestamp(datetime.combine(day, clock, tzinfo=zone)).tz_convert("UTC"), zone_name
     if _ISO_DATETIME.match(text):
         if cells.get("time"):
             raise fail("time", "a time is given both in the date and in the time column",
                        "keep one of them")
         stamp = pd.Timestamp(text.replace(" ", "T"))
+        given = zone_name or (None if stamp.tzinfo is None else f"{stamp:%z}"[:3] + ":" + f"{stamp:%z}"[3:])
         if stamp.tzinfo is None:
             if zone is None:
                 raise fail("date", f"{text!r} has a time but no UTC offset",
@@ -316,7 +316,7 @@ def _parse_when(cells: dict[str, str], fail: Fail) -> tuple[date, Any]:
             stamp = stamp.tz_localize(zone)
         elif zone is not None:
             stamp = stamp.tz_convert(zone)
-        return stamp.date(), stamp.tz_convert("UTC")
+        return stamp.date(), stamp.tz_convert("UTC"), given
     raise fail("date", f"cannot read the date {text!r}", _date_fix(text))
 
 

@@ -1,18 +1,43 @@
-"""Normal-return models (DESIGN section 5), by name.
+"""Normal-return models, as a registry of named entries (CONVENTIONS 3).
 
-A model turns benchmark returns into the regression used by the engine:
-``expected = offset + [1, regressors] @ beta``, with ``beta`` estimated by OLS on the
-estimation window. Market-adjusted returns have no constant and no regressor:
-nothing is estimated.
+Each entry names its estimator and how it builds its regressors from the benchmark
+returns. The regression is ``returns - offset = [1, regressors] @ beta + e`` (without
+the ``1`` for models with no constant); the OLS models share the vectorised engine
+(:func:`eventstudy.engine.fit_pairs`), the GARCH model maximises each pair's likelihood
+(:func:`eventstudy.garch.fit_garch_pairs`); both take the same arguments and return the
+same :class:`~eventstudy.engine.EngineOutput`. Market-adjusted returns have no constant
+and no regressor: nothing is estimated.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from eventstudy.engine import EngineOutput, fit_pairs
 from eventstudy.errors import ConfigError
+from eventstudy.garch import fit_garch_pairs
+
+Design = tuple[np.ndarray, np.ndarray | None]
+
+
+def no_regressors(benchmark_returns: np.ndarray) -> Design:
+    """Constant mean: no regressor, no offset."""
+    n, t, _ = benchmark_returns.shape
+    return np.empty((n, t, 0)), None
+
+
+def benchmark_offset(benchmark_returns: np.ndarray) -> Design:
+    """Market-adjusted: the benchmark's return is subtracted, nothing is estimated."""
+    n, t, _ = benchmark_returns.shape
+    return np.empty((n, t, 0)), benchmark_returns[:, :, 0]
+
+
+def benchmark_regressors(benchmark_returns: np.ndarray) -> Design:
+    """Market and factor models: the benchmarks' returns are the regressors."""
+    return benchmark_returns, None
 
 
 @dataclass(frozen=True)
@@ -27,22 +52,26 @@ class NormalReturnModel:
         One line for help texts and reports.
     min_benchmarks, max_benchmarks
         How many benchmark series it takes (``None`` = no upper limit).
+    design
+        Regressors ``(N, T, B)`` (without the constant) and offset ``(N, T)`` or ``None``
+        from the benchmark returns ``(N, T, B)``, each asset's benchmarks on its calendar.
     estimator
-        ``ols`` (the vectorised engine) or ``garch`` (per-pair maximum likelihood).
+        Fits every pair: :func:`~eventstudy.engine.fit_pairs` (vectorised OLS) or
+        :func:`~eventstudy.garch.fit_garch_pairs` (per-pair maximum likelihood).
+    has_constant
+        Whether the regression has an intercept.
     label
-        Name in captions and reports (default: ``name``).
+        Name in captions and reports.
     """
 
     name: str
     description: str
     min_benchmarks: int
     max_benchmarks: int | None
-    estimator: str = "ols"
-    label: str = ""
-
-    def __post_init__(self) -> None:
-        if not self.label:
-            object.__setattr__(self, "label", self.name)
+    design: Callable[[np.ndarray], Design]
+    estimator: Callable[..., EngineOutput]
+    has_constant: bool
+    label: str
 
     def check_benchmarks(self, benchmarks: list[str]) -> None:
         """Reject a wrong number of benchmarks, saying what the model needs."""
@@ -59,33 +88,20 @@ class NormalReturnModel:
                 fix="set --benchmark (e.g. --benchmark SP500; several for 'factor': "
                 "--benchmark BRENT,EEM)" if too_few else "remove --benchmark")
 
-    @property
-    def has_constant(self) -> bool:
-        """Whether the regression has an intercept (all but market-adjusted)."""
-        return self.name != "market-adjusted"
-
-    def regressors(self, benchmark_returns: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """Regressors ``(N, T, B)`` (without the constant) and offset ``(N, T)`` or ``None``.
-
-        ``benchmark_returns`` is ``(N, T, B)``: each asset's benchmarks on its calendar.
-        """
-        n, t, _ = benchmark_returns.shape
-        if self.name == "constant-mean":
-            return np.empty((n, t, 0)), None
-        if self.name == "market-adjusted":
-            return np.empty((n, t, 0)), benchmark_returns[:, :, 0]
-        return benchmark_returns, None
-
 
 MODELS: dict[str, NormalReturnModel] = {
     m.name: m
     for m in [
-        NormalReturnModel("constant-mean", "mean return over the estimation window", 0, 0),
-        NormalReturnModel("market-adjusted", "return minus the benchmark's return", 1, 1),
-        NormalReturnModel("market", "OLS on one benchmark (the market model)", 1, 1),
-        NormalReturnModel("factor", "OLS on several benchmarks (e.g. Brent and EEM)", 1, None),
+        NormalReturnModel("constant-mean", "mean return over the estimation window", 0, 0,
+                          no_regressors, fit_pairs, True, "constant-mean"),
+        NormalReturnModel("market-adjusted", "return minus the benchmark's return", 1, 1,
+                          benchmark_offset, fit_pairs, False, "market-adjusted"),
+        NormalReturnModel("market", "OLS on one benchmark (the market model)", 1, 1,
+                          benchmark_regressors, fit_pairs, True, "market"),
+        NormalReturnModel("factor", "OLS on several benchmarks (e.g. Brent and EEM)", 1, None,
+                          benchmark_regressors, fit_pairs, True, "factor"),
         NormalReturnModel("garch", "market model with GARCH(1,1) errors (needs the arch package)", 1, 1,
-                          estimator="garch", label="GARCH(1,1) market"),
+                          benchmark_regressors, fit_garch_pairs, True, "GARCH(1,1) market"),
     ]
 }
 

@@ -1,158 +1,184 @@
-"""Results of an event study: labelled tables, a summary, figures and saving."""
+"""Results of an event study: one value holding the spec, the tables, the arrays and the provenance.
+
+:meth:`EventStudy.run <eventstudy.study.EventStudy.run>` returns it, and
+:meth:`Results.from_folder` reads a saved results folder back into it, so the report,
+figures and summary are drawn the same way from both. The renderers in
+:mod:`eventstudy.output` read it and never import it (arch's results objects and
+statsmodels' ``Summary`` work this way).
+"""
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import tempfile
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from eventstudy import __version__
 from eventstudy.events import Events
+from eventstudy.folder import FolderContents, input_paths, read_folder, study_record, write_folder
+from eventstudy.output import figures as fig
+from eventstudy.output.describe import caption, timeline_span, units
+from eventstudy.output.report import render
+from eventstudy.output.summary import Summary, study_summary
 from eventstudy.pairs import PairArrays
 from eventstudy.sources.base import SeriesProvenance
+from eventstudy.spec import StudySpec
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 
-@dataclass
 class Results:
-    """What :meth:`EventStudy.run` returns.
+    """What :meth:`EventStudy.run` returns, or :meth:`Results.from_folder` reads back.
 
     Attributes
     ----------
-    abnormal_returns
-        One row per event, asset and event-window day (DESIGN section 6).
+    spec
+        The study's :class:`~eventstudy.spec.StudySpec`.
+    events
+        The validated :class:`~eventstudy.events.Events`.
+    provenance
+        Where each price series came from.
+    prices
+        Each asset's prices over the study span (earliest estimation start to latest
+        event-window end).
     car
-        One row per event, asset and CAR window, with the pair's tests.
+        One row per event, asset and CAR window, with the pair's tests (``docs/outputs.md``).
     aggregate
         One row per scope, window and test.
     skipped
         Pairs (and windows) that could not be computed, with the reason.
-    settings
-        The resolved study settings.
-    provenance
-        Where each price series came from.
+    abnormal_returns
+        One row per event, asset and event-window day; built when first read.
+    pairs, arrays
+        The computed pairs and their :class:`~eventstudy.pairs.PairArrays` (``None`` for
+        results read from a folder).
+    diagnostics
+        Clustering of day 0s and the average cross-correlation of abnormal returns
+        (:func:`eventstudy.inference.clustering`).
+    version
+        The eventstudy version that computed the results.
     """
 
-    abnormal_returns: pd.DataFrame
-    car: pd.DataFrame
-    aggregate: pd.DataFrame
-    skipped: pd.DataFrame
-    settings: dict[str, Any]
-    provenance: list[SeriesProvenance]
-    events: Events
-    prices: dict[str, pd.Series] = field(repr=False)
-    pairs: pd.DataFrame = field(repr=False)
-    arrays: PairArrays = field(repr=False)
+    def __init__(self, *, spec: StudySpec, events: Events, provenance: Sequence[SeriesProvenance],
+                 prices: Mapping[str, pd.Series], car: pd.DataFrame, aggregate: pd.DataFrame,
+                 skipped: pd.DataFrame, abnormal_returns: pd.DataFrame | Callable[[], pd.DataFrame],
+                 pairs: pd.DataFrame | None = None, arrays: PairArrays | None = None,
+                 diagnostics: Mapping[str, Any] | None = None, version: str = __version__) -> None:
+        self.spec = spec
+        self.events = events
+        self.provenance = tuple(provenance)
+        self.prices = dict(prices)
+        self.car = car
+        self.aggregate = aggregate
+        self.skipped = skipped
+        self._abnormal_returns = abnormal_returns
+        self.pairs = pairs
+        self.arrays = arrays
+        self.diagnostics = dict(diagnostics or {})
+        self.version = version
 
-    # -- reading ---------------------------------------------------------------------
+    @cached_property
+    def abnormal_returns(self) -> pd.DataFrame:
+        """One row per event, asset and event-window day (built on first use)."""
+        table = self._abnormal_returns
+        return table() if callable(table) else table
 
-    def summary(self) -> str:
-        """A plain-text summary: per-pair CARs with p-values, then the aggregate tests."""
-        from eventstudy.summary import text_summary
+    @classmethod
+    def from_folder(cls, folder: str | Path) -> Results:
+        """Read a results folder written by :meth:`save` (tables, ``study.json``, events, prices).
 
-        return text_summary(self)
+        Raises
+        ------
+        InputError
+            If ``folder`` is not a complete results folder.
+        """
+        return cls.from_contents(read_folder(Path(folder)))
+
+    @classmethod
+    def from_contents(cls, contents: FolderContents) -> Results:
+        """The results held by a read results folder (:func:`eventstudy.folder.read_folder`)."""
+        return cls(spec=contents.spec, events=contents.events, provenance=contents.provenance,
+                   prices=contents.prices, car=contents.car, aggregate=contents.aggregate,
+                   skipped=contents.skipped, abnormal_returns=contents.abnormal_returns,
+                   diagnostics=contents.diagnostics, version=contents.version)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def summary(self) -> Summary:
+        """The summary tables: per-pair CARs with p-values, the aggregate tests, notes.
+
+        ``print(res.summary())``, ``.as_text()``, ``.as_html()``, ``.as_latex()``.
+        """
+        return study_summary(self)
 
     def __str__(self) -> str:
-        return self.summary()
+        return self.summary().as_text()
 
     def __repr__(self) -> str:
-        s = self.settings
-        return (f"<Results: {len(self.events)} events x {', '.join(s['assets'])}, {s['model']} model; "
-                f"{len(self.pairs)} pairs, {len(self.skipped)} skipped; print() or .summary() for the "
+        n_pairs = self.car[["event_id", "asset"]].drop_duplicates().shape[0] if len(self.car) else 0
+        return (f"<Results: {len(self.events)} events x {', '.join(self.spec.assets)}, {self.spec.model} "
+                f"model; {n_pairs} pairs, {len(self.skipped)} skipped; print() or .summary() for the "
                 "tables>")
 
     def _repr_html_(self) -> str:
-        from eventstudy.summary import html_summary
+        return self.summary().as_html()
 
-        return html_summary(self)
-
-    # -- figures -----------------------------------------------------------------------
+    # -- figures -----------------------------------------------------------------------------
 
     def plot_car(self, event_id: str, asset: str, ax: Any = None) -> Figure:
-        """Daily ARs and the CAR with its 95% band for one event and asset (:func:`plotting.plot_car`)."""
-        from eventstudy.plotting import plot_car
-        from eventstudy.report import ReportData
-
-        rows = self.abnormal_returns.query("event_id == @event_id and asset == @asset")
+        """Daily ARs and the CAR with its 95% band for one event and asset (``output.figures``)."""
+        ar = self.abnormal_returns
+        rows = ar[(ar["event_id"] == event_id) & (ar["asset"] == asset)]
         if rows.empty:
             raise KeyError(f"no abnormal returns for event {event_id!r} and asset {asset!r}")
-        car = self.car.query("event_id == @event_id and asset == @asset")
-        return plot_car(rows, car, caption=ReportData.from_results(self).caption(), ax=ax)
+        car = self.car[(self.car["event_id"] == event_id) & (self.car["asset"] == asset)]
+        return fig.plot_car(rows, car, caption=caption(self), ax=ax)
 
     def plot_event(self, event_id: str, ax: Any = None) -> Figure:
-        """Every asset's CAR around one event on a common event-time axis (:func:`plotting.plot_event`)."""
-        from eventstudy.plotting import plot_event
-        from eventstudy.report import ReportData
-
-        rows = self.abnormal_returns.query("event_id == @event_id")
+        """Every asset's CAR around one event on a common event-time axis (``output.figures``)."""
+        rows = self.abnormal_returns[self.abnormal_returns["event_id"] == event_id]
         if rows.empty:
             raise KeyError(f"no abnormal returns for event {event_id!r}")
-        first = self.car.query("event_id == @event_id")
+        first = self.car[self.car["event_id"] == event_id]
         first = first[(first["start"] == first["start"].iloc[0]) & (first["end"] == first["end"].iloc[0])]
-        return plot_event(rows, first, caption=ReportData.from_results(self).caption(), ax=ax)
+        return fig.plot_event(rows, first, caption=caption(self), ax=ax)
 
     def plot_caar(self, by: str = "asset", ax: Any = None) -> Figure:
-        """CAAR by ``asset`` or ``group`` with 95% bands (:func:`plotting.plot_caar`)."""
-        from eventstudy.plotting import plot_caar
-        from eventstudy.report import ReportData
-
+        """CAAR by ``asset`` or ``group`` with 95% bands (``output.figures``)."""
         groups = dict(zip(self.events.frame["id"], self.events.frame["group"], strict=True))
-        return plot_caar(self.abnormal_returns, by, groups=groups,
-                         caption=ReportData.from_results(self).caption(), ax=ax)
+        return fig.plot_caar(self.abnormal_returns, by, groups=groups, caption=caption(self), ax=ax)
 
     def plot_forest(self, window: tuple[int, int] | None = None, ax: Any = None) -> Figure:
-        """Each event's CAR over ``window`` with its 95% interval, sorted (:func:`plotting.plot_forest`)."""
-        from eventstudy.plotting import plot_forest
-        from eventstudy.report import ReportData
-
-        return plot_forest(self.car, window, caption=ReportData.from_results(self).caption(), ax=ax)
+        """Each event's CAR over ``window`` with its 95% interval, sorted (``output.figures``)."""
+        return fig.plot_forest(self.car, window, caption=caption(self), ax=ax)
 
     def plot_timeline(self, ax: Any = None) -> Figure:
-        """Every asset's price over the study span, events numbered (:func:`plotting.plot_timeline`)."""
-        from eventstudy.plotting import plot_timeline
-        from eventstudy.report import ReportData
-
-        data = ReportData.from_results(self)
-        start, end = data.timeline_span()
-        return plot_timeline(data.prices, self.events.frame, day0=self.car, start=start, end=end,
-                             units=data.units(), caption=data.caption(), ax=ax)
+        """Every asset's price over the study span, events numbered (``output.figures``)."""
+        start, end = timeline_span(self)
+        return fig.plot_timeline(self.prices, self.events.frame, day0=self.car, start=start, end=end,
+                                 units=units(self), caption=caption(self), ax=ax)
 
     def plot_prices(self, asset: str, ax: Any = None) -> Figure:
-        """The asset's price over the study span with the events marked."""
-        from eventstudy.plotting import plot_prices
+        """The asset's price over the study span with its events' day 0 marked."""
+        return fig.plot_prices(self.prices[asset], self.car[self.car["asset"] == asset], ax=ax)
 
-        return plot_prices(self.prices[asset], self.pairs.query("asset == @asset"), ax=ax)
-
-    # -- saving ------------------------------------------------------------------------
+    # -- saving ------------------------------------------------------------------------------
 
     def study_record(self) -> dict[str, Any]:
         """The content of ``study.json``."""
-        return {
-            "eventstudy_version": __version__,
-            "settings": self.settings,
-            "series": [asdict(p) for p in self.provenance],
-            "events": len(self.events),
-            "pairs": len(self.pairs),
-            "skipped": len(self.skipped),
-        }
+        return study_record(self._contents())
 
     def save(self, out: str | Path, *, figures: str = "all",
              figure_formats: Sequence[str] = ("png",)) -> Path:
-        """Write every output file of DESIGN section 6 into ``out``.
+        """Write every output file (``docs/outputs.md``) into ``out``, atomically.
 
-        The files are written to a temporary folder beside ``out`` and moved into
-        place only when complete, so a failed save never leaves half a result and an
-        existing folder is replaced only by a complete one.
+        The files are written to a staging folder beside ``out`` and moved into place
+        only when complete. ``out`` may be new, empty, or a previous results folder
+        (which is replaced only by a complete one); anything else is refused.
 
         Parameters
         ----------
@@ -167,46 +193,26 @@ class Results:
         -------
         Path
             The destination folder.
+
+        Raises
+        ------
+        InputError
+            If ``out`` is a file, a folder that is not ours, contains an input, or cannot
+            be written.
         """
-        out = Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-        try:
-            self._write(staging, figures, figure_formats)
-            _replace_folder(staging, out)
-        finally:
-            if staging.exists():
-                shutil.rmtree(staging, ignore_errors=True)
-        return out
+        options = {"figures": figures, "figure_formats": list(figure_formats)}
 
-    def _write(self, folder: Path, figures: str, figure_formats: Sequence[str]) -> None:
-        tables = {"abnormal_returns": self.abnormal_returns, "car": self.car,
-                  "aggregate": self.aggregate, "skipped": self.skipped}
-        for name, table in tables.items():
-            table.to_csv(folder / f"{name}.csv", index=False, date_format="%Y-%m-%d")
-        record = self.study_record()
-        record["report"] = {"figures": figures, "figure_formats": list(figure_formats)}
-        (folder / "study.json").write_text(json.dumps(record, indent=2, default=_json_default) + "\n",
-                                           encoding="utf-8")
-        from eventstudy.report import write_outputs
+        def render_into(folder: Path) -> None:
+            render(self, folder, figures=figures, figure_formats=figure_formats)
 
-        write_outputs(self, folder, figures=figures, figure_formats=figure_formats)
+        return write_folder(Path(out), self._contents(), options, render_into, inputs=self.input_paths())
 
+    def input_paths(self) -> list[Path]:
+        """The files this study read: the events file and local price files."""
+        return input_paths(self.events, self.provenance)
 
-def _replace_folder(staging: Path, out: Path) -> None:
-    """Move ``staging`` to ``out``; an existing ``out`` is removed only after the move."""
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        os.replace(out, old)
-        os.replace(staging, out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(staging, out)
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, np.integer | np.floating):
-        return value.item()
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    return str(value)
+    def _contents(self) -> FolderContents:
+        return FolderContents(spec=self.spec, events=self.events, provenance=self.provenance,
+                              prices=self.prices, car=self.car, aggregate=self.aggregate,
+                              skipped=self.skipped, abnormal_returns=self.abnormal_returns,
+                              diagnostics=self.diagnostics, version=self.version)

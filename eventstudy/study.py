@@ -1,49 +1,35 @@
-"""The study specification, :class:`EventStudy`, whose :meth:`~EventStudy.run` gives Results.
+"""An event study: events, prices and a :class:`~eventstudy.spec.StudySpec`; ``run()`` gives Results.
 
-The spec is checked once, here, at the boundary; the engine and the tests then
-trust their inputs (CONVENTIONS 4).
+:class:`EventStudy` never changes itself: its spec is frozen and resolved once, when it
+is made (the assets to study, the catalogue entries it uses), and :meth:`EventStudy.run`
+returns a new :class:`~eventstudy.results.Results` that holds the spec.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from eventstudy.assets import DEFAULT_ASSETS, Asset, resolve_asset
 from eventstudy.calendars import day0_positions, observation_instants
-from eventstudy.engine import fit_pairs
-from eventstudy.errors import ConfigError, InputError
+from eventstudy.errors import ConfigError, InputError, UnknownAssetError
 from eventstudy.events import Events, load_events, unknown_assets
-from eventstudy.local_prices import provenance_of
+from eventstudy.folder import input_paths
 from eventstudy.models import get_model
-from eventstudy.returns import aligned_level, asset_returns, check_return_kind, returns_from_levels
+from eventstudy.results import Results
+from eventstudy.returns import aligned_level, asset_returns, returns_from_levels
 from eventstudy.sources.base import SeriesProvenance
+from eventstudy.sources.local import load_local_prices, provenance_of
+from eventstudy.spec import SETTINGS, Layer, StudySpec, keyword_layer
+from eventstudy.studyfile import load_study_file
+from eventstudy.tables import AssetSeries, build_results
 
-if TYPE_CHECKING:
-    from eventstudy.results import Results
-
-Window = tuple[int, int]
-DEFAULT_WINDOWS: tuple[Window, ...] = ((0, 0), (-1, 1), (0, 5))
-
-
-@dataclass(frozen=True)
-class AssetSeries:
-    """One asset's valid prices and returns on its own trading days.
-
-    ``price_instants`` are the UTC instants at which the prices were observed; a
-    return is dated by its later price, so the returns' instants are ``[1:]``.
-    """
-
-    asset: Asset
-    prices: pd.Series
-    returns: pd.Series
-    price_instants: pd.DatetimeIndex
+EventsInput = str | Path | pd.DataFrame | Events
 
 
 class EventStudy:
@@ -56,32 +42,20 @@ class EventStudy:
     prices
         Wide DataFrame (date x asset) of prices, e.g. from :func:`read_prices`. Without
         it, the prices are fetched from the live sources through the cache.
-    assets
-        Asset names to study. Default: the price columns that are not benchmarks, or
-        ``IMOEX`` and ``RUBUSD`` when fetching.
-    model
-        ``constant-mean`` (default), ``market-adjusted``, ``market`` or ``factor``.
-    benchmark
-        Benchmark asset name(s) for the market, market-adjusted and factor models
-        (a list or a comma-separated string).
-    returns
-        ``log`` (default) or ``simple``.
-    estimation
-        Estimation window in trading days relative to day 0, default ``(-250, -11)``.
-    windows
-        CAR windows, default ``[(0, 0), (-1, 1), (0, 5)]``.
-    event_window
-        Window of the AR table and charts, default ``(-10, 10)``.
-    min_estimation
-        Minimum estimation returns per pair (default 100); pairs with fewer are skipped.
-    exclude_event_windows
-        Drop other events' event windows from each estimation window.
-    asset_info
-        Overrides of the asset catalogue (observation time, zone, units, source).
+    spec
+        A :class:`~eventstudy.spec.StudySpec`; keyword settings override it.
     provenance
         Where each price series came from, recorded in ``study.json``.
-    cache_dir, offline, refresh
-        Options of the live sources (used only when ``prices`` is not given).
+    **settings
+        Any setting of :data:`eventstudy.spec.SETTINGS` (``assets``, ``model``,
+        ``benchmark``, ``returns``, ``estimation``, ``windows``, ``event_window``,
+        ``min_estimation``, ``exclude_event_windows``, ``cache_dir``, ``offline``,
+        ``refresh``) and ``asset_info``, overrides of the asset catalogue.
+
+    Raises
+    ------
+    ConfigError, InputError
+        For invalid settings, events naming unknown assets, or prices lacking an asset.
 
     Examples
     --------
@@ -90,90 +64,80 @@ class EventStudy:
     >>> res.car.query("asset == 'IMOEX'")  # doctest: +SKIP
     """
 
-    def __init__(
-        self,
-        events: str | Path | pd.DataFrame | Events,
-        prices: pd.DataFrame | None = None,
-        *,
-        assets: Sequence[str] | str | None = None,
-        model: str = "constant-mean",
-        benchmark: Sequence[str] | str | None = None,
-        returns: str = "log",
-        estimation: Window = (-250, -11),
-        windows: Sequence[Window] = DEFAULT_WINDOWS,
-        event_window: Window = (-10, 10),
-        min_estimation: int = 100,
-        exclude_event_windows: bool = False,
-        asset_info: Mapping[str, Asset] | None = None,
-        provenance: Sequence[SeriesProvenance] = (),
-        cache_dir: str | Path | None = None,
-        offline: bool = False,
-        refresh: bool = False,
-    ) -> None:
+    def __init__(self, events: EventsInput, prices: pd.DataFrame | None = None, *,
+                 spec: StudySpec | None = None, provenance: Sequence[SeriesProvenance] = (),
+                 asset_info: Mapping[str, Asset] | None = None, **settings: Any) -> None:
+        base = spec or StudySpec()
+        overrides = {**base.asset_overrides, **(asset_info or {})}
+        merged = StudySpec.from_layers(keyword_layer({name: getattr(base, name) for name in SETTINGS}),
+                                       keyword_layer(settings), asset_overrides=overrides)
         self.events = events if isinstance(events, Events) else load_events(events)
-        spec = check_settings(model=model, benchmark=benchmark, returns=returns, estimation=estimation,
-                              windows=windows, event_window=event_window, min_estimation=min_estimation)
-        self.model = spec["model"]
-        self.benchmarks = spec["benchmarks"]
-        self.return_kind = returns
-        self.estimation = spec["estimation"]
-        self.windows = spec["windows"]
-        self.event_window = spec["event_window"]
-        self.min_estimation = int(min_estimation)
-        self.exclude_event_windows = bool(exclude_event_windows)
-        self.asset_info = dict(asset_info or {})
-        self.prices = prices
-        self.assets = self._choose_assets(name_list(assets), prices)
-        self.provenance = list(provenance)
-        self.cache_dir = cache_dir
-        self.offline = offline
-        self.refresh = refresh
-        problem = unknown_assets(self.events, self.assets)
+        self.prices = _checked_prices(prices)
+        self.spec = _resolve_assets(merged, self.prices)
+        self.provenance = tuple(provenance)
+        problem = unknown_assets(self.events, self.spec.assets)
         if problem is not None:
             raise problem
 
     @classmethod
-    def from_file(cls, config: str | Path, events: str | Path | pd.DataFrame | Events | None = None,
-                  **options: Any) -> EventStudy:
-        """The study described by a TOML study file (see :func:`eventstudy.build.build_study`).
+    def from_file(cls, config: str | Path | None, events: EventsInput | None = None, *,
+                  prices: str | Path | None = None, layer: Layer | None = None,
+                  **settings: Any) -> EventStudy:
+        """The study described by a TOML study file, with settings overridden by keyword.
+
+        Parameters
+        ----------
+        config
+            TOML study file (``[study]`` settings and ``[assets.NAME]`` files), or ``None``.
+        events
+            Events file, DataFrame or :class:`Events`; default the study file's ``events``.
+        prices
+            A ``--prices`` folder or wide file; default the study file's ``prices``. Without
+            any local prices the study fetches from the live sources.
+        layer
+            Settings overriding the file's, labelled by their origin (the command line's flags).
+        **settings
+            Settings overriding the file's and ``layer``'s; ``None`` values are ignored.
+
+        Raises
+        ------
+        ConfigError, InputError
+            For a bad study file, settings, events or price files.
 
         Examples
         --------
         >>> study = EventStudy.from_file("examples/summer-2025.toml", "seeds/events.csv")  # doctest: +SKIP
-        >>> results = study.run()  # doctest: +SKIP
         """
-        from eventstudy.build import build_study
+        study_file = load_study_file(config) if config is not None else None
+        layers = [study_file.settings] if study_file else []
+        if layer is not None:
+            layers.append(layer)
+        spec = StudySpec.from_layers(*layers, keyword_layer(settings),
+                                     asset_overrides=study_file.assets if study_file else None)
+        events = events if events is not None else (study_file.events if study_file else None)
+        if events is None:
+            raise ConfigError("no events given", path=config,
+                              fix="pass the events file, or set events = \"...\" in [study]")
+        loaded = events if isinstance(events, Events) else load_events(events)
+        prices_path = prices if prices is not None else (study_file.prices if study_file else None)
+        files = study_file.files if study_file else {}
+        if prices_path is None and not files:
+            return cls(loaded, spec=spec)
+        needed = [*spec.assets, *spec.benchmark] if spec.assets else []
+        local, provenance = load_local_prices(prices_path, files, needed)
+        return cls(loaded, local, spec=spec, provenance=provenance)
 
-        return build_study(config, events, **options)
+    def input_paths(self) -> list[Path]:
+        """The files this study reads: the events file and its local price files."""
+        return input_paths(self.events, self.provenance)
 
     def __repr__(self) -> str:
-        benchmarks = f" on {', '.join(self.benchmarks)}" if self.benchmarks else ""
-        return (f"EventStudy({len(self.events)} events x {', '.join(self.assets)}; "
-                f"{self.model.name}{benchmarks}; estimation {list(self.estimation)})")
+        spec = self.spec
+        benchmarks = f" on {', '.join(spec.benchmark)}" if spec.benchmark else ""
+        return (f"EventStudy({len(self.events)} events x {', '.join(spec.assets)}; "
+                f"{spec.model}{benchmarks}; estimation {list(spec.estimation)})")
 
-    @property
-    def span(self) -> Window:
-        """Relative days computed per pair: the event window and every CAR window."""
-        starts = [self.event_window[0]] + [w[0] for w in self.windows]
-        ends = [self.event_window[1]] + [w[1] for w in self.windows]
-        return min(starts), max(ends)
-
-    def settings(self) -> dict[str, object]:
-        """The resolved settings, as written to ``study.json``."""
-        return {
-            "events_file": self.events.path,
-            "assets": list(self.assets),
-            "model": self.model.name,
-            "benchmarks": list(self.benchmarks),
-            "returns": self.return_kind,
-            "estimation": list(self.estimation),
-            "windows": [list(w) for w in self.windows],
-            "event_window": list(self.event_window),
-            "min_estimation": self.min_estimation,
-            "exclude_event_windows": self.exclude_event_windows,
-            "day0_rule": "first session whose observation time is at or after the announcement; "
-                         "a bare date means that day if the asset trades then, else its next session",
-        }
+    # -- running -----------------------------------------------------------------------------
 
     def run(self) -> Results:
         """Compute abnormal returns, CARs and the aggregate tests.
@@ -181,90 +145,70 @@ class EventStudy:
         Returns
         -------
         Results
-        """
-        from eventstudy.tables import build_results
+            Holding this study's spec, its tables and where each series came from.
 
-        prices = self.prices if self.prices is not None else self._fetch_prices()
-        series = {name: self._asset_series(name, prices) for name in self.assets}
-        bench = {name: self._asset_series(name, prices) for name in self.benchmarks}
+        Raises
+        ------
+        DataUnavailableError
+            When live prices cannot be fetched.
+        """
+        spec = self.spec
+        if self.prices is not None:
+            prices = self.prices
+            provenance = self.provenance or tuple(
+                provenance_of(name, prices[name]) for name in [*spec.assets, *spec.benchmark])
+        else:
+            prices, provenance = self._fetch_prices()
+        series = {name: self._asset_series(name, prices) for name in spec.assets}
+        bench = {name: self._asset_series(name, prices) for name in spec.benchmark}
         pairs = self._pairs(series)
+        model = get_model(spec.model)
         returns, regressors, offset = self._panel(series, bench)
-        exclude = self._exclusion_mask(series, pairs) if self.exclude_event_windows else None
-        lo, hi = self.span
-        output = self._estimator()(
+        exclude = self._exclusion_mask(series, pairs) if spec.exclude_event_windows else None
+        output = model.estimator(
             returns, regressors, offset,
             asset_index=pairs["asset_row"].to_numpy(), day0_index=pairs["day0_pos"].to_numpy(),
-            estimation=self.estimation, event_window=(lo, hi), min_obs=self.min_estimation,
+            estimation=spec.estimation, event_window=spec.span, min_obs=spec.min_estimation,
             exclude=exclude, day0_dates=pairs["day0"].to_numpy().astype("datetime64[D]"),
-            constant=self.model.has_constant,
+            constant=model.has_constant,
         )
-        provenance = self.provenance or [provenance_of(name, prices[name])
-                                         for name in [*self.assets, *self.benchmarks]]
-        return build_results(self, series, pairs, output, provenance)
+        return build_results(spec, self.events, series, pairs, output, provenance)
 
-    def _estimator(self) -> Any:
-        if self.model.estimator == "garch":
-            from eventstudy.garch import fit_garch_pairs
-
-            return fit_garch_pairs
-        return fit_pairs
-
-    # -- preparation -------------------------------------------------------------------
-
-    def _choose_assets(self, assets: list[str], prices: pd.DataFrame | None) -> list[str]:
-        if prices is not None:
-            if not isinstance(prices, pd.DataFrame) or not isinstance(prices.index, pd.DatetimeIndex):
-                raise InputError("prices must be a DataFrame indexed by date (use read_prices)")
-            available = [str(c) for c in prices.columns]
-            missing = [a for a in [*assets, *self.benchmarks] if a not in available]
-            if missing:
-                raise InputError(
-                    f"no prices for {', '.join(missing)}",
-                    fix=f"the price data has: {', '.join(available) or 'no columns'}; "
-                        "add the missing files or choose among these")
-            chosen = assets or [a for a in available if a not in self.benchmarks]
-        else:
-            chosen = assets or [a for a in DEFAULT_ASSETS if a not in self.benchmarks]
-            for name in [*chosen, *self.benchmarks]:
-                self.asset_info.setdefault(name, resolve_asset(name))
-        if not chosen:
-            raise ConfigError("no asset to study", fix="name the assets with --assets")
-        return chosen
-
-    def _asset(self, name: str) -> Asset:
-        if name in self.asset_info:
-            return self.asset_info[name]
+    def asset(self, name: str) -> Asset:
+        """The definition of asset ``name``: the study's override, the catalogue's, or a local file."""
+        if name in self.spec.asset_overrides:
+            return self.spec.asset_overrides[name]
         try:
             return resolve_asset(name)
-        except ConfigError:
+        except UnknownAssetError:
             return Asset(name, "file", name)
 
-    def _fetch_prices(self) -> pd.DataFrame:
+    def _fetch_prices(self) -> tuple[pd.DataFrame, tuple[SeriesProvenance, ...]]:
         from eventstudy.sources.live import load_live_prices
 
+        spec = self.spec
         start, end = self._fetch_range()
-        names = [*self.assets, *self.benchmarks]
-        prices, provenance = load_live_prices(
-            [self._asset(n) for n in names], start, end,
-            cache_dir=self.cache_dir, offline=self.offline, refresh=self.refresh)
-        self.provenance = list(provenance)
-        return prices
+        assets = [self.asset(n) for n in [*spec.assets, *spec.benchmark]]
+        prices, provenance = load_live_prices(assets, start, end, cache_dir=spec.cache_dir,
+                                              offline=spec.offline, refresh=spec.refresh)
+        return prices, tuple(provenance)
 
     def _fetch_range(self) -> tuple[date, date]:
         """Calendar range covering every window, with margin for holidays."""
+        spec = self.spec
         dates = pd.to_datetime(self.events.frame["date"])
-        trading_days_before = max(-self.estimation[0], -self.span[0], 0) + 1
-        trading_days_after = max(self.span[1], 0)
+        trading_days_before = max(-spec.estimation[0], -spec.span[0], 0) + 1
+        trading_days_after = max(spec.span[1], 0)
         start = dates.min() - pd.Timedelta(days=int(trading_days_before * 1.5) + 30)
         end = dates.max() + pd.Timedelta(days=int(trading_days_after * 1.5) + 15)
         return start.date(), min(end.date(), date.today())
 
     def _asset_series(self, name: str, prices: pd.DataFrame) -> AssetSeries:
-        asset = self._asset(name)
+        asset = self.asset(name)
         column = prices[name]
         observed = column[column.notna() & (column > 0)]
         instants = observation_instants(pd.DatetimeIndex(observed.index), asset.observed_at, asset.timezone)
-        return AssetSeries(asset=asset, prices=observed, returns=asset_returns(observed, self.return_kind),
+        return AssetSeries(asset=asset, prices=observed, returns=asset_returns(observed, self.spec.returns),
                            price_instants=instants)
 
     def _pairs(self, series: Mapping[str, AssetSeries]) -> pd.DataFrame:
@@ -298,76 +242,44 @@ class EventStudy:
             for j, b in enumerate(bench.values()):
                 # On the asset's price days: its first return needs the level one day earlier.
                 levels = aligned_level(b.prices, b.price_instants, s.price_instants)
-                bench_returns[i, : len(s.returns), j] = returns_from_levels(levels, self.return_kind)[1:]
-        regressors, offset = self.model.regressors(bench_returns)
-        return returns, regressors, offset
+                bench_returns[i, : len(s.returns), j] = returns_from_levels(levels, self.spec.returns)[1:]
+        return (returns, *get_model(self.spec.model).design(bench_returns))
 
     def _exclusion_mask(self, series: Mapping[str, AssetSeries], pairs: pd.DataFrame) -> np.ndarray:
         """``(N, T)`` True on every event's event-window days, per asset."""
         length = max(len(s.returns) for s in series.values())
         mask = np.zeros((len(series), length), dtype=bool)
-        lo, hi = self.span
+        lo, hi = self.spec.span
         located = pairs[pairs["day0_pos"] >= 0]
         for row, day0 in zip(located["asset_row"], located["day0_pos"], strict=True):
             mask[row, max(day0 + lo, 0): max(day0 + hi + 1, 0)] = True
         return mask
 
 
-def check_settings(*, model: str = "constant-mean", benchmark: Sequence[str] | str | None = None,
-                   returns: str = "log", estimation: Window = (-250, -11),
-                   windows: Sequence[Window] = DEFAULT_WINDOWS, event_window: Window = (-10, 10),
-                   min_estimation: int = 100, **_ignored: object) -> dict[str, Any]:
-    """Check the model and window settings (no data needed) and return them resolved.
-
-    Raises
-    ------
-    ConfigError
-        Naming the setting, the offending value and the fix.
-    """
-    resolved_model = get_model(model)
-    benchmarks = name_list(benchmark)
-    resolved_model.check_benchmarks(benchmarks)
-    check_return_kind(returns)
-    resolved_windows = [_window(w, "CAR window") for w in windows]
-    if not resolved_windows:
-        raise ConfigError("no CAR window given", fix="give at least one, e.g. 0,0")
-    resolved_estimation = _window(estimation, "estimation")
-    resolved_event_window = _window(event_window, "event window")
-    _check_window_order(resolved_estimation, resolved_event_window, resolved_windows)
-    resolved = {
-        "model": resolved_model, "benchmarks": benchmarks, "windows": resolved_windows,
-        "estimation": resolved_estimation, "event_window": resolved_event_window,
-    }
-    if min_estimation < 3:
-        raise ConfigError(f"minimum estimation observations {min_estimation} is too small",
-                          fix="use at least 3 (the default is 100)")
-    return resolved
+def _checked_prices(prices: pd.DataFrame | None) -> pd.DataFrame | None:
+    if prices is not None and (not isinstance(prices, pd.DataFrame)
+                               or not isinstance(prices.index, pd.DatetimeIndex)):
+        raise InputError("prices must be a DataFrame indexed by date (use read_prices)")
+    return prices
 
 
-def name_list(value: Sequence[str] | str | None) -> list[str]:
-    """Asset names from a list or a comma-separated string, blanks dropped."""
-    if value is None:
-        return []
-    items = value.split(",") if isinstance(value, str) else list(value)
-    return [str(v).strip() for v in items if str(v).strip()]
-
-
-def _window(value: Sequence[int], what: str) -> Window:
-    try:
-        start, end = (int(v) for v in value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{what} {value!r} is not a pair of whole numbers",
-                          fix="write it as START,END in trading days, e.g. -1,1") from None
-    if start > end:
-        raise ConfigError(f"{what} [{start}, {end}] starts after it ends", fix="write it as START,END")
-    return start, end
-
-
-def _check_window_order(estimation: Window, event_window: Window, windows: Sequence[Window]) -> None:
-    for name, window in [("event window", event_window)] + [("CAR window", w) for w in windows]:
-        if estimation[1] >= window[0]:
-            raise ConfigError(
-                f"the estimation window [{estimation[0]}, {estimation[1]}] overlaps the {name} "
-                f"[{window[0]}, {window[1]}]",
-                fix=f"end the estimation window before day {window[0]} (e.g. --estimation "
-                    f"{estimation[0]},{window[0] - 1})")
+def _resolve_assets(spec: StudySpec, prices: pd.DataFrame | None) -> StudySpec:
+    """The spec with its assets chosen: the named ones, else every price column that is
+    not a benchmark (local prices) or the default universe (live sources)."""
+    if prices is not None:
+        available = [str(c) for c in prices.columns]
+        missing = [a for a in [*spec.assets, *spec.benchmark] if a not in available]
+        if missing:
+            raise InputError(
+                f"no prices for {', '.join(missing)}",
+                fix=f"the price data has: {', '.join(available) or 'no columns'}; "
+                    "add the missing files or choose among these")
+        chosen = spec.assets or tuple(a for a in available if a not in spec.benchmark)
+    else:
+        chosen = spec.assets or tuple(a for a in DEFAULT_ASSETS if a not in spec.benchmark)
+        for name in [*chosen, *spec.benchmark]:
+            if name not in spec.asset_overrides:
+                resolve_asset(name)  # an unknown name fails here, before any fetching
+    if not chosen:
+        raise ConfigError("no asset to study", fix="name the assets with --assets")
+    return spec.replace(assets=chosen)

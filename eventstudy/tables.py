@@ -1,22 +1,22 @@
-"""Turn the engine's arrays into the labelled tables of DESIGN section 6."""
+"""Turn the engine's arrays into the labelled tables of ``docs/outputs.md``, and into Results."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from eventstudy.assets import Asset
 from eventstudy.engine import EngineOutput, empirical_pvalue
-from eventstudy.inference import run_tests
+from eventstudy.events import Events
+from eventstudy.inference import clustering, run_tests
 from eventstudy.pairs import PairArrays
+from eventstudy.results import Results
 from eventstudy.sources.base import SeriesProvenance
-
-if TYPE_CHECKING:
-    from eventstudy.results import Results
-    from eventstudy.study import AssetSeries, EventStudy
+from eventstudy.spec import StudySpec
 
 AR_COLUMNS = ["event_id", "event", "asset", "day", "date", "return", "expected", "ar", "car",
               "se_ar", "se_car"]
@@ -26,39 +26,79 @@ AGGREGATE_COLUMNS = ["scope", "start", "end", "n", "caar", "test", "statistic", 
 SKIPPED_COLUMNS = ["event_id", "asset", "reason"]
 
 
-def build_results(study: EventStudy, series: Mapping[str, AssetSeries], pairs: pd.DataFrame,
-                  output: EngineOutput, provenance: Sequence[SeriesProvenance]) -> Results:
-    """Assemble :class:`~eventstudy.results.Results` from the engine's output."""
-    from eventstudy.results import Results
+@dataclass(frozen=True)
+class AssetSeries:
+    """One asset's valid prices and returns on its own trading days.
 
-    events = study.events.frame.set_index("id")
+    ``price_instants`` are the UTC instants at which the prices were observed; a
+    return is dated by its later price, so the returns' instants are ``[1:]``.
+    """
+
+    asset: Asset
+    prices: pd.Series
+    returns: pd.Series
+    price_instants: pd.DatetimeIndex
+
+
+def build_results(spec: StudySpec, events: Events, series: Mapping[str, AssetSeries], pairs: pd.DataFrame,
+                  output: EngineOutput, provenance: Sequence[SeriesProvenance]) -> Results:
+    """Assemble :class:`~eventstudy.results.Results` from the engine's output.
+
+    The abnormal-return table is built when first read.
+    """
+    frame = events.frame.set_index("id")
     pairs = pairs.assign(
-        event=pairs["event_id"].map(events["event"]),
-        group=pairs["event_id"].map(events["group"]),
-        flags=_overlap_flags(pairs, study),
+        event=pairs["event_id"].map(frame["event"]),
+        group=pairs["event_id"].map(frame["group"]),
+        flags=_overlap_flags(pairs, spec),
     )
     fitted = output.fitted
     kept = pairs[fitted].reset_index(drop=True)
     arrays = output.arrays.subset(fitted)
     expected = output.expected[fitted]
-    car_table, window_skips = _car_table(kept, arrays, study.windows)
+    car_table, window_skips = _car_table(kept, arrays, spec.windows)
     skipped = pd.concat([
         pd.DataFrame({"event_id": pairs["event_id"][~fitted], "asset": pairs["asset"][~fitted],
                       "reason": output.reason[~fitted]}),
         window_skips,
     ], ignore_index=True).reindex(columns=SKIPPED_COLUMNS)
     return Results(
-        abnormal_returns=_ar_table(kept, arrays, expected, series, study.event_window),
+        spec=spec,
+        events=events,
+        provenance=tuple(provenance),
+        prices=_study_span_prices(series, kept, spec),
         car=car_table,
-        aggregate=_aggregate_table(kept, arrays, study.windows),
+        aggregate=_aggregate_table(kept, arrays, spec.windows),
         skipped=skipped,
-        settings=study.settings(),
-        provenance=list(provenance),
-        events=study.events,
-        prices={name: s.prices for name, s in series.items()},
+        abnormal_returns=lambda: _ar_table(kept, arrays, expected, series, spec.event_window),
         pairs=kept,
         arrays=arrays,
+        diagnostics=_diagnostics(arrays),
     )
+
+
+def _diagnostics(arrays: PairArrays) -> dict[str, object]:
+    """Clustering of the computed pairs (:func:`eventstudy.inference.clustering`), JSON-ready."""
+    report = clustering(arrays)
+    report["clustered_day0"] = [str(d) for d in report["clustered_day0"]]
+    return report
+
+
+def _study_span_prices(series: Mapping[str, AssetSeries], pairs: pd.DataFrame,
+                       spec: StudySpec) -> dict[str, pd.Series]:
+    """Each asset's prices from the earliest estimation-window start to the latest event-window end."""
+    prices = {name: s.prices for name, s in series.items()}
+    if len(pairs) == 0:
+        return prices
+    starts, ends = [], []
+    for asset, rows in pairs.groupby("asset"):
+        index = prices[str(asset)].index
+        positions = index.searchsorted(pd.to_datetime(rows["day0"]))
+        # prices are one observation longer than returns: day 0's price sits at its position.
+        starts.append(index[max(int(positions.min()) + spec.estimation[0] - 1, 0)])
+        ends.append(index[min(int(positions.max()) + spec.event_window[1], len(index) - 1)])
+    first, last = min(starts), max(ends)
+    return {name: p[(p.index >= first) & (p.index <= last)] for name, p in prices.items()}
 
 
 def _ar_table(pairs: pd.DataFrame, arrays: PairArrays, expected: np.ndarray,
@@ -132,11 +172,11 @@ def _aggregate_table(pairs: pd.DataFrame, arrays: PairArrays,
     return pd.DataFrame(rows, columns=AGGREGATE_COLUMNS)
 
 
-def _overlap_flags(pairs: pd.DataFrame, study: EventStudy) -> pd.Series:
+def _overlap_flags(pairs: pd.DataFrame, spec: StudySpec) -> pd.Series:
     """Per pair: other events whose windows fall in its estimation window, or share day 0."""
-    lo, hi = study.span
-    e0, e1 = study.estimation
-    action = " (excluded from estimation)" if study.exclude_event_windows else ""
+    lo, hi = spec.span
+    e0, e1 = spec.estimation
+    action = " (excluded from estimation)" if spec.exclude_event_windows else ""
     flags = pd.Series("", index=pairs.index, dtype=object)
     for _, same_asset in pairs[pairs["day0_pos"] >= 0].groupby("asset"):
         ids = same_asset["event_id"].to_numpy()

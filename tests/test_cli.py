@@ -54,8 +54,8 @@ def test_run_with_study_file_writes_every_output(shared_data: Path, tmp_path: Pa
     assert rub["return"] == pytest.approx(math.log(80.1914 / 79.3847), abs=1e-12)
     study = json.loads((out / "study.json").read_text())
     assert study["settings"]["model"] == "market"
-    assert [s["asset"] for s in study["series"]] == ["IMOEX", "RUBUSD", "EEM"]
-    assert all(len(s["sha256"]) == 64 for s in study["series"])
+    assert [s["asset"] for s in study["provenance"]] == ["IMOEX", "RUBUSD", "EEM"]
+    assert all(len(s["sha256"]) == 64 for s in study["provenance"])
     captured = capsys.readouterr()
     assert "SUMMIT_AGREED" in captured.out
     assert "wrote" in captured.err
@@ -132,7 +132,7 @@ def test_bad_events_exit_2_with_one_line_and_no_output(case: str, prices_dir: Pa
         (["--assets", "IMOX"], "no price file for 'IMOX'"),
         (["--model", "market"], "takes exactly one benchmark"),
         (["--estimation=-250,0"], "overlaps the event window"),
-        (["--window", "a,b"], "--window 'a,b' is not START,END"),
+        (["--window", "a,b"], "--window: 'a,b' is not a pair of whole numbers"),
     ],
 )
 def test_bad_settings_exit_2(extra: list[str], message: str, prices_dir: Path, tmp_path: Path,
@@ -184,7 +184,7 @@ def test_existing_results_survive_a_failed_run(prices_dir: Path, tmp_path: Path,
     def broken_report(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("eventstudy.report.write_report", broken_report)
+    monkeypatch.setattr("eventstudy.output.report.write_report", broken_report)
     with pytest.raises(RuntimeError, match="disk full"):
         run_cli("run", SEEDS, "--prices", prices_dir, "--assets", "IMOEX", "--out", out,
                 "--figures", "none", "--window", "0,1")

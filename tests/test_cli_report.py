@@ -99,9 +99,9 @@ def test_run_accepts_figure_options():
 
 
 def test_per_pair_cap_is_noted_in_the_report(results, tmp_path, monkeypatch):
-    from eventstudy import plotting
+    from eventstudy.output.figures import plan
 
-    monkeypatch.setattr(plotting, "MAX_PAIR_FIGURES", 2)
+    monkeypatch.setattr(plan, "MAX_PAIR_FIGURES", 2)
     out = results.save(tmp_path / "capped", figures="all")
     assert len(list((out / "figures").glob("car_*.png"))) == 2
     assert len(list((out / "figures").glob("event_*.png"))) == 2

@@ -60,10 +60,10 @@ def test_garch_needs_one_benchmark() -> None:
 
 
 def test_captions_name_the_garch_model() -> None:
-    from eventstudy.report import ReportData
+    from types import SimpleNamespace
 
-    data = ReportData(abnormal_returns=pd.DataFrame(), car=pd.DataFrame(), aggregate=pd.DataFrame(),
-                      skipped=pd.DataFrame(), events=pd.DataFrame(), series=[],
-                      settings={"model": "garch", "benchmarks": ["EEM"], "returns": "log",
-                                "estimation": [-250, -11]})
-    assert data.model_text() == "GARCH(1,1) market model on EEM, log returns, estimation [-250,-11]"
+    from eventstudy.output.describe import model_text
+    from eventstudy.spec import StudySpec
+
+    results = SimpleNamespace(spec=StudySpec(model="garch", benchmark=("EEM",)))
+    assert model_text(results) == "GARCH(1,1) market model on EEM, log returns, estimation [-250,-11]"

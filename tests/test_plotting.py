@@ -15,8 +15,10 @@ import pytest
 from conftest import REPO_ROOT, require_shared_data
 from matplotlib.figure import Figure
 
-from eventstudy import plotting
-from eventstudy.report import ReportData
+from eventstudy.output import describe
+from eventstudy.output import figures as plotting
+from eventstudy.output.figures import caar, plan, style, timeline
+from eventstudy.output.figures.timeline import densest_cluster
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -28,8 +30,7 @@ USDRUB_FILE = "USDRUB_cbr_official_2014_2026.csv"
 def read_real_prices(data: Path, with_provenance: bool = False):  # type: ignore[no-untyped-def]
     """IMOEX closes and the rouble's USD value (1 / Bank of Russia USD/RUB, re-dated to the day set),
     read in place; with ``with_provenance`` also their provenance records naming the files."""
-    from eventstudy.config import effective_to_set_date
-    from eventstudy.local_prices import provenance_of
+    from eventstudy.sources.local import effective_to_set_date, provenance_of
 
     imoex = pd.read_csv(data / IMOEX_FILE, index_col="date", parse_dates=["date"])
     usdrub = pd.read_csv(data / USDRUB_FILE, index_col="date", parse_dates=["date"])
@@ -52,8 +53,8 @@ def results():
 
 
 @pytest.fixture(scope="module")
-def data(results) -> ReportData:
-    return ReportData.from_results(results)
+def data(results):  # type: ignore[no-untyped-def]
+    return results
 
 
 def text_boxes(figure: Figure) -> list[tuple[object, object]]:
@@ -102,10 +103,11 @@ def test_plot_functions_use_the_object_api_only():
 
 
 def test_timeline_labels_do_not_overlap_and_nothing_is_clipped(data):
-    start, end = data.timeline_span()
+    start, end = describe.timeline_span(data)
     for span in [(start, end), (pd.Timestamp("2025-07-25"), pd.Timestamp("2025-08-27"))]:
-        figure = plotting.plot_timeline(data.prices, data.events, day0=data.car, start=span[0], end=span[1],
-                                        units=data.units(), title="t", caption=data.caption())
+        figure = plotting.plot_timeline(data.prices, data.events.frame, day0=data.car, start=span[0],
+                                        end=span[1], units=describe.units(data), title="t",
+                                        caption=describe.caption(data))
         assert_no_clipped_text(figure)
         assert_no_overlapping_text(figure)
         badges = [(a, b) for a, b in text_boxes(figure)
@@ -123,12 +125,12 @@ def test_timeline_labels_do_not_overlap_and_nothing_is_clipped(data):
 def test_badges_merge_same_day_events_and_stack_neighbours():
     dates = pd.to_datetime(pd.Series(["2025-08-06", "2025-08-06", "2025-08-07", "2025-08-08", "2025-08-15"]))
     numbers = {str(i): i for i in range(1, 6)}
-    badges = plotting._badges(dates, ["1", "2", "3", "4", "5"], numbers, pd.Timestamp("2025-07-25"),
+    badges = timeline._badges(dates, ["1", "2", "3", "4", "5"], numbers, pd.Timestamp("2025-07-25"),
                               pd.Timestamp("2025-08-27"), 6.0)
     texts = [text for _, text, _ in badges]
     assert texts == ["1,2", "3", "4", "5"]
     assert badges[1][2] == 1, "a badge one day after another is stacked above it"
-    wide = plotting._badges(dates, ["1", "2", "3", "4", "5"], numbers, pd.Timestamp("2020-06-01"),
+    wide = timeline._badges(dates, ["1", "2", "3", "4", "5"], numbers, pd.Timestamp("2020-06-01"),
                             pd.Timestamp("2025-09-01"), 6.0)
     assert [t for _, t, _ in wide] == ["1\u20135"]
 
@@ -139,20 +141,20 @@ def test_figures_are_legible(data, kind):
     if kind == "pair":
         rows = ar[(ar["event_id"] == "SUMMIT_AGREED") & (ar["asset"] == "IMOEX")]
         pair = car[(car["event_id"] == "SUMMIT_AGREED") & (car["asset"] == "IMOEX")]
-        figure = plotting.plot_car(rows, pair, caption=data.caption())
+        figure = plotting.plot_car(rows, pair, caption=describe.caption(data))
         title = figure.axes[0].get_title(loc="left")
         assert "CAR[0,0] = +3.97% (p = 0.018)" in title
     elif kind == "event":
         figure = plotting.plot_event(ar[ar["event_id"] == "INVASION22"], car[car["event_id"] == "INVASION22"],
-                                     caption=data.caption())
+                                     caption=describe.caption(data))
     elif kind == "caar_asset":
-        figure = plotting.plot_caar(ar, "asset", caption=data.caption())
+        figure = plotting.plot_caar(ar, "asset", caption=describe.caption(data))
         assert len([a for a in figure.axes if a.get_visible()]) == 3  # all pairs, IMOEX, RUBUSD
     elif kind == "caar_group":
-        groups = dict(zip(data.events["id"], data.events["group"], strict=True))
-        figure = plotting.plot_caar(ar, "group", groups=groups, caption=data.caption())
+        groups = dict(zip(data.events.frame["id"], data.events.frame["group"], strict=True))
+        figure = plotting.plot_caar(ar, "group", groups=groups, caption=describe.caption(data))
     else:
-        figure = plotting.plot_forest(car, (0, 0), caption=data.caption())
+        figure = plotting.plot_forest(car, (0, 0), caption=describe.caption(data))
     assert isinstance(figure, Figure)
     assert_no_clipped_text(figure)
     assert_no_overlapping_text(figure)
@@ -170,7 +172,8 @@ def test_plot_functions_draw_into_a_given_axes(data):
     assert plotting.plot_forest(car[car["asset"] == "IMOEX"], (0, 0), ax=axes[3]) is figure
     assert len(figure.axes) >= 4 and all(len(a.lines) + len(a.patches) + len(a.collections) for a in axes)
     single = Figure().add_subplot()
-    assert plotting.plot_timeline({"IMOEX": data.prices["IMOEX"]}, data.events, ax=single) is single.figure
+    drawn = plotting.plot_timeline({"IMOEX": data.prices["IMOEX"]}, data.events.frame, ax=single)
+    assert drawn is single.figure
 
 
 def test_forest_rows_are_sorted(data):
@@ -186,7 +189,7 @@ def test_caar_band_is_the_cross_sectional_standard_error(data):
     from scipy import stats
 
     ar = data.abnormal_returns
-    paths = plotting.caar_paths(ar, plotting.caar_scopes(ar, "asset"))
+    paths = caar.caar_paths(ar, caar.caar_scopes(ar, "asset"))
     day0 = paths[(paths["scope"] == "IMOEX") & (paths["day"] == 0)].iloc[0]
     cars = ar[(ar["asset"] == "IMOEX") & (ar["day"] == 0)]["car"]
     n = len(cars)
@@ -197,9 +200,9 @@ def test_caar_band_is_the_cross_sectional_standard_error(data):
 
 
 def test_densest_cluster_finds_august_2025(data):
-    cluster = plotting.densest_cluster(data.events["date"])
+    cluster = densest_cluster(data.events.frame["date"])
     assert cluster == (pd.Timestamp("2025-08-06"), pd.Timestamp("2025-08-15"))
-    assert plotting.densest_cluster(pd.to_datetime(["2025-08-06", "2025-08-07", "2025-08-08"])) is None
+    assert densest_cluster(pd.to_datetime(["2025-08-06", "2025-08-07", "2025-08-08"])) is None
 
 
 def test_saved_files_are_valid_in_every_format(data, tmp_path):
@@ -213,8 +216,8 @@ def test_saved_files_are_valid_in_every_format(data, tmp_path):
         png, svg, pdf = record.files["png"], record.files["svg"], record.files["pdf"]
         assert png.read_bytes()[:8] == PNG_SIGNATURE
         with Image.open(png) as image:
-            assert image.size[0] == int(plotting.WIDTH * plotting.PNG_DPI)
-            assert round(image.info["dpi"][0]) == plotting.PNG_DPI
+            assert image.size[0] == int(style.WIDTH * style.PNG_DPI)
+            assert round(image.info["dpi"][0]) == style.PNG_DPI
         root = ET.parse(svg).getroot()
         assert root.tag.endswith("svg")
         assert pdf.read_bytes()[:5] == b"%PDF-"
@@ -226,7 +229,7 @@ def test_saved_files_are_valid_in_every_format(data, tmp_path):
 
 
 def test_all_figures_and_the_per_pair_cap(data, tmp_path, monkeypatch):
-    monkeypatch.setattr(plotting, "MAX_PAIR_FIGURES", 3)
+    monkeypatch.setattr(plan, "MAX_PAIR_FIGURES", 3)
     figure_set = plotting.save_figures(data, tmp_path, "all", ["png"])
     pairs = [r for r in figure_set.records if r.kind == "pair"]
     events = [r for r in figure_set.records if r.kind == "event"]

@@ -13,8 +13,12 @@ import pytest
 from conftest import REPO_ROOT, require_shared_data
 from test_plotting import read_real_prices
 
-from eventstudy.latex import escape
-from eventstudy.report import ReportData, html_report, markdown_report
+from eventstudy.events import Events
+from eventstudy.output import describe
+from eventstudy.output.html import html_report
+from eventstudy.output.latex import car_latex, escape
+from eventstudy.output.markdown import markdown_report
+from eventstudy.results import Results
 
 
 @pytest.fixture(scope="module")
@@ -168,7 +172,7 @@ def test_html_overview_and_sources(saved):
 
     study = json.loads((saved / "study.json").read_text())
     sources = {row["asset"]: row for row in page.tables["sources"]}
-    for series in study["series"]:
+    for series in study["provenance"]:
         assert sources[series["asset"]]["sha256"] == series["sha256"][:12]
         assert sources[series["asset"]]["range"] == f"{series['first']} to {series['last']}"
 
@@ -274,11 +278,10 @@ def test_latex_escape():
 
 
 def test_special_characters_in_labels_are_escaped(saved):
-    data = ReportData.from_folder(saved)
+    data = Results.from_folder(saved)
     data.car = data.car.assign(event=data.car["event"].where(data.car["event_id"] != "DEADLINE",
                                                              "Tariffs & 100% <sanctions>_2"))
-    data.events = data.events.assign(source="https://example.org/news?a=1&b=2")
-    from eventstudy.latex import car_latex
+    data.events = Events(frame=data.events.frame.assign(source="https://example.org/news?a=1&b=2"))
 
     tex = car_latex(data)
     assert r"\textit{Tariffs \& 100\% \textless{}sanctions\textgreater{}\_2}" in tex
@@ -288,24 +291,24 @@ def test_special_characters_in_labels_are_escaped(saved):
     assert "Tariffs & 100% &lt;sanctions&gt;_2" in markdown_report(data)
 
 
-def test_report_data_round_trips_through_the_folder(saved):
-    data = ReportData.from_folder(saved)
+def test_results_round_trip_through_the_folder(saved):
+    data = Results.from_folder(saved)
     car = pd.read_csv(saved / "car.csv")
     assert data.car["car"].tolist() == car["car"].tolist()
-    assert list(data.events["id"])[:2] == ["GENEVA21", "INVASION22"]
+    assert list(data.events.frame["id"])[:2] == ["GENEVA21", "INVASION22"]
     assert set(data.prices) == {"IMOEX", "RUBUSD"}
-    start, end = data.timeline_span()
+    start, end = describe.timeline_span(data)
     # the saved prices cover the earliest estimation window (GENEVA21, 2021) to the last event window
     assert start < pd.Timestamp("2020-07-01") and end >= pd.Timestamp("2025-09-01")
-    assert "constant-mean model" in data.caption().lower()
-    assert "IMOEX: file IMOEX_close_candles_2014_2026.csv" in data.caption()
+    assert "constant-mean model" in describe.caption(data).lower()
+    assert "IMOEX: file IMOEX_close_candles_2014_2026.csv" in describe.caption(data)
 
 
 def test_not_a_results_folder(tmp_path):
     from eventstudy.errors import InputError
 
     with pytest.raises(InputError, match="not an eventstudy results folder"):
-        ReportData.from_folder(tmp_path)
+        Results.from_folder(tmp_path)
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")

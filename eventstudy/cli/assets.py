@@ -21,7 +21,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Print the catalogue as a table on stdout; return 0."""
     from eventstudy.assets import BUILTIN_ASSETS, DEFAULT_ASSETS
-    from eventstudy.cli.fetch import format_table
+    from eventstudy.output.format import format_table
 
     rows = [("asset", "source", "symbol", "observed", "units", "description")]
     for asset in BUILTIN_ASSETS.values():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -61,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
     """Fetch, report one line per asset on stdout, write ``--csv``; return 0."""
     from eventstudy.assets import DEFAULT_ASSETS, resolve_asset
     from eventstudy.errors import InputError
+    from eventstudy.output.format import format_table
     from eventstudy.sources.live import load_live_prices
 
     end = args.end or date.today()
@@ -87,12 +87,3 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {args.csv} ({len(prices)} dates x {prices.shape[1]} assets)",
               file=sys.stderr)
     return 0
-
-
-def format_table(rows: Sequence[Sequence[str]]) -> str:
-    """Left-aligned plain-text columns, header underlined."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-             for row in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)

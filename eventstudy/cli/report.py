@@ -36,14 +36,16 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Read the folder, draw missing figures, write the report files."""
-    from eventstudy.report import ReportData, render
+    from eventstudy.folder import read_folder
+    from eventstudy.output.report import render
+    from eventstudy.results import Results
 
     folder: Path = args.out_dir
-    data = ReportData.from_folder(folder)
-    saved = data.report_options
+    contents = read_folder(folder)
+    saved = contents.report_options or {}
     figures = args.figures or saved.get("figures", "all")
     formats = args.figure_formats or saved.get("figure_formats") or ["png"]
-    figure_set = render(data, folder, figures=figures, figure_formats=formats,
+    figure_set = render(Results.from_contents(contents), folder, figures=figures, figure_formats=formats,
                         skip_existing=not args.redraw)
     drawn = len(figure_set.records)
     print(f"eventstudy: wrote {folder / 'report.html'}, report.md and tables/ "

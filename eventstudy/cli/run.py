@@ -44,48 +44,46 @@ def add_parser(subparsers: Any) -> None:
 
 
 def add_study_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options shared by ``run`` and ``validate``: events, data and model settings."""
+    """The events file, the data options and a flag for every study setting (:data:`spec.SETTINGS`)."""
+    from eventstudy.spec import SETTINGS
+
     parser.add_argument("events", type=Path, help="events CSV file")
     parser.add_argument("--prices", type=Path, help="folder of <ASSET>.csv/.parquet files, or one wide CSV")
     parser.add_argument("--config", type=Path, help="TOML study file (assets, files, options)")
-    parser.add_argument("--assets", help="comma-separated asset names (default: IMOEX,RUBUSD, or "
-                        "every price file)")
-    parser.add_argument("--model", help="constant-mean (default), market-adjusted, market, factor, garch")
-    parser.add_argument("--benchmark", help="benchmark asset(s) for market/factor models, e.g. SP500 "
-                        "or BRENT,EEM")
-    parser.add_argument("--returns", choices=["log", "simple"], help="return kind (default: log)")
-    parser.add_argument("--estimation", metavar="START,END", help="estimation window (default -250,-11)")
-    parser.add_argument("--window", action="append", dest="windows", metavar="START,END",
-                        help="CAR window, repeatable (default 0,0 -1,1 0,5)")
-    parser.add_argument("--event-window", metavar="START,END", help="AR table and chart window "
-                        "(default -10,10)")
-    parser.add_argument("--min-estimation", type=int, help="minimum estimation returns (default 100)")
-    parser.add_argument("--exclude-event-windows", action="store_true", default=None,
-                        help="drop other events' windows from estimation windows")
-    parser.add_argument("--cache-dir", type=Path, help="cache folder for live data")
-    parser.add_argument("--offline", action="store_true", help="use only cached live data")
-    parser.add_argument("--refresh", action="store_true", help="refetch live data")
+    for name, setting in SETTINGS.items():
+        if setting.default is False:
+            parser.add_argument(setting.flag, action="store_true", default=None, help=setting.help)
+        elif name == "windows":
+            parser.add_argument("--window", action="append", dest="windows", metavar=setting.metavar,
+                                help=setting.help + "; repeatable")
+        else:
+            parser.add_argument(setting.flag, dest=name, metavar=setting.metavar, help=setting.help)
+
+
+def flag_layer(args: argparse.Namespace) -> Any:
+    """The settings given on the command line, as a spec layer labelled by flag."""
+    from eventstudy.spec import SETTINGS, Layer
+
+    values = {name: getattr(args, name) for name in SETTINGS if getattr(args, name, None) is not None}
+    return Layer(values, lambda name: "--window" if name == "windows" else SETTINGS[name].flag)
 
 
 def build_study(args: argparse.Namespace) -> Any:
     """The :class:`EventStudy` described by the command line and the study file."""
-    from eventstudy.build import build_study as build
+    from eventstudy.study import EventStudy
 
-    return build(
-        args.config, args.events, prices=args.prices, cache_dir=args.cache_dir, offline=args.offline,
-        refresh=args.refresh, assets=args.assets, model=args.model, benchmark=args.benchmark,
-        returns=args.returns, estimation=_pair(args.estimation, "--estimation"),
-        event_window=_pair(args.event_window, "--event-window"),
-        windows=[_pair(w, "--window") for w in args.windows] if args.windows else None,
-        min_estimation=args.min_estimation, exclude_event_windows=args.exclude_event_windows,
-    )
+    return EventStudy.from_file(args.config, args.events, prices=args.prices, layer=flag_layer(args))
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the study, save it atomically, print the summary."""
+    from eventstudy.folder import check_destination
+
     study = build_study(args)
-    results = study.run()
     out = args.out or Path("eventstudy-results") / args.events.stem
+    inputs = study.input_paths() + ([args.config] if args.config else [])
+    check_destination(out, inputs)
+    results = study.run()
     results.save(out, figures=args.figures, figure_formats=args.figure_formats or ["png"])
     if not args.quiet:
         print(results.summary())
@@ -93,16 +91,3 @@ def run(args: argparse.Namespace) -> int:
         print(f"eventstudy: skipped {row.event_id} {row.asset}: {row.reason}", file=sys.stderr)
     print(f"eventstudy: wrote {out}/ (report: {out / 'report.html'})", file=sys.stderr)
     return 0
-
-
-def _pair(text: str | None, option: str) -> tuple[int, int] | None:
-    from eventstudy.errors import ConfigError
-
-    if text is None:
-        return None
-    parts = text.replace(":", ",").split(",")
-    try:
-        start, end = (int(p) for p in parts)
-    except ValueError:
-        raise ConfigError(f"{option} {text!r} is not START,END", fix=f"write e.g. {option}=-1,1") from None
-    return start, end

@@ -36,7 +36,7 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from eventstudy.errors import DataQualityWarning, DataUnavailableError
+from eventstudy.errors import CacheMissError, DataQualityWarning, DataUnavailableError
 from eventstudy.sources._dates import as_date, date_index
 from eventstudy.sources.base import NoDataError, PriceSource
 
@@ -144,7 +144,7 @@ class CachedSource:
         if self.offline:
             missing = subtract((start, end), [(a, b) for a, b, _ in segments])
             if missing:
-                raise DataUnavailableError(self._offline_message(symbol, path, missing, start, end))
+                raise CacheMissError(self._offline_message(symbol, path, missing, start, end))
         else:
             gaps = [(start, end)] if self.refresh else subtract((start, end), self._settled(segments))
             try:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from eventstudy.errors import ConfigError, DataUnavailableError, InputError
+from eventstudy.errors import CacheMissError, ConfigError, DataUnavailableError, InputError
 from eventstudy.sources import cbr, moex, yahoo  # noqa: F401  (importing registers them)
 from eventstudy.sources._dates import as_date, date_index
 from eventstudy.sources.base import SOURCES, PriceSource, SeriesProvenance, series_sha256
@@ -207,7 +207,7 @@ def _fetch_cached(
         cached = cache.fetch_cached(asset.symbol, start, end)
     except DataUnavailableError as error:
         text = str(error)
-        if offline or text.startswith("offline:"):
+        if offline or isinstance(error, CacheMissError):
             raise DataUnavailableError(f"{asset.name}: {text}") from error
         raise DataUnavailableError(
             f"{asset.name} ({asset.source} {asset.symbol}): {text}; {SUGGESTION}"

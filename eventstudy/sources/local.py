@@ -3,17 +3,47 @@ files named in the study file (with their ``invert`` and ``dated_by`` options)."
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from eventstudy.config import AssetFile, effective_to_set_date
 from eventstudy.errors import InputError
 from eventstudy.sources.base import SeriesProvenance, series_sha256
+from eventstudy.sources.cbr import EFFECTIVE_LAG
+from eventstudy.sources.files import pick_price_column, read_price_file, read_prices
+
+DATED_BY = ("observation", "effective")
 
 
-def load_local_prices(prices_path: str | Path | None, files: dict[str, AssetFile],
+@dataclass(frozen=True)
+class AssetFile:
+    """A local file bound to an asset by the study file.
+
+    ``dated_by = "effective"`` re-dates a Bank of Russia series from the day each rate
+    took effect to the day it was set (:func:`effective_to_set_date`).
+    """
+
+    path: Path
+    column: str | None = None
+    invert: bool = False
+    dated_by: str = "observation"
+
+
+def effective_to_set_date(series: pd.Series) -> pd.Series:
+    """Re-date a Bank of Russia series from the day each rate took effect to the day it was set.
+
+    A rate set on day D takes effect on the next calendar day, so the set day is the
+    effective date minus one day; the live source applies the same rule (see
+    :mod:`eventstudy.sources.cbr`, which checks it against the full 2014-2026 history).
+    """
+    moved = series.copy()
+    moved.index = pd.DatetimeIndex(series.index, name=series.index.name) - EFFECTIVE_LAG
+    return moved
+
+
+def load_local_prices(prices_path: str | Path | None, files: Mapping[str, AssetFile],
                       needed: Sequence[str]) -> tuple[pd.DataFrame, list[SeriesProvenance]]:
     """Wide date x asset prices for ``needed`` assets (all available when empty).
 
@@ -22,8 +52,6 @@ def load_local_prices(prices_path: str | Path | None, files: dict[str, AssetFile
     InputError
         If an asset has no file, naming what is available.
     """
-    from eventstudy.sources.files import pick_price_column, read_price_file, read_prices
-
     columns: dict[str, pd.Series] = {}
     origin: dict[str, str] = {}
     if prices_path is not None:

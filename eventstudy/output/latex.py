@@ -7,12 +7,10 @@ braces, ``~``, ``^``, backslash); numbers are those of the HTML report.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from eventstudy.report import STAR_NOTE, aggregate_blocks, car_rows
-
-if TYPE_CHECKING:
-    from eventstudy.report import ReportData
+from eventstudy.output import describe
+from eventstudy.output.describe import StudyResults
+from eventstudy.output.format import STAR_NOTE
+from eventstudy.output.rows import aggregate_blocks, car_rows
 
 _SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
             "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
@@ -43,9 +41,9 @@ def _window_tex(start: int, end: int) -> str:
     return f"$[{start},{end}]$"
 
 
-def car_latex(data: ReportData) -> str:
+def car_latex(results: StudyResults) -> str:
     """``tables/car.tex``: per event (a heading row) and asset, CAR in % with stars and t per window."""
-    windows = data.windows()
+    windows = describe.windows(results)
     columns = "ll" + "rr" * len(windows)
     lines = ["% eventstudy: cumulative abnormal returns by event and asset. Requires \\usepackage{booktabs};",
              "% non-ASCII labels (e.g. Cyrillic) need LuaLaTeX/XeLaTeX or inputenc with a suitable fontenc.",
@@ -57,8 +55,8 @@ def car_latex(data: ReportData) -> str:
     lines.append(rules)
     lines.append(" & & " + " & ".join("\\% & $t$" for _ in windows) + " \\\\")
     lines.append("\\midrule")
-    by_window = {w: {(r["event_id"], r["asset"]): r for r in car_rows(data, w)} for w in windows}
-    car = data.car
+    by_window = {w: {(r["event_id"], r["asset"]): r for r in car_rows(results, w)} for w in windows}
+    car = results.car
     order = list(dict.fromkeys(zip(car["event_id"].astype(str), car["asset"].astype(str), strict=True)))
     labels = dict(zip(car["event_id"].astype(str), car["event"].astype(str), strict=False))
     width = 2 + 2 * len(windows)
@@ -90,7 +88,7 @@ def car_latex(data: ReportData) -> str:
 MAX_SCOPE_COLUMNS = 8
 
 
-def aggregate_latex(data: ReportData) -> str:
+def aggregate_latex(results: StudyResults) -> str:
     """``tables/aggregate.tex``: the aggregate tests.
 
     With up to :data:`MAX_SCOPE_COLUMNS` scopes, the usual layout of the field: one column
@@ -98,7 +96,7 @@ def aggregate_latex(data: ReportData) -> str:
     in % and each test's statistic (with stars) above its p-value in parentheses.
     Otherwise a long table, one row per scope, window and test.
     """
-    blocks = aggregate_blocks(data)
+    blocks = aggregate_blocks(results)
     scopes = list(dict.fromkeys(r["scope"] for _, _, rows in blocks for r in rows))
     if blocks and len(scopes) <= MAX_SCOPE_COLUMNS:
         return _aggregate_wide(blocks, scopes)

@@ -1,0 +1,121 @@
+"""What every renderer says about a study: its model, sources, caption, units, windows, flags.
+
+The renderers read a study's results through :class:`StudyResults`, the attributes that
+:class:`eventstudy.results.Results` has, so this layer never imports the results
+module (nor anything above it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import pandas as pd
+
+from eventstudy.assets import BUILTIN_ASSETS
+from eventstudy.events import Events
+from eventstudy.models import MODELS
+from eventstudy.output.format import event_numbers, window_label
+from eventstudy.sources.base import SeriesProvenance
+from eventstudy.spec import StudySpec
+
+SOURCE_NAMES = {"moex": "MOEX ISS", "cbr": "Bank of Russia", "yahoo": "Yahoo Finance", "file": "local file"}
+
+
+class StudyResults(Protocol):
+    """The study results as the renderers read them (:class:`eventstudy.results.Results`)."""
+
+    @property
+    def spec(self) -> StudySpec: ...
+    @property
+    def events(self) -> Events: ...
+    @property
+    def provenance(self) -> Sequence[SeriesProvenance]: ...
+    @property
+    def prices(self) -> Mapping[str, pd.Series]: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def abnormal_returns(self) -> pd.DataFrame: ...
+    @property
+    def car(self) -> pd.DataFrame: ...
+    @property
+    def aggregate(self) -> pd.DataFrame: ...
+    @property
+    def skipped(self) -> pd.DataFrame: ...
+    @property
+    def diagnostics(self) -> Mapping[str, Any]: ...
+
+
+def numbers(results: StudyResults) -> dict[str, int]:
+    """Event number (1-based, events-file order) by id, as in the timeline."""
+    return event_numbers(results.events.frame["id"])
+
+
+def units(results: StudyResults) -> dict[str, str]:
+    """Units of each asset's price (the study's asset definitions, else the catalogue's)."""
+    names = list(results.prices) or list(dict.fromkeys(results.car.get("asset", [])))
+    known = {**BUILTIN_ASSETS, **results.spec.asset_overrides}
+    return {n: known[n].units for n in names if n in known and known[n].units}
+
+
+def descriptions(results: StudyResults) -> dict[str, str]:
+    """One-line description of each asset (the study's definitions, else the catalogue's)."""
+    known = {**BUILTIN_ASSETS, **results.spec.asset_overrides}
+    return {n: a.description for n, a in known.items()}
+
+
+def timeline_span(results: StudyResults) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last date of the study's prices."""
+    starts = [s.index.min() for s in results.prices.values() if len(s)]
+    ends = [s.index.max() for s in results.prices.values() if len(s)]
+    return pd.Timestamp(min(starts)), pd.Timestamp(max(ends))
+
+
+def model_text(results: StudyResults) -> str:
+    """``market model on EEM, log returns, estimation [-250,-11]``."""
+    spec = results.spec
+    label = MODELS[spec.model].label
+    model = f"{label} model" + (f" on {', '.join(spec.benchmark)}" if spec.benchmark else "")
+    return f"{model}, {spec.returns} returns, estimation {window_label(*spec.estimation)}"
+
+
+def source_text(results: StudyResults) -> str:
+    """``IMOEX: MOEX ISS; RUBUSD: Bank of Russia`` (file names for local files)."""
+    parts = []
+    for record in results.provenance:
+        source = SOURCE_NAMES.get(record.source, record.source)
+        if record.source == "file" and record.path:
+            source = f"file {Path(record.path).name}"
+        parts.append(f"{record.asset}: {source}")
+    return "; ".join(parts) or "not recorded"
+
+
+def caption(results: StudyResults) -> str:
+    """The caption line of every figure."""
+    version = f"; eventstudy {results.version}" if results.version else ""
+    model = model_text(results)
+    return f"Source: {source_text(results)}. {model[0].upper()}{model[1:]}{version}."
+
+
+def windows(results: StudyResults) -> list[tuple[int, int]]:
+    """CAR windows in table order."""
+    car = results.car
+    if not len(car):
+        return list(results.spec.windows)
+    return [(int(a), int(b)) for a, b in car[["start", "end"]].drop_duplicates().itertuples(index=False)]
+
+
+def flagged(results: StudyResults) -> pd.DataFrame:
+    """Pairs with overlap flags: ``event_id``, ``asset``, ``flags``."""
+    flags = results.car[["event_id", "asset", "flags"]].drop_duplicates(["event_id", "asset"])
+    return flags[flags["flags"].fillna("").astype(str).str.len() > 0].reset_index(drop=True)
+
+
+def title(results: StudyResults) -> str:
+    """``Event study report: events`` (the events file's name)."""
+    text = "Event study report"
+    if results.events.path:
+        text += f": {Path(str(results.events.path)).stem}"
+    return text

@@ -1,0 +1,141 @@
+"""Forest plots: each event's CAR over a window with its 95% interval."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+from eventstudy.output.figures.style import (
+    GREY,
+    MAX_FOREST_ROWS,
+    PALETTE,
+    WIDTH,
+    Z95,
+    decorate,
+    figure_window,
+    new_figure,
+    percent_axis_auto,
+    short_date,
+    styled,
+)
+from eventstudy.output.format import signed_percent, stars
+
+# -- 5. forest plot ----------------------------------------------------------------------------
+
+
+@styled
+def plot_forest(car: pd.DataFrame, window: tuple[int, int] | None = None, *,
+                labels: Mapping[str, str] | None = None, title: str | None = None,
+                caption: str | None = None, ax: Axes | None = None) -> Figure:
+    """Each event's CAR over one window with its 95% confidence interval, sorted.
+
+    One panel per asset (own scale), rows sorted from the largest CAR down. CARs whose
+    interval would squeeze all others (more than three times the typical extent) are
+    drawn as an arrow at the edge; every row's value is printed at the right.
+
+    Parameters
+    ----------
+    car
+        The ``car`` table.
+    window
+        ``(start, end)``; default the first window in ``car``.
+    labels
+        Row label by event id (default ``id  date``).
+    title, caption
+        Figure title and caption line (new figures only).
+    ax
+        Axes to draw on (one asset only, or the assets are drawn as one list).
+
+    Returns
+    -------
+    Figure
+    """
+    if window is None:
+        window = (int(car["start"].iloc[0]), int(car["end"].iloc[0]))
+    rows = car[(car["start"] == window[0]) & (car["end"] == window[1])]
+    assets = list(dict.fromkeys(rows["asset"]))
+    own = ax is None
+    counts = [min(int((rows["asset"] == a).sum()), MAX_FOREST_ROWS) for a in assets] or [1]
+    if own:
+        figure = new_figure((WIDTH, 1.2 + sum(0.6 + 0.22 * c for c in counts)))
+        axes = figure.subplots(max(len(assets), 1), 1, squeeze=False,
+                               gridspec_kw={"height_ratios": [c + 2.5 for c in counts]}).ravel()
+    else:
+        assert ax is not None
+        figure, axes, assets = ax.figure, [ax], [None]  # type: ignore[assignment]
+    notes = []
+    for k, (asset, panel) in enumerate(zip(assets, axes, strict=True)):
+        mine = rows if asset is None else rows[rows["asset"] == asset]
+        mine = mine.sort_values("car", ascending=True, kind="stable")
+        omitted = 0
+        if len(mine) > MAX_FOREST_ROWS:
+            half = MAX_FOREST_ROWS // 2
+            notes.append(f"{asset}: the {half} largest and {half} smallest of {len(mine)} CARs shown")
+            omitted = len(mine) - 2 * half
+            mine = pd.concat([mine.head(half), mine.tail(half)])
+        _forest_panel(panel, mine, PALETTE[k % len(PALETTE)], labels, own and asset is not None)
+        if omitted:
+            panel.axhline(MAX_FOREST_ROWS // 2 - 0.5, color=GREY, linewidth=0.8, linestyle=(0, (1, 2)))
+            panel.annotate(f"\u22ee {omitted} CARs between these not shown",
+                           (0.01, MAX_FOREST_ROWS // 2 - 0.5),
+                           xycoords=("axes fraction", "data"), va="center", ha="left", fontsize=7,
+                           color=GREY, bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
+    if own:
+        w = figure_window(*window)
+        note = ("Bars: 95% confidence interval (\u00b11.96 se); stars: * p<0.10, ** p<0.05, *** p<0.01 "
+                "(t test); \u25c0 \u25b6: off scale, value at right; dates are day 0."
+                + (" " + "; ".join(notes) + "."
+                                                                       if notes else ""))
+        decorate(figure, title or f"Cumulative abnormal return over {w}, by event",
+                  note + ("   " + caption if caption else ""))
+    return figure
+
+
+def _forest_panel(panel: Axes, rows: pd.DataFrame, colour: str, labels: Mapping[str, str] | None,
+                  titled: bool) -> None:
+    values = 100 * rows["car"].to_numpy(dtype=float)
+    half = Z95 * 100 * rows["se"].to_numpy(dtype=float)
+    low, high = values - half, values + half
+    y = np.arange(len(rows))
+    extent = np.abs(np.concatenate([low, high]))
+    limit = None
+    if len(rows) >= 4:
+        typical = np.nanpercentile(extent, 75)
+        if np.nanmax(extent) > 3 * typical > 0:
+            limit = 1.15 * np.nanmax(extent[extent <= 3 * typical])
+    clipped_low = low if limit is None else np.clip(low, -limit, limit)
+    clipped_high = high if limit is None else np.clip(high, -limit, limit)
+    inside = np.ones(len(rows), dtype=bool) if limit is None else np.abs(values) <= limit
+    panel.hlines(y, clipped_low, clipped_high, color=colour, linewidth=1.6)
+    panel.plot(values[inside], y[inside], "o", color=colour, markersize=4.5, markeredgecolor="white",
+               markeredgewidth=0.6)
+    if limit is not None:
+        for yi, v in zip(y[~inside], values[~inside], strict=True):
+            panel.plot([np.sign(v) * limit], [yi], marker=">" if v > 0 else "<", color=colour, markersize=6)
+        panel.set_xlim(-limit * 1.05, limit * 1.05)
+    panel.axvline(0, color=GREY, linewidth=0.8)
+    names = [labels.get(str(e), str(e)) if labels else f"{e}  {short_date(d)}"
+             for e, d in zip(rows["event_id"], rows["day0"], strict=True)]
+    panel.set_yticks(y, names, fontsize=7.5)
+    panel.set_ylim(-0.7, len(rows) - 0.3)
+    panel.grid(axis="y", visible=False)
+    right = panel.secondary_yaxis("right")
+    right.set_yticks(y, [f"{signed_percent(c)}{stars(p)}" for c, p in
+                         zip(rows["car"], rows["pvalue"], strict=True)], fontsize=7.5)
+    right.tick_params(length=0)
+    right.spines["right"].set_visible(False)
+    span = float(np.nanmax(clipped_high) - np.nanmin(clipped_low)) if len(rows) else 10.0
+    percent_axis_auto(panel.xaxis, span)
+    panel.set_xlabel("CAR, %")
+    if titled:
+        asset = rows["asset"].iloc[0]
+        panel.set_title(str(asset), fontsize=9.5)
+
+

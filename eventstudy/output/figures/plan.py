@@ -1,0 +1,245 @@
+"""Which figures a study gets, and drawing them into files (PNG, SVG, PDF)."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+from eventstudy.output.describe import StudyResults, caption, timeline_span, units
+from eventstudy.output.figures.caar import plot_caar
+from eventstudy.output.figures.forest import plot_forest
+from eventstudy.output.figures.pair import plot_car, plot_event
+from eventstudy.output.figures.style import PNG_DPI, STYLE, figure_window
+from eventstudy.output.figures.timeline import densest_cluster, plot_timeline
+
+# -- writing the study's figures ----------------------------------------------------------
+
+MAX_PAIR_FIGURES = 50  # per-pair and per-event figures drawn at most (most significant first)
+
+
+@dataclass
+class FigureRecord:
+    """A written figure: its kind, title, caption and file per format."""
+
+    name: str
+    kind: str
+    title: str
+    files: dict[str, Path] = field(default_factory=dict)
+    description: str = ""
+
+
+@dataclass
+class FigureSet:
+    """The figures of a study and the notes about what was left out."""
+
+    records: list[FigureRecord] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+PlannedFigure = tuple[str, str, str, Callable[[], "Figure"]]
+
+
+def figure_plan(results: StudyResults, figures: str) -> tuple[list[PlannedFigure], list[str]]:
+    """What to draw: ``(name, kind, title, draw)`` per figure, and notes on caps.
+
+    ``figures`` is ``summary`` (timelines, CAAR, forest plots) or ``all`` (also one
+    figure per event-asset pair and per event with several assets, at most
+    :data:`MAX_PAIR_FIGURES` each, the most significant first).
+    """
+    if figures not in ("summary", "all"):
+        raise ValueError(f"figures must be 'none', 'summary' or 'all', not {figures!r}")
+    line = caption(results)
+    ar, car = results.abnormal_returns, results.car
+    plan: list[PlannedFigure] = []
+    notes: list[str] = []
+    events = results.events.frame
+    numbers = {str(i): n + 1 for n, i in enumerate(events["id"])}
+    used = events[events["id"].isin(set(car["event_id"]) | set(ar["event_id"]))] if len(car) else events
+    if results.prices:
+        start, end = timeline_span(results)
+        title = f"{', '.join(results.prices)} and the announcements, {start.year}\u2013{end.year}" \
+            if start.year != end.year else f"{', '.join(results.prices)} and the announcements, {start.year}"
+        plan.append(("timeline", "timeline", title, functools.partial(
+            plot_timeline, results.prices, used, day0=car, start=start, end=end, units=units(results),
+            numbers=numbers, title=title, caption=line)))
+        cluster = densest_cluster(used["date"])
+        if cluster is not None:
+            c0 = cluster[0] - pd.Timedelta(days=12)
+            c1 = cluster[1] + pd.Timedelta(days=12)
+            zoom_title = (f"{', '.join(results.prices)}, {c0.day} {c0:%b} \u2013 {c1.day} {c1:%b %Y}: "
+                          "the cluster of announcements")
+            plan.append(("timeline_zoom", "timeline", zoom_title, functools.partial(
+                plot_timeline, results.prices, used, day0=car, start=c0, end=c1, units=units(results),
+                numbers=numbers, title=zoom_title, caption=line)))
+        if len(results.prices) > 1:
+            for asset, series in results.prices.items():
+                single = f"{asset} and the announcements"
+                plan.append((f"prices_{asset}", "asset_timeline", single, functools.partial(
+                    plot_timeline, {asset: series}, used, day0=car, start=start, end=end,
+                    units=units(results), numbers=numbers, title=single, caption=line)))
+    else:
+        notes.append("The timeline needs the prices (prices.csv), which this results folder lacks.")
+    if len(ar):
+        plan.append(("caar_by_asset", "caar", "Cumulative average abnormal return by asset",
+                     functools.partial(plot_caar, ar, "asset", caption=line)))
+        groups = dict(zip(events["id"].astype(str), events["group"], strict=True))
+        if any(pd.notna(g) and g for g in groups.values()):
+            plan.append(("caar_by_group", "caar", "Cumulative average abnormal return by event group",
+                         functools.partial(plot_caar, ar, "group", groups=groups, caption=line)))
+    if len(car):
+        for start_day, end_day in car[["start", "end"]].drop_duplicates().itertuples(index=False):
+            w = (int(start_day), int(end_day))
+            plan.append((f"forest_{w[0]}_{w[1]}", "forest", f"CAR over {figure_window(*w)} by event",
+                         functools.partial(plot_forest, car, w, caption=line)))
+    if figures == "all" and len(ar):
+        ranking = _pair_ranking(car, ar)
+        chosen = set(ranking[:MAX_PAIR_FIGURES])
+        if len(ranking) > MAX_PAIR_FIGURES:
+            notes.append(f"Per-pair figures were drawn for {MAX_PAIR_FIGURES} of {len(ranking)} event-asset "
+                         "pairs (those with the smallest p-value over the first CAR window); draw any "
+                         "other with Results.plot_car(event_id, asset).")
+        multi = [e for e in dict.fromkeys(p[0] for p in ranking)
+                 if ar.loc[ar["event_id"] == e, "asset"].nunique() > 1]
+        if len(multi) > MAX_PAIR_FIGURES:
+            notes.append(f"Multi-asset event figures were drawn for {MAX_PAIR_FIGURES} of {len(multi)} "
+                         "events (most significant first).")
+        chosen_events = set(multi[:MAX_PAIR_FIGURES])
+        first_window = _first_window(car)
+        # in events-file order: each event's multi-asset figure, then its per-pair figures
+        for event_id in dict.fromkeys(ar["event_id"].astype(str)):
+            if event_id in chosen_events:
+                rows = ar[ar["event_id"] == event_id]
+                mine = car[(car["event_id"] == event_id) & (car["start"] == first_window[0])
+                           & (car["end"] == first_window[1])] if first_window else None
+                title = f"{event_id}: {rows['event'].iloc[0]}"
+                plan.append((f"event_{event_id}", "event", f"{title} (all assets)",
+                             functools.partial(plot_event, rows, mine, title=title, caption=line)))
+            for asset in dict.fromkeys(ar.loc[ar["event_id"] == event_id, "asset"].astype(str)):
+                if (event_id, asset) not in chosen:
+                    continue
+                rows = ar[(ar["event_id"] == event_id) & (ar["asset"] == asset)]
+                mine = car[(car["event_id"] == event_id) & (car["asset"] == asset)]
+                title = f"{event_id}: {rows['event'].iloc[0]}"
+                plan.append((f"car_{event_id}_{asset}", "pair", f"{title} ({asset})",
+                             functools.partial(plot_car, rows, mine, title=title, caption=line)))
+    return plan, notes
+
+
+def _first_window(car: pd.DataFrame) -> tuple[int, int] | None:
+    if car.empty:
+        return None
+    return int(car["start"].iloc[0]), int(car["end"].iloc[0])
+
+
+def _pair_ranking(car: pd.DataFrame, ar: pd.DataFrame) -> list[tuple[str, str]]:
+    """Pairs in order of significance over the first CAR window, then in file order."""
+    order = list(dict.fromkeys(zip(ar["event_id"].astype(str), ar["asset"].astype(str), strict=True)))
+    window = _first_window(car)
+    if window is None:
+        return order
+    first = car[(car["start"] == window[0]) & (car["end"] == window[1])]
+    pvalue = {(str(e), str(a)): p for e, a, p in zip(first["event_id"], first["asset"], first["pvalue"],
+                                                     strict=True)}
+    position = {pair: i for i, pair in enumerate(order)}
+    return sorted(order, key=lambda pair: (_nan_last(pvalue.get(pair)), position[pair]))
+
+
+def _nan_last(value: float | None) -> float:
+    return 2.0 if value is None or not np.isfinite(value) else float(value)
+
+
+def save_figures(results: StudyResults, folder: Path, figures: str, formats: Sequence[str],
+                 skip_existing: bool = False) -> FigureSet:
+    """Draw the study's figures into ``folder`` in every format (PNG at 200 dpi).
+
+    Parameters
+    ----------
+    results
+        The study's results (:class:`eventstudy.results.Results`).
+    folder
+        Destination (created).
+    figures
+        ``none``, ``summary`` or ``all``.
+    formats
+        Any of ``png``, ``svg``, ``pdf``.
+    skip_existing
+        Keep figures whose files all exist (``eventstudy report``).
+
+    Returns
+    -------
+    FigureSet
+    """
+    import matplotlib as mpl
+
+    result = FigureSet()
+    if figures == "none":
+        return result
+    plan, result.notes = figure_plan(results, figures)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, kind, title, draw in plan:
+        stem = _safe(name)
+        files = {fmt: folder / f"{stem}.{fmt}" for fmt in formats}
+        if not (skip_existing and all(p.exists() for p in files.values())):
+            figure = draw()
+            with mpl.rc_context(cast(Any, STYLE)):  # fixed SVG hash salt: identical files on every run
+                for fmt, path in files.items():
+                    if fmt == "png":
+                        _save_png(figure, path)
+                    else:
+                        figure.savefig(path, dpi=PNG_DPI, format=fmt, metadata=_metadata(fmt))
+        result.records.append(FigureRecord(name=stem, kind=kind, title=title, files=files,
+                                           description=DESCRIPTIONS.get(kind, "")))
+    return result
+
+
+DESCRIPTIONS = {
+    "timeline": "Prices over the study span; dashed lines mark the announcements (numbered as in the "
+                "events table), dots the close of each asset's day 0.",
+    "caar": "Average CAR across event-asset pairs, cumulated over the event window, with a 95% band from "
+            "the cross-section of CARs; pairs that share day 0 are not independent.",
+    "forest": "Each event's CAR over the window with its 95% confidence interval, sorted; the value and "
+              "significance are printed at the right.",
+    "pair": "Daily abnormal returns (bars) and their cumulative sum (line) with a 95% band; the CARs over "
+            "the study's windows and their p-values are printed under the title.",
+    "event": "The CAR of every asset around the same announcement, on a common event-time axis.",
+    "asset_timeline": "One asset's timeline, for use on its own.",
+}
+
+
+def _save_png(figure: Figure, path: Path) -> None:
+    """PNG at :data:`PNG_DPI`, reduced to an adaptive 256-colour palette (about a third of the size,
+    visually identical for line art). Drawn once to raw RGBA, so the image is encoded only once."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, dpi=PNG_DPI, format="rgba")
+    width, height = (round(v * PNG_DPI) for v in figure.get_size_inches())
+    image = Image.frombuffer("RGBA", (width, height), buffer.getvalue(), "raw", "RGBA", 0, 1)
+    paletted = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+    paletted.save(path, format="PNG", compress_level=6, dpi=(PNG_DPI, PNG_DPI))
+
+
+def _metadata(fmt: str) -> dict[str, Any]:
+    """Reproducible files: no creation date in SVG/PDF."""
+    if fmt == "svg":
+        return {"Date": None}
+    if fmt == "pdf":
+        return {"CreationDate": None}
+    return {}
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+

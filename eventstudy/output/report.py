@@ -1,0 +1,44 @@
+"""Render a study's report files: figures, ``report.html``, ``report.md`` and ``tables/*.tex``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from eventstudy.output.describe import StudyResults
+from eventstudy.output.figures.plan import FigureSet, save_figures
+from eventstudy.output.html import html_report
+from eventstudy.output.latex import aggregate_latex, car_latex
+from eventstudy.output.markdown import markdown_report
+
+
+def render(results: StudyResults, folder: Path, *, figures: str = "all",
+           figure_formats: Sequence[str] = ("png",), skip_existing: bool = False) -> FigureSet:
+    """Draw the figures, then write ``report.html``, ``report.md`` and ``tables/*.tex``."""
+    formats = list(dict.fromkeys(figure_formats)) or ["png"]
+    if figures != "none" and not {"png", "svg"} & set(formats):
+        formats.append("png")  # the HTML report embeds PNG (or SVG); PDF cannot be embedded
+    figure_set = save_figures(results, folder / "figures", figures, formats, skip_existing=skip_existing)
+    if figures == "none":
+        figure_set.notes.append("No figures: the study was run with --figures none.")
+    write_report(results, folder, figure_set)
+    return figure_set
+
+
+def _write_text(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def write_report(results: StudyResults, folder: Path, figures: FigureSet | None = None) -> Path:
+    """Write ``report.html``, ``report.md`` and ``tables/car.tex``, ``tables/aggregate.tex`` for the
+    figures already drawn; return the path of ``report.html``."""
+    (folder / "tables").mkdir(exist_ok=True)
+    _write_text(folder / "tables" / "car.tex", car_latex(results))
+    _write_text(folder / "tables" / "aggregate.tex", aggregate_latex(results))
+    _write_text(folder / "report.md", markdown_report(results, figures, folder))
+    _write_text(folder / "report.html", html_report(results, figures, folder))
+    return folder / "report.html"
+

@@ -1,0 +1,183 @@
+"""Display rows shared by the HTML, Markdown and LaTeX reports: the numbers as printed everywhere."""
+
+from __future__ import annotations
+
+from datetime import timedelta, timezone
+from pathlib import Path
+from typing import Any, cast
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.output import describe
+from eventstudy.output.describe import StudyResults
+from eventstudy.output.format import STAR_NOTE, num, pct, pval, stars, window_label
+
+
+def car_rows(results: StudyResults, window: tuple[int, int]) -> list[dict[str, str]]:
+    """Display rows of the CAR table for one window (numbers as printed everywhere)."""
+    numbers = describe.numbers(results)
+    car = results.car[(results.car["start"] == window[0]) & (results.car["end"] == window[1])]
+    rows = []
+    for r in car.itertuples(index=False):
+        flags = str(getattr(r, "flags", "") or "")
+        rows.append({"#": str(numbers.get(str(r.event_id), "")), "event_id": str(r.event_id),
+                     "event": str(r.event), "asset": str(r.asset), "day0": str(r.day0),
+                     "car": pct(r.car), "stars": stars(r.pvalue), "se": pct(r.se), "t": num(r.t),
+                     "pvalue": pval(r.pvalue), "pvalue_empirical": pval(r.pvalue_empirical),
+                     "flag": "\u2020" if flags else ""})
+    return rows
+
+
+CAR_HEADERS = {"#": "#", "event_id": "event", "event": "label", "asset": "asset", "day0": "day 0",
+               "car": "CAR %", "stars": "", "se": "se %", "t": "t", "pvalue": "p",
+               "pvalue_empirical": "p (empirical)", "flag": "overlap"}
+
+
+def aggregate_blocks(results: StudyResults) -> list[tuple[tuple[int, int], list[str], list[dict[str, str]]]]:
+    """Per window: the tests in order and one display row per scope."""
+    agg = results.aggregate
+    blocks: list[tuple[tuple[int, int], list[str], list[dict[str, str]]]] = []
+    if agg.empty:
+        return blocks
+    for key, rows in agg.groupby(["start", "end"], sort=False):
+        start, end = cast(tuple[int, int], key)
+        tests = list(dict.fromkeys(rows["test"]))
+        table = []
+        for scope, scoped in rows.groupby("scope", sort=False):
+            first = scoped.iloc[0]
+            row = {"scope": str(scope), "n": str(int(first["n"])), "caar": pct(first["caar"])}
+            notes: dict[str, list[str]] = {}
+            for r in scoped.itertuples(index=False):
+                row[f"{r.test}:statistic"] = num(r.statistic)
+                row[f"{r.test}:pvalue"] = pval(r.pvalue)
+                row[f"{r.test}:stars"] = stars(r.pvalue)
+                note = str(getattr(r, "note", "") or "")
+                if note:
+                    notes.setdefault(note, []).append(str(r.test))
+            row["note"] = "; ".join(f"{note} ({', '.join(tests)})" for note, tests in notes.items())
+            table.append(row)
+        blocks.append(((int(start), int(end)), tests, table))
+    return blocks
+
+
+def overview(results: StudyResults) -> tuple[list[str], list[tuple[int, int]], list[dict[str, str]]]:
+    """CAR % with stars per event (rows) and asset x window (columns)."""
+    assets = list(dict.fromkeys(results.car["asset"])) if len(results.car) else []
+    frame = results.events.frame
+    dates = {str(i): f"{pd.Timestamp(d):%Y-%m-%d}" for i, d in zip(frame["id"], frame["date"], strict=True)}
+    rows = []
+    for event_id, mine in results.car.groupby("event_id", sort=False):
+        row = {"event_id": str(event_id), "event": str(mine["event"].iloc[0]),
+               "date": dates.get(str(event_id), "")}
+        for r in mine.itertuples(index=False):
+            row[f"{r.asset}:{r.start},{r.end}"] = f"{pct(r.car)}{stars(r.pvalue)}"
+        rows.append(row)
+    return assets, describe.windows(results), rows
+
+
+SETTING_LABELS = {"assets": "assets", "model": "model", "benchmark": "benchmarks", "returns": "returns",
+                  "estimation": "estimation window", "windows": "CAR windows",
+                  "event_window": "event window (AR table, charts)",
+                  "min_estimation": "minimum estimation returns",
+                  "exclude_event_windows": "other events' windows excluded from estimation",
+                  "day0_rule": "day 0"}
+
+
+def settings_rows(results: StudyResults) -> list[tuple[str, str]]:
+    """Human-readable settings: the events file, then the spec's settings."""
+    spec = results.spec
+    rows = [("events file", Path(results.events.path).name if results.events.path else "(a table)")]
+    for key, label in SETTING_LABELS.items():
+        value = spec.to_dict()[key]
+        if key == "windows":
+            text = ", ".join(window_label(*w) for w in value)
+        elif key in ("estimation", "event_window"):
+            text = window_label(*value) + " trading days"
+        elif isinstance(value, list):
+            text = ", ".join(map(str, value)) or "none"
+        elif isinstance(value, bool):
+            text = "yes" if value else "no"
+        else:
+            text = str(value)
+        rows.append((label, text))
+    rows.append(("computed by", f"eventstudy {results.version}" if results.version else "eventstudy"))
+    return rows
+
+
+def source_rows(results: StudyResults) -> list[dict[str, str]]:
+    """Provenance rows: asset, description, source, symbol, range, sha256 (short), fetched."""
+    described = describe.descriptions(results)
+    rows = []
+    for r in results.provenance:
+        source = describe.SOURCE_NAMES.get(r.source, r.source)
+        origin = r.base_url or (Path(r.path).name if r.path else "")
+        rows.append({"asset": r.asset, "description": described.get(r.asset, ""),
+                     "source": source + (f" ({origin})" if origin else ""), "symbol": r.symbol,
+                     "range": f"{r.first} to {r.last}", "sha256": r.sha256[:12],
+                     "fetched": r.fetched_at or ""})
+    return rows
+
+
+def announcement_times(announced: Any, zone: Any) -> tuple[str, str]:
+    """The announcement's time in its own zone (``21:00 America/New_York``) and its UTC instant
+    (``2025-08-09 01:00 UTC``); empty for a bare date."""
+    if announced is None or pd.isna(announced):
+        return "", ""
+    instant = pd.Timestamp(announced)
+    utc = f"{instant.tz_convert('UTC'):%Y-%m-%d %H:%M} UTC"
+    if not isinstance(zone, str) or not zone:
+        return "", utc
+    local = instant.tz_convert(zone if "/" in zone or zone == "UTC" else _offset_zone(zone))
+    return f"{local:%H:%M} {zone}", utc
+
+
+def _offset_zone(offset: str) -> Any:
+    sign = -1 if offset.startswith("-") else 1
+    hours, minutes = (int(p) for p in offset.lstrip("+-").split(":"))
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+def event_rows(results: StudyResults) -> list[dict[str, str]]:
+    """The events as displayed: number, id, local date and time in the announcement's zone, the
+    UTC instant, label, group, assets, source."""
+    rows = []
+    for n, r in enumerate(results.events.frame.itertuples(index=False), start=1):
+        local, utc = announcement_times(getattr(r, "announced", None), getattr(r, "timezone", None))
+        assets = getattr(r, "assets", None)
+        assets = ";".join(assets) if isinstance(assets, tuple | list) else ""
+        rows.append({"#": str(n), "id": str(r.id), "date": _day(r.date), "time": local, "utc": utc,
+                     "event": str(r.event), "group": text_cell(getattr(r, "group", "")),
+                     "assets": assets or "all", "source": text_cell(getattr(r, "source", "")),
+                     "description": text_cell(getattr(r, "description", ""))})
+    return rows
+
+
+def _day(value: Any) -> str:
+    return f"{pd.Timestamp(value):%Y-%m-%d}"
+
+
+def text_cell(value: Any) -> str:
+    """A table cell's text: empty for a missing value."""
+    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+
+
+def warnings_list(results: StudyResults) -> list[str]:
+    """Plain-language warnings: overlaps, shared day 0, small samples."""
+    return [f"{r.event_id} / {r.asset}: {r.flags}" for r in describe.flagged(results).itertuples(index=False)]
+
+
+METHOD_NOTES = [
+    "Abnormal return AR = return \u2212 expected return of the normal-return model fitted on the "
+    "estimation window; CAR = sum of ARs over the window.",
+    "se: MacKinlay (1997) standard error of the CAR, including the estimation error of the model; "
+    "t uses the model's residual degrees of freedom.",
+    "p (empirical): share of same-length CARs in the estimation window at least as large in absolute "
+    "value (robust for a single event on fat-tailed returns).",
+    "Significance marks: " + STAR_NOTE + ".",
+    "\u2020 overlap: the pair's estimation window contains another event's window, or it shares day 0 "
+    "with another event (see Warnings); such CARs are not independent.",
+    "Bands in the figures: per pair, CAR \u00b1 1.96 se; CAAR, \u00b1 t(n\u22121) \u00d7 the "
+    "cross-sectional standard error of CAR_t.",
+]
+

@@ -1,0 +1,157 @@
+"""The study summary as one :class:`Summary` value, rendered as text, HTML or LaTeX.
+
+As statsmodels' ``Summary`` (``statsmodels/iolib/summary.py``): a list of titled tables
+and notes, built once from the results, with ``as_text()``, ``as_html()``,
+``as_latex()``, ``_repr_html_`` and ``__str__``. The command line prints
+``as_text()``; notebooks show ``_repr_html_``.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from eventstudy.models import MODELS
+from eventstudy.output.describe import StudyResults
+from eventstudy.output.format import stars, window_label
+from eventstudy.output.latex import escape
+
+STAR_LEGEND = "* p<0.10, ** p<0.05, *** p<0.01"
+
+
+@dataclass(frozen=True)
+class SummaryTable:
+    """One titled table of a :class:`Summary`; ``index`` says whether the row labels are printed."""
+
+    title: str
+    frame: pd.DataFrame
+    index: bool = False
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A study summary: header lines, tables and notes, rendered many ways.
+
+    Examples
+    --------
+    >>> summary = results.summary()  # doctest: +SKIP
+    >>> print(summary)               # doctest: +SKIP
+    >>> summary.as_latex()           # doctest: +SKIP
+    """
+
+    header: Sequence[str]
+    tables: Sequence[SummaryTable] = field(default_factory=tuple)
+    notes: Sequence[str] = field(default_factory=tuple)
+
+    def as_text(self) -> str:
+        """Plain text for the terminal, tables aligned as pandas prints them."""
+        lines = list(self.header)
+        with pd.option_context("display.width", 160, "display.max_rows", 500, "display.max_columns", 30):
+            for table in self.tables:
+                lines += ["", table.title, table.frame.to_string(index=table.index)]
+        for note in self.notes:
+            lines += ["", note]
+        return "\n".join(lines)
+
+    def as_html(self) -> str:
+        """HTML for notebooks: the header as a paragraph, each table with its title."""
+        parts = [f"<p>{'<br>'.join(html.escape(line) for line in self.header)}</p>"]
+        for table in self.tables:
+            parts.append(f"<p><b>{html.escape(table.title)}</b></p>")
+            parts.append(table.frame.to_html(index=table.index))
+        parts += [f"<p>{html.escape(note)}</p>" for note in self.notes]
+        return "\n".join(parts)
+
+    def as_latex(self) -> str:
+        """LaTeX (booktabs tabulars, each preceded by its title as a comment and a paragraph)."""
+        parts = ["% " + line for line in self.header]
+        for table in self.tables:
+            parts.append(f"\\paragraph{{{escape(table.title)}}}")
+            parts.append(table.frame.to_latex(index=table.index, escape=True))
+        parts += [escape(note) + "\n" for note in self.notes]
+        return "\n".join(parts)
+
+    def _repr_html_(self) -> str:
+        return self.as_html()
+
+    def __str__(self) -> str:
+        return self.as_text()
+
+
+def study_summary(results: StudyResults) -> Summary:
+    """The summary of a study's results: settings, per-pair CARs, aggregate tests, notes."""
+    tables = [SummaryTable("Cumulative abnormal returns (t with the model's residual degrees of freedom; "
+                           "p_emp: rank among the estimation window's CARs)", car_summary_table(results))]
+    aggregate = aggregate_summary_table(results)
+    if not aggregate.empty:
+        tables.append(SummaryTable("Aggregate tests: statistic (two-sided p)", aggregate, index=True))
+    notes = []
+    note = clustering_note(results.diagnostics)
+    if note:
+        notes.append(note)
+    if len(results.skipped):
+        notes.append("\n".join(["Skipped:"] + [f"  {r.event_id} {r.asset}: {r.reason}"
+                                               for r in results.skipped.itertuples(index=False)]))
+    notes.append(STAR_LEGEND)
+    return Summary(header=_header(results), tables=tuple(tables), notes=tuple(notes))
+
+
+def car_summary_table(results: StudyResults) -> pd.DataFrame:
+    """Per-pair CARs in percent with t, p-values and stars, one row per pair and window."""
+    car = results.car
+    return pd.DataFrame({
+        "event": car["event_id"] + " " + car["event"].str.slice(0, 40),
+        "asset": car["asset"],
+        "day0": car["day0"],
+        "window": [window_label(a, b) for a, b in zip(car["start"], car["end"], strict=True)],
+        "CAR %": (100 * car["car"]).round(2),
+        "se %": (100 * car["se"]).round(2),
+        "t": car["t"].round(2),
+        "p": car["pvalue"].round(4),
+        "p_emp": car["pvalue_empirical"].round(4),
+        "": car["pvalue"].map(stars),
+    })
+
+
+def aggregate_summary_table(results: StudyResults) -> pd.DataFrame:
+    """Aggregate tests pivoted: one row per scope and window, statistic (p) per test."""
+    agg = results.aggregate
+    if agg.empty:
+        return pd.DataFrame()
+    cell = agg["statistic"].map(lambda v: f"{v:.2f}") + " (" + agg["pvalue"].map(
+        lambda v: f"{v:.3f}") + ")"
+    table = agg.assign(cell=cell, window=[window_label(a, b) for a, b in zip(agg["start"], agg["end"],
+                                                                             strict=True)],
+                       caar_pct=(100 * agg["caar"]).round(2))
+    return table.pivot_table(index=["scope", "window", "n", "caar_pct"], columns="test", values="cell",
+                             aggfunc="first", sort=False)
+
+
+def clustering_note(diagnostics: Mapping[str, Any]) -> str:
+    """A sentence on pairs sharing a day 0, pointing to the tests robust to it ("" if none)."""
+    if not diagnostics.get("n_clustered"):
+        return ""
+    shared = list(diagnostics["clustered_day0"])
+    dates = ", ".join(str(d) for d in shared[:5])
+    more = "" if len(shared) <= 5 else ", ..."
+    return (f"Clustering: {diagnostics['n_clustered']} of {diagnostics['n_pairs']} pairs share a day 0 "
+            f"({dates}{more}); their abnormal returns may be correlated, so prefer kp and "
+            f"patell_adj (average cross-correlation r = {diagnostics['rbar']:.3f}).")
+
+
+def _header(results: StudyResults) -> list[str]:
+    spec = results.spec
+    bench = f" on {', '.join(spec.benchmark)}" if spec.benchmark else ""
+    n_pairs = results.car[["event_id", "asset"]].drop_duplicates().shape[0] if len(results.car) else 0
+    skipped = results.skipped["event_id"].nunique() if len(results.skipped) else 0
+    return [
+        "Event study",
+        f"  model: {MODELS[spec.model].name}{bench}; {spec.returns} returns; estimation window "
+        f"{list(spec.estimation)}; event window {list(spec.event_window)}",
+        f"  {len(results.events)} events x {len(spec.assets)} assets: {n_pairs} pairs "
+        f"computed, {skipped} events with skipped pairs or windows",
+    ]

@@ -1,0 +1,360 @@
+"""The study specification: every setting of a study, its default and its check, in one place.
+
+A :class:`StudySpec` is frozen. It is built through one path, :meth:`StudySpec.from_layers`,
+from any number of layers of raw values (the TOML study file's ``[study]`` table, the
+command line's flags, keyword arguments), later layers overriding earlier ones. Each
+raw value is checked by its :class:`Setting`, and an error names where the value came
+from (``study.toml: [study] estimation``, ``--window``, ``windows=``). The spec writes
+itself to ``study.json`` (:meth:`StudySpec.to_dict`) and reads itself back
+(:meth:`StudySpec.from_dict`).
+
+The checks are those of CONVENTIONS 4 (validate once, at the boundary): inner code
+trusts a spec.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+from eventstudy.assets import Asset
+from eventstudy.errors import ConfigError
+from eventstudy.models import MODELS, get_model
+
+Window = tuple[int, int]
+
+DAY0_RULE = ("first session whose observation time is at or after the announcement; "
+             "a bare date means that day if the asset trades then, else its next session")
+RETURN_KINDS = ("log", "simple")
+FIGURE_CHOICES = ("all", "summary", "none")
+FIGURE_FORMATS = ("png", "svg", "pdf")
+
+
+# -- parsers: raw value (TOML, flag text or Python) -> checked value ------------------------------
+
+
+def _fail(where: str, problem: str, fix: str) -> ConfigError:
+    return ConfigError(f"{where}: {problem}", fix=fix)
+
+
+def parse_names(value: object, where: str) -> tuple[str, ...]:
+    """Asset names from a list or a comma-separated string, blanks dropped."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        items: Iterable[object] = value.split(",")
+    elif isinstance(value, Sequence):
+        items = value
+    else:
+        raise _fail(where, f"{value!r} is not a list of names", 'write e.g. ["IMOEX", "RUBUSD"]')
+    names = []
+    for item in items:
+        if not isinstance(item, str):
+            raise _fail(where, f"{item!r} is not a name", "write names as text, e.g. \"IMOEX\"")
+        if item.strip():
+            names.append(item.strip())
+    return tuple(names)
+
+
+def parse_model(value: object, where: str) -> str:
+    """A registered model name."""
+    if not isinstance(value, str) or value not in MODELS:
+        raise _fail(where, f"unknown model {value!r}", f"use one of {', '.join(MODELS)}")
+    return value
+
+
+def parse_return_kind(value: object, where: str) -> str:
+    """``log`` or ``simple``."""
+    if value not in RETURN_KINDS:
+        raise _fail(where, f"unknown return kind {value!r}", f"use one of {', '.join(RETURN_KINDS)}")
+    return str(value)
+
+
+def parse_window(value: object, where: str) -> Window:
+    """A ``(start, end)`` pair of whole numbers, from ``[-1, 1]``, ``(-1, 1)`` or ``"-1,1"``."""
+    parts: Sequence[object]
+    if isinstance(value, str):
+        parts = value.replace(":", ",").split(",")
+    elif isinstance(value, Sequence):
+        parts = value
+    else:
+        parts = ()
+    numbers = []
+    for part in parts:
+        if isinstance(part, bool) or isinstance(part, float) and not part.is_integer():
+            break
+        try:
+            numbers.append(int(part))  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            break
+    if len(parts) != 2 or len(numbers) != 2:
+        raise _fail(where, f"{value!r} is not a pair of whole numbers",
+                    "write it as START,END in trading days, e.g. -1,1")
+    start, end = numbers
+    if start > end:
+        raise _fail(where, f"[{start}, {end}] starts after it ends",
+                    "write it as START,END with START <= END")
+    return start, end
+
+
+def parse_windows(value: object, where: str) -> tuple[Window, ...]:
+    """One or more windows; a single ``"0,5"`` or ``[0, 5]`` counts as one window."""
+    if isinstance(value, str) or (isinstance(value, Sequence) and len(value) == 2
+                                  and all(isinstance(v, int | str) for v in value)
+                                  and not all(isinstance(v, str) and "," in v for v in value)):
+        windows: tuple[Window, ...] = (parse_window(value, where),)
+    elif isinstance(value, Sequence):
+        windows = tuple(parse_window(w, where) for w in value)
+    else:
+        raise _fail(where, f"{value!r} is not a list of windows", "write e.g. [[0, 0], [-1, 1]]")
+    if not windows:
+        raise _fail(where, "no CAR window given", "give at least one, e.g. 0,0")
+    return windows
+
+
+def parse_min_estimation(value: object, where: str) -> int:
+    """A whole number of at least 3."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise _fail(where, f"{value!r} is not a whole number", "write e.g. 100")
+    try:
+        number = int(value)
+    except ValueError:
+        raise _fail(where, f"{value!r} is not a whole number", "write e.g. 100") from None
+    if number < 3:
+        raise _fail(where, f"minimum estimation observations {number} is too small",
+                    "use at least 3 (the default is 100)")
+    return number
+
+
+def parse_flag(value: object, where: str) -> bool:
+    """A true boolean: ``true``/``false`` in TOML, ``True``/``False`` in Python.
+
+    A string such as ``"false"`` is refused rather than read as true.
+    """
+    if not isinstance(value, bool):
+        raise _fail(where, f"{value!r} is not a boolean", "write true or false (without quotes)")
+    return value
+
+
+def parse_optional_path(value: object, where: str) -> str | None:
+    """A path as text, or ``None``."""
+    if value is None:
+        return None
+    if not isinstance(value, str | Path):
+        raise _fail(where, f"{value!r} is not a path", "write the path as text")
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One study setting: its name, default, check and help text.
+
+    ``name`` is the keyword argument, the TOML key in ``[study]`` and, with dashes, the
+    command-line flag (``min_estimation`` -> ``--min-estimation``).
+    """
+
+    name: str
+    default: Any
+    parse: Callable[[object, str], Any]
+    help: str
+    metavar: str | None = None
+
+    @property
+    def flag(self) -> str:
+        """The command-line flag, e.g. ``--min-estimation``."""
+        return "--" + self.name.replace("_", "-")
+
+
+SETTINGS: dict[str, Setting] = {s.name: s for s in [
+    Setting("assets", (), parse_names, "asset names to study (default: every price column that is not "
+            "a benchmark, or IMOEX,RUBUSD when fetching)", "NAMES"),
+    Setting("model", "constant-mean", parse_model, "normal-return model: " + ", ".join(MODELS), "NAME"),
+    Setting("benchmark", (), parse_names, "benchmark asset(s) for the market, market-adjusted, factor and "
+            "garch models, e.g. SP500 or BRENT,EEM", "NAMES"),
+    Setting("returns", "log", parse_return_kind, "return kind: log (default) or simple", "KIND"),
+    Setting("estimation", (-250, -11), parse_window, "estimation window in trading days relative to day 0 "
+            "(default -250,-11)", "START,END"),
+    Setting("windows", ((0, 0), (-1, 1), (0, 5)), parse_windows, "CAR windows (default 0,0 -1,1 0,5)",
+            "START,END"),
+    Setting("event_window", (-10, 10), parse_window, "window of the AR table and charts (default -10,10)",
+            "START,END"),
+    Setting("min_estimation", 100, parse_min_estimation, "minimum estimation returns per pair; pairs with "
+            "fewer are skipped (default 100)", "N"),
+    Setting("exclude_event_windows", False, parse_flag, "drop other events' windows from each estimation "
+            "window"),
+    Setting("cache_dir", None, parse_optional_path, "cache folder for live data (default: the user cache "
+            "folder)", "DIR"),
+    Setting("offline", False, parse_flag, "use only cached live data"),
+    Setting("refresh", False, parse_flag, "fetch live data again, replacing cached values"),
+]}
+
+# Settings that describe where live data comes from, not the study; not in the TOML file.
+SOURCE_SETTINGS = ("cache_dir", "offline", "refresh")
+
+
+@dataclass(frozen=True)
+class Layer:
+    """Raw setting values from one origin, e.g. a study file's ``[study]`` table.
+
+    ``label`` turns a setting name into the place it came from for error messages:
+    ``"study.toml: [study] windows"``, ``"--window"`` or ``"windows="``.
+    """
+
+    values: Mapping[str, Any]
+    label: Callable[[str], str]
+
+
+def keyword_layer(values: Mapping[str, Any]) -> Layer:
+    """Keyword arguments of the Python API; ``None`` values are left out."""
+    return Layer({k: v for k, v in values.items() if v is not None}, lambda name: f"{name}=")
+
+
+@dataclass(frozen=True)
+class StudySpec:
+    """Every setting of a study, checked and frozen.
+
+    Attributes
+    ----------
+    assets
+        Asset names to study (empty until resolved against the prices: every price
+        column that is not a benchmark, or the default universe when fetching).
+    model
+        Normal-return model name (:data:`eventstudy.models.MODELS`).
+    benchmark
+        Benchmark asset names of the model.
+    returns
+        ``log`` or ``simple``.
+    estimation, event_window
+        Windows in trading days relative to day 0.
+    windows
+        CAR windows.
+    min_estimation
+        Minimum estimation returns per pair.
+    exclude_event_windows
+        Drop other events' windows from each estimation window.
+    asset_overrides
+        Asset definitions that replace the catalogue's (from ``[assets.NAME]`` tables).
+    cache_dir, offline, refresh
+        Options of the live sources.
+
+    Raises
+    ------
+    ConfigError
+        For any invalid value or inconsistent combination, naming the setting and the fix.
+
+    Examples
+    --------
+    >>> spec = StudySpec(model="market", benchmark=("SP500",), windows=((0, 0), (-1, 1)))
+    >>> spec.span
+    (-10, 10)
+    """
+
+    assets: tuple[str, ...] = ()
+    model: str = "constant-mean"
+    benchmark: tuple[str, ...] = ()
+    returns: str = "log"
+    estimation: Window = (-250, -11)
+    windows: tuple[Window, ...] = ((0, 0), (-1, 1), (0, 5))
+    event_window: Window = (-10, 10)
+    min_estimation: int = 100
+    exclude_event_windows: bool = False
+    cache_dir: str | None = None
+    offline: bool = False
+    refresh: bool = False
+    asset_overrides: Mapping[str, Asset] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        for name, setting in SETTINGS.items():
+            object.__setattr__(self, name, setting.parse(getattr(self, name), f"{name}="))
+        object.__setattr__(self, "asset_overrides", types.MappingProxyType(dict(self.asset_overrides)))
+        get_model(self.model).check_benchmarks(list(self.benchmark))
+        _check_window_order(self.estimation, self.event_window, self.windows)
+
+    # -- construction ----------------------------------------------------------------------
+
+    @classmethod
+    def from_layers(cls, *layers: Layer, asset_overrides: Mapping[str, Asset] | None = None) -> StudySpec:
+        """The spec from layers of raw values, later layers winning; each value checked
+        with the label of the layer it came from.
+
+        Raises
+        ------
+        ConfigError
+            For an unknown setting or an invalid value, naming its origin.
+        """
+        values: dict[str, Any] = {}
+        for layer in layers:
+            for name, raw in layer.values.items():
+                if name not in SETTINGS:
+                    raise ConfigError(f"{layer.label(name)}: unknown setting",
+                                      fix=f"valid settings: {', '.join(SETTINGS)}")
+                values[name] = SETTINGS[name].parse(raw, layer.label(name))
+        return cls(**values, asset_overrides=asset_overrides or {})
+
+    @classmethod
+    def from_dict(cls, record: Mapping[str, Any]) -> StudySpec:
+        """The spec written by :meth:`to_dict` (the ``settings`` of ``study.json``)."""
+        values = {name: record[name] for name in SETTINGS if name in record}
+        overrides = {name: _asset_from_dict(name, fields)
+                     for name, fields in (record.get("asset_overrides") or {}).items()}
+        return cls.from_layers(Layer(values, lambda name: f"study.json settings.{name}"),
+                               asset_overrides=overrides)
+
+    def replace(self, **changes: Any) -> StudySpec:
+        """A copy with some settings changed (and checked again)."""
+        return dataclasses.replace(self, **changes)
+
+    # -- derived -----------------------------------------------------------------------------
+
+    @property
+    def span(self) -> Window:
+        """Relative days computed per pair: the event window and every CAR window."""
+        starts = [self.event_window[0]] + [w[0] for w in self.windows]
+        ends = [self.event_window[1]] + [w[1] for w in self.windows]
+        return min(starts), max(ends)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as written to ``study.json`` (JSON types only)."""
+        record: dict[str, Any] = {}
+        for name in SETTINGS:
+            value = getattr(self, name)
+            if name in ("estimation", "event_window"):
+                value = list(value)
+            elif name == "windows":
+                value = [list(w) for w in value]
+            elif isinstance(value, tuple):
+                value = list(value)
+            record[name] = value
+        record["asset_overrides"] = {name: _asset_to_dict(a) for name, a in self.asset_overrides.items()}
+        record["day0_rule"] = DAY0_RULE
+        return record
+
+
+def _asset_to_dict(asset: Asset) -> dict[str, Any]:
+    fields = dataclasses.asdict(asset)
+    fields["observed_at"] = None if asset.observed_at is None else f"{asset.observed_at:%H:%M}"
+    return fields
+
+
+def _asset_from_dict(name: str, fields: Mapping[str, Any]) -> Asset:
+    values = dict(fields)
+    if values.get("observed_at"):
+        hour, minute = (int(p) for p in str(values["observed_at"]).split(":"))
+        values["observed_at"] = time(hour, minute)
+    values["name"] = name
+    return Asset(**values)
+
+
+def _check_window_order(estimation: Window, event_window: Window, windows: Sequence[Window]) -> None:
+    for name, window in [("event window", event_window)] + [("CAR window", w) for w in windows]:
+        if estimation[1] >= window[0]:
+            raise ConfigError(
+                f"the estimation window [{estimation[0]}, {estimation[1]}] overlaps the {name} "
+                f"[{window[0]}, {window[1]}]",
+                fix=f"end the estimation window before day {window[0]} (e.g. --estimation "
+                    f"{estimation[0]},{window[0] - 1})")
