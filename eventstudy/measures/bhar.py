@@ -133,7 +133,9 @@ def bootstrap_t_sa(bhar: np.ndarray, resamples: int = DEFAULT_RESAMPLES,
 
     ``resamples`` draws of ``n_b = max(3, n // 4)`` indices with replacement
     (``numpy.random.default_rng(seed).integers(0, n, (resamples, n_b))``), each
-    resample's ``t_sa`` centred at the full sample's mean.
+    resample's ``t_sa`` centred at the full sample's mean. A resample without
+    dispersion (the same BHAR drawn ``n_b`` times) gives NaN and is left out of the
+    p-value's reference distribution.
     """
     x = np.asarray(bhar, dtype=float)
     x = x[np.isfinite(x)]
