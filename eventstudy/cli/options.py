@@ -15,6 +15,7 @@ This module imports neither pandas nor any command, so parsers stay cheap to bui
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from enum import IntEnum
 from typing import TYPE_CHECKING
@@ -94,9 +95,9 @@ def print_table(frame: pd.DataFrame, fmt: str) -> None:
     frame
         The table. A ``RangeIndex`` is left out; any other index is written as columns.
     fmt
-        ``text`` (aligned columns), ``csv`` (comma-separated, full float precision,
-        empty cells for missing values) or ``json`` (an array of one object per row,
-        ``null`` for missing values).
+        ``text`` (aligned columns), ``csv`` (comma-separated, empty cells for missing
+        values) or ``json`` (an array of one object per row, ``null`` for missing
+        values); csv and json numbers read back as the same floats.
 
     Notes
     -----
@@ -125,7 +126,8 @@ def print_table(frame: pd.DataFrame, fmt: str) -> None:
     if fmt == "csv":
         text = table.to_csv(index=False, lineterminator="\n")
     elif fmt == "json":
-        text = table.to_json(orient="records", force_ascii=False, double_precision=15) + "\n"
+        records = table.astype(object).where(table.notna(), None).to_dict("records")
+        text = json.dumps(records, ensure_ascii=False, allow_nan=False, default=str) + "\n"
     else:
         text = table.to_string(index=False) + "\n"
     sys.stdout.write(text)
