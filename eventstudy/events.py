@@ -1,8 +1,10 @@
-"""Load and validate the events file (DESIGN section 2) into :class:`Events`.
+"""Load and validate the events file (format: ``docs/events-file.md``) into :class:`Events`.
 
-Every problem is reported with the file, line and column and how to fix it.
-:func:`check_events` returns all problems of a file (for ``eventstudy validate``);
-:func:`load_events` raises the first one as :class:`~eventstudy.errors.InputError`.
+The file may be CSV, an Excel sheet (``events.xlsx`` or ``events.xlsx#Sheet``) or CSV
+on standard input (``"-"`` or an open file). Every problem is reported with the file,
+line (or sheet and row) and column and how to fix it. :func:`check_events` returns all
+problems of a file (for ``eventstudy validate``); :func:`load_events` raises the first
+one as :class:`~eventstudy.errors.InputError`.
 """
 
 from __future__ import annotations
@@ -10,16 +12,18 @@ from __future__ import annotations
 import csv
 import io
 import re
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
 from eventstudy.errors import InputError
+from eventstudy.sources.excel import is_excel, read_sheet
 
 REQUIRED_COLUMNS = ("date", "event")
 KNOWN_COLUMNS = ("id", "date", "event", "time", "timezone", "assets", "group",
@@ -35,6 +39,13 @@ _SLASHED = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _ID = re.compile(r"^[A-Za-z0-9_.\-]+$")
+
+STDIN = "-"  # the events "file" name that means standard input
+STDIN_LABEL = "<stdin>"  # how errors and Events.path name standard input
+
+# What load_events reads: a file path (CSV or Excel), "-" for standard input, an open
+# text or binary file, or a DataFrame.
+EventsSource = str | Path | pd.DataFrame | IO[str] | IO[bytes]
 
 # Builds the error for a column of the current row: (column, problem, fix) -> InputError.
 Fail = Callable[[str, str, str], InputError]
@@ -79,14 +90,17 @@ class Events:
                       line_numbers={k: v for k, v in self.line_numbers.items() if k in wanted})
 
 
-def load_events(source: str | Path | pd.DataFrame) -> Events:
+def load_events(source: EventsSource) -> Events:
     """Load an events file or DataFrame and validate it.
 
     Parameters
     ----------
     source
-        Path to a CSV file (``,`` ``;`` or tab separated, UTF-8 with or without BOM),
-        or a DataFrame with the same columns.
+        Path to a CSV file (``,`` ``;`` or tab separated, UTF-8 with or without BOM);
+        an Excel workbook (``events.xlsx``: its first sheet; ``events.xlsx#Name``: the
+        sheet ``Name``), whose date, date-time and time cells may be real Excel values
+        or text; ``"-"`` for CSV on standard input, or an open file object; or a
+        DataFrame with the same columns. The format: ``docs/events-file.md``.
 
     Returns
     -------
@@ -101,6 +115,7 @@ def load_events(source: str | Path | pd.DataFrame) -> Events:
     --------
     >>> events = load_events("seeds/events.csv")  # doctest: +SKIP
     >>> events.frame[["id", "date", "event"]].head()  # doctest: +SKIP
+    >>> events = load_events("-")  # CSV piped in: cat events.csv | ...  # doctest: +SKIP
     """
     events, problems = _parse(source)
     if problems:
@@ -114,23 +129,56 @@ def load_events(source: str | Path | pd.DataFrame) -> Events:
     return events
 
 
-def check_events(source: str | Path | pd.DataFrame) -> tuple[Events | None, list[InputError]]:
-    """Validate without raising: the events (if the file could be read) and all problems."""
+def check_events(source: EventsSource) -> tuple[Events | None, list[InputError]]:
+    """Validate without raising: the events (if the file could be read) and all problems.
+
+    Raises
+    ------
+    InputError
+        Only when the file cannot be read at all (missing, not text, no header).
+    """
     return _parse(source)
 
 
-def _parse(source: str | Path | pd.DataFrame) -> tuple[Events | None, list[InputError]]:
+def _parse(source: EventsSource) -> tuple[Events | None, list[InputError]]:
     if isinstance(source, pd.DataFrame) and set(FRAME_COLUMNS) <= set(source.columns):
         return _canonical(source)
     if isinstance(source, pd.DataFrame):
-        path = None
         header = [str(c) for c in source.columns]
         rows = [(i + 2, [_cell_text(v) for v in row])
                 for i, row in enumerate(source.itertuples(index=False))]
-    else:
-        path = str(source)
-        header, rows = _read_csv(Path(source))
-    columns = _check_header(header, path)
+        return _validate(header, rows, None)
+    if isinstance(source, str | Path) and str(source) == STDIN:
+        return _validate(*_read_text(_stdin_bytes(), STDIN_LABEL), STDIN_LABEL)
+    if not isinstance(source, str | Path):
+        label = str(getattr(source, "name", STDIN_LABEL))
+        data = source.read()
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+        return _validate(*_read_text(raw, label), label)
+    if is_excel(source):
+        sheet = read_sheet(source)
+        try:
+            events, problems = _validate(sheet.header, sheet.rows, str(source), sheet.header_row)
+        except InputError as error:
+            raise sheet.locate(error) from None
+        return events, [sheet.locate(problem) for problem in problems]
+    return _validate(*_read_csv(Path(source)), str(source))
+
+
+def _stdin_bytes() -> bytes:
+    """All of standard input, as bytes when the stream has them (keeps a BOM detectable)."""
+    stream = sys.stdin
+    if stream is None:
+        raise InputError("standard input is closed", path=STDIN_LABEL,
+                         fix="pipe the events CSV in (cat events.csv | eventstudy ... -) or name a file")
+    buffer = getattr(stream, "buffer", None)
+    return buffer.read() if buffer is not None else stream.read().encode("utf-8")
+
+
+def _validate(header: list[str], rows: list[tuple[int, list[str]]], path: str | None,
+              header_line: int = 1) -> tuple[Events | None, list[InputError]]:
+    """Check the header and every row; the events, or every problem found."""
+    columns = _check_header(header, path, header_line)
     problems: list[InputError] = []
     records: list[dict[str, object]] = []
     line_numbers: dict[str, int] = {}
@@ -195,7 +243,11 @@ def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     if path.is_dir():
         raise InputError("is a folder, not an events file", path=path,
                          fix="give the path of a CSV file")
-    raw = path.read_bytes()
+    return _read_text(path.read_bytes(), str(path))
+
+
+def _read_text(raw: bytes, path: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header and ``(line, fields)`` rows of CSV bytes; ``path`` names them in errors."""
     if b"\x00" in raw:
         raise InputError("is not a text file (it contains NUL bytes)", path=path,
                          fix="save the events as a UTF-8 CSV file")
@@ -229,19 +281,19 @@ def _sniff_delimiter(text: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-def _check_header(header: list[str], path: str | None) -> list[str]:
+def _check_header(header: list[str], path: str | None, line: int) -> list[str]:
     columns = [name.strip().lower() for name in header]
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         found = ", ".join(repr(h) for h in header) or "nothing"
         raise InputError(
             f"missing required column(s) {', '.join(missing)} in the header (found {found})",
-            path=path, line=1,
+            path=path, line=line,
             fix="the first line must name the columns, at least: date,event")
     duplicated = sorted({c for c in columns if c and columns.count(c) > 1})
     if duplicated:
         raise InputError(f"column(s) {', '.join(duplicated)} appear more than once", path=path,
-                         line=1, fix="keep one column of each name")
+                         line=line, fix="keep one column of each name")
     return columns
 
 

@@ -172,8 +172,8 @@ class Results:
         """The content of ``study.json``."""
         return study_record(self._contents())
 
-    def save(self, out: str | Path, *, figures: str = "all",
-             figure_formats: Sequence[str] = ("png",)) -> Path:
+    def save(self, out: str | Path, *, figures: str = "all", figure_formats: Sequence[str] = ("png",),
+             title: str | None = None) -> Path:
         """Write every output file (``docs/outputs.md``) into ``out``, atomically.
 
         The files are written to a staging folder beside ``out`` and moved into place
@@ -188,6 +188,8 @@ class Results:
             ``all`` (every pair), ``summary`` (overview figures only) or ``none``.
         figure_formats
             Any of ``png``, ``svg``, ``pdf``.
+        title
+            The report's title (default: ``Event study report: <events file>``).
 
         Returns
         -------
@@ -200,10 +202,10 @@ class Results:
             If ``out`` is a file, a folder that is not ours, contains an input, or cannot
             be written.
         """
-        options = {"figures": figures, "figure_formats": list(figure_formats)}
+        options = {"figures": figures, "figure_formats": list(figure_formats), "title": title}
 
         def render_into(folder: Path) -> None:
-            render(self, folder, figures=figures, figure_formats=figure_formats)
+            render(self, folder, figures=figures, figure_formats=figure_formats, title=title)
 
         return write_folder(Path(out), self._contents(), options, render_into, inputs=self.input_paths())
 

@@ -74,7 +74,7 @@ def test_figures_none_writes_no_figures(results, tmp_path):
     assert not (out / "figures").exists()
     assert (out / "report.html").is_file() and (out / "tables" / "car.tex").is_file()
     assert json.loads((out / "study.json").read_text())["report"] == {"figures": "none",
-                                                                     "figure_formats": ["png"]}
+                                                                     "figure_formats": ["png"], "title": None}
     # re-rendering keeps the choice: still no figures
     assert main(["report", str(out)]) == 0
     assert not (out / "figures").exists()

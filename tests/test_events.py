@@ -1,4 +1,4 @@
-"""Events file loading and validation (DESIGN section 2)."""
+"""Events file loading and validation (docs/events-file.md)."""
 
 from __future__ import annotations
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import date
 from typing import Any
+
+from eventstudy.cli.options import Verbosity, add_output_options, detail, info, show_progress, verbosity
 
 HELP = "download prices into the cache (and optionally a CSV)"
 DESCRIPTION = """\
@@ -44,6 +45,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                       help="use only the cache; fail naming what is missing")
     mode.add_argument("--refresh", action="store_true",
                       help="fetch everything again, replacing cached values")
+    add_output_options(parser)
     parser.set_defaults(handler=run)
     return parser
 
@@ -57,9 +59,15 @@ def iso_date(text: str) -> date:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Fetch, report one line per asset on stdout, write ``--csv``; return 0."""
+    """Fetch, report one line per asset on stdout, write ``--csv``; return 0.
+
+    ``--quiet`` prints nothing but errors and warnings (no table, no progress bar);
+    ``--verbose`` also prints the resolved request and each series' base URL, fetch
+    time and SHA-256.
+    """
     from eventstudy.assets import DEFAULT_ASSETS, resolve_asset
     from eventstudy.errors import InputError
+    from eventstudy.export import write_prices_csv
     from eventstudy.output.format import format_table
     from eventstudy.sources.live import load_live_prices
 
@@ -68,22 +76,24 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--start {args.start} is after --end {end}",
                          fix="give --start before --end")
     assets = [resolve_asset(name) for name in (args.assets or DEFAULT_ASSETS)]
+    mode = "offline (cache only)" if args.offline else "refresh" if args.refresh else "cache, then live"
+    detail(args, f"assets {', '.join(a.name for a in assets)}; {args.start} to {end}; {mode}; "
+                 f"cache {args.cache_dir or 'default (EVENTSTUDY_CACHE_DIR or the user cache folder)'}")
     prices, provenance = load_live_prices(
         assets, args.start, end, cache_dir=args.cache_dir, offline=args.offline,
-        refresh=args.refresh,
+        refresh=args.refresh, progress=show_progress(args),
     )
     rows = [("asset", "source", "symbol", "first", "last", "days", "cache file")]
     for asset, record in zip(assets, provenance, strict=True):
         count = int(prices[asset.name].notna().sum())
         rows.append((asset.name, record.source, record.symbol, record.first, record.last,
                      str(count), record.path or ""))
-    print(format_table(rows))
+    if verbosity(args) is not Verbosity.QUIET:
+        print(format_table(rows))
+    for record in provenance:
+        detail(args, f"{record.asset}: {record.source} {record.symbol} from {record.base_url or '-'}, "
+                     f"fetched {record.fetched_at or '-'}, sha256 {record.sha256[:16]}")
     if args.csv:
-        try:
-            prices.to_csv(args.csv, index_label="date", date_format="%Y-%m-%d",
-                          float_format="%.10g")
-        except OSError as error:
-            raise InputError(f"cannot write {args.csv}: {error.strerror or error}") from None
-        print(f"wrote {args.csv} ({len(prices)} dates x {prices.shape[1]} assets)",
-              file=sys.stderr)
+        write_prices_csv(prices, args.csv)
+        info(args, f"wrote {args.csv} ({len(prices)} dates x {prices.shape[1]} assets)")
     return 0

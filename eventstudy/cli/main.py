@@ -6,13 +6,16 @@ command's module and one-line summary, so ``eventstudy --help`` lists the comman
 without importing any of them, and a run imports only the command it runs (pip's
 ``commands_dict`` pattern).
 
-Exit codes (docs/cli.md): 0 success, 2 bad input, 3 data unavailable, 1 other.
+Exit codes (docs/cli.md): 0 success, 2 bad input, 3 data unavailable, 1 other, 141
+when the reader of standard output went away (``eventstudy assets | head -3``).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -35,6 +38,8 @@ COMMANDS: dict[str, CommandInfo] = {
     "fetch": CommandInfo("fetch", "download prices into the cache (and optionally a CSV)"),
     "assets": CommandInfo("assets", "list built-in assets with their source, symbol and observation time"),
     "report": CommandInfo("report", "re-render the report of a results folder"),
+    "export": CommandInfo("export", "write the prices a study needs (and their provenance) to a CSV"),
+    "completion": CommandInfo("completion", "print a shell completion script (bash, zsh, tcsh)"),
 }
 
 EXAMPLES = """\
@@ -42,10 +47,14 @@ examples:
   eventstudy run seeds/events.csv --prices prices/ --out results/
   eventstudy run seeds/events.csv --config study.toml --model market --benchmark SP500
   eventstudy validate seeds/events.csv
+  cat events.csv | eventstudy validate -     ('-' reads the events from standard input)
   eventstudy run --help        (every option of a subcommand)
 """
 
 EXIT_INPUT, EXIT_DATA = 2, 3  # 0 success; 1 an unexpected error (a bug)
+# 128 + SIGPIPE: what a shell reports for a program cut off by a closed pipe (`yes | head`);
+# the command did not finish its work (e.g. fetch's --csv is not written), so not 0.
+EXIT_BROKEN_PIPE = 141
 
 
 class _Parser(argparse.ArgumentParser):
@@ -85,7 +94,29 @@ def _command_name(argv: Sequence[str]) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``eventstudy`` console script; returns the exit code."""
+    """Entry point of the ``eventstudy`` console script; returns the exit code.
+
+    A closed standard output (``eventstudy assets | head -3``) ends the command
+    quietly with :data:`EXIT_BROKEN_PIPE`, without a traceback, as the Python
+    documentation recommends (note on SIGPIPE in the ``signal`` module).
+    """
+    try:
+        try:
+            return _main(argv)
+        finally:
+            sys.stdout.flush()  # here, so a closed pipe is seen now and not at interpreter exit
+    except BrokenPipeError:
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _discard_stdout() -> None:
+    """Point standard output at the null device, so Python's final flush cannot fail again."""
+    with contextlib.suppress(OSError, ValueError):  # an in-memory stdout (tests) has no descriptor
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _main(argv: Sequence[str] | None) -> int:
     arguments = _attach_negative_values(list(sys.argv[1:] if argv is None else argv))
     parser = build_parser(_command_name(arguments))
     args = parser.parse_args(arguments)

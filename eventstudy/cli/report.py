@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
+
+from eventstudy.cli.options import add_output_options, info
 
 DESCRIPTION = """\
 Re-render report.html, report.md and tables/car.tex, tables/aggregate.tex of a results
@@ -31,6 +32,8 @@ def add_parser(subparsers: Any) -> None:
                         choices=["png", "svg", "pdf"],
                         help="figure format, repeatable (default: as the folder was run)")
     parser.add_argument("--redraw", action="store_true", help="redraw figures that already exist")
+    parser.add_argument("--title", help="title of the report (default: as the folder was run)")
+    add_output_options(parser)
     parser.set_defaults(handler=run)
 
 
@@ -46,8 +49,8 @@ def run(args: argparse.Namespace) -> int:
     figures = args.figures or saved.get("figures", "all")
     formats = args.figure_formats or saved.get("figure_formats") or ["png"]
     figure_set = render(Results.from_contents(contents), folder, figures=figures, figure_formats=formats,
-                        skip_existing=not args.redraw)
+                        skip_existing=not args.redraw, title=args.title or saved.get("title"))
     drawn = len(figure_set.records)
-    print(f"eventstudy: wrote {folder / 'report.html'}, report.md and tables/ "
-          f"({drawn} figure{'s' if drawn != 1 else ''})", file=sys.stderr)
+    info(args, f"wrote {folder / 'report.html'}, report.md and tables/ "
+               f"({drawn} figure{'s' if drawn != 1 else ''})")
     return 0

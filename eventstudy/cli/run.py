@@ -7,6 +7,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from eventstudy.cli.options import (
+    Verbosity,
+    add_format_option,
+    add_output_options,
+    add_setting_arguments,
+    detail,
+    flag_layer,
+    info,
+    print_table,
+    verbosity,
+)
+
 DESCRIPTION = """\
 Run an event study on the announcements in EVENTS (a CSV file) and write
 abnormal_returns.csv, car.csv, aggregate.csv, skipped.csv, study.json, events.csv,
@@ -39,33 +51,19 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--figure-format", action="append", dest="figure_formats",
                         choices=["png", "svg", "pdf"], help="figure format, repeatable (default: png at "
                         "200 dpi; PNG is also written when only pdf is asked, for the HTML report)")
-    parser.add_argument("--quiet", action="store_true", help="do not print the summary")
+    parser.add_argument("--title", help="title of the report (default: 'Event study report: <events file>')")
+    add_format_option(parser)
+    add_output_options(parser)
     parser.set_defaults(handler=run)
 
 
 def add_study_arguments(parser: argparse.ArgumentParser) -> None:
-    """The events file, the data options and a flag for every study setting (:data:`spec.SETTINGS`)."""
-    from eventstudy.spec import SETTINGS
-
-    parser.add_argument("events", type=Path, help="events CSV file")
-    parser.add_argument("--prices", type=Path, help="folder of <ASSET>.csv/.parquet files, or one wide CSV")
+    """The events file, the data options and a flag for every study setting."""
+    parser.add_argument("events", help="events file (.csv or .xlsx), or - for standard input")
+    parser.add_argument("--prices", type=Path, help="folder of <ASSET>.csv/.parquet/.xlsx files, or one "
+                        "wide file")
     parser.add_argument("--config", type=Path, help="TOML study file (assets, files, options)")
-    for name, setting in SETTINGS.items():
-        if setting.default is False:
-            parser.add_argument(setting.flag, action="store_true", default=None, help=setting.help)
-        elif name == "windows":
-            parser.add_argument("--window", action="append", dest="windows", metavar=setting.metavar,
-                                help=setting.help + "; repeatable")
-        else:
-            parser.add_argument(setting.flag, dest=name, metavar=setting.metavar, help=setting.help)
-
-
-def flag_layer(args: argparse.Namespace) -> Any:
-    """The settings given on the command line, as a spec layer labelled by flag."""
-    from eventstudy.spec import SETTINGS, Layer
-
-    values = {name: getattr(args, name) for name in SETTINGS if getattr(args, name, None) is not None}
-    return Layer(values, lambda name: "--window" if name == "windows" else SETTINGS[name].flag)
+    add_setting_arguments(parser)
 
 
 def build_study(args: argparse.Namespace) -> Any:
@@ -76,18 +74,35 @@ def build_study(args: argparse.Namespace) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the study, save it atomically, print the summary."""
+    """Run the study, save it atomically, print the summary (or the CAR table with ``--format``).
+
+    The destination is checked before anything is computed. ``--quiet`` prints only the
+    data asked for with ``--format`` and the skipped pairs (as warnings); ``--verbose``
+    adds the resolved settings and each series' provenance.
+    """
     from eventstudy.folder import check_destination
 
     study = build_study(args)
-    out = args.out or Path("eventstudy-results") / args.events.stem
-    inputs = study.input_paths() + ([args.config] if args.config else [])
-    check_destination(out, inputs)
+    out = args.out or Path("eventstudy-results") / default_folder_name(args.events)
+    check_destination(out, study.input_paths() + ([args.config] if args.config else []))
+    detail(args, f"settings: {study.spec.to_dict()}")
     results = study.run()
-    results.save(out, figures=args.figures, figure_formats=args.figure_formats or ["png"])
-    if not args.quiet:
+    for record in results.provenance:
+        detail(args, f"{record.asset}: {record.source} {record.symbol} {record.first} to {record.last} "
+                     f"({record.path or record.base_url or ''}), sha256 {record.sha256[:16]}")
+    results.save(out, figures=args.figures, figure_formats=args.figure_formats or ["png"], title=args.title)
+    if args.format != "text":
+        print_table(results.car, args.format)
+    elif verbosity(args) is not Verbosity.QUIET:
         print(results.summary())
     for row in results.skipped.itertuples(index=False):
         print(f"eventstudy: skipped {row.event_id} {row.asset}: {row.reason}", file=sys.stderr)
-    print(f"eventstudy: wrote {out}/ (report: {out / 'report.html'})", file=sys.stderr)
+    info(args, f"wrote {out}/ (report: {out / 'report.html'})")
     return 0
+
+
+def default_folder_name(events: str) -> str:
+    """``eventstudy-results/<name>``'s name: the events file's stem, ``stdin`` for ``-``."""
+    from eventstudy.sources.excel import split_sheet
+
+    return "stdin" if events == "-" else split_sheet(events)[0].stem

@@ -76,9 +76,10 @@ def _html_table(headers: Sequence[tuple[str, str, str]], rows: Iterable[Mapping[
             f"<tbody>{body}</tbody></table></div>")
 
 
-def html_report(results: StudyResults, figures: FigureSet | None = None, folder: Path | None = None) -> str:
-    """The self-contained HTML report."""
-    heading = describe.title(results)
+def html_report(results: StudyResults, figures: FigureSet | None = None, folder: Path | None = None, *,
+                title: str | None = None) -> str:
+    """The self-contained HTML report; ``title`` replaces the default title."""
+    heading = title or describe.title(results)
     sections = [
         ("summary", "Summary", _html_summary(results)),
         ("car", "Cumulative abnormal returns", _html_car(results)),

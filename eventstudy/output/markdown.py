@@ -44,9 +44,9 @@ def _md_table(headers: Sequence[tuple[str, str]], rows: Iterable[Mapping[str, st
 
 
 def markdown_report(results: StudyResults, figures: FigureSet | None = None,
-                    folder: Path | None = None) -> str:
-    """The report as Markdown; figures are linked from ``figures/``."""
-    heading = describe.title(results)
+                    folder: Path | None = None, *, title: str | None = None) -> str:
+    """The report as Markdown; figures are linked from ``figures/``; ``title`` replaces the default."""
+    heading = title or describe.title(results)
     out = [f"# {heading}", "",
            f"{len(results.events.frame)} events; model: {describe.model_text(results)}; "
            f"source: {describe.source_text(results)}.", ""]

@@ -14,15 +14,19 @@ from eventstudy.output.markdown import markdown_report
 
 
 def render(results: StudyResults, folder: Path, *, figures: str = "all",
-           figure_formats: Sequence[str] = ("png",), skip_existing: bool = False) -> FigureSet:
-    """Draw the figures, then write ``report.html``, ``report.md`` and ``tables/*.tex``."""
+           figure_formats: Sequence[str] = ("png",), skip_existing: bool = False,
+           title: str | None = None) -> FigureSet:
+    """Draw the figures, then write ``report.html``, ``report.md`` and ``tables/*.tex``.
+
+    ``title`` replaces the reports' default title (``Event study report: <events file>``).
+    """
     formats = list(dict.fromkeys(figure_formats)) or ["png"]
     if figures != "none" and not {"png", "svg"} & set(formats):
         formats.append("png")  # the HTML report embeds PNG (or SVG); PDF cannot be embedded
     figure_set = save_figures(results, folder / "figures", figures, formats, skip_existing=skip_existing)
     if figures == "none":
         figure_set.notes.append("No figures: the study was run with --figures none.")
-    write_report(results, folder, figure_set)
+    write_report(results, folder, figure_set, title=title)
     return figure_set
 
 
@@ -32,13 +36,14 @@ def _write_text(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
-def write_report(results: StudyResults, folder: Path, figures: FigureSet | None = None) -> Path:
+def write_report(results: StudyResults, folder: Path, figures: FigureSet | None = None,
+                 title: str | None = None) -> Path:
     """Write ``report.html``, ``report.md`` and ``tables/car.tex``, ``tables/aggregate.tex`` for the
     figures already drawn; return the path of ``report.html``."""
     (folder / "tables").mkdir(exist_ok=True)
     _write_text(folder / "tables" / "car.tex", car_latex(results))
     _write_text(folder / "tables" / "aggregate.tex", aggregate_latex(results))
-    _write_text(folder / "report.md", markdown_report(results, figures, folder))
-    _write_text(folder / "report.html", html_report(results, figures, folder))
+    _write_text(folder / "report.md", markdown_report(results, figures, folder, title=title))
+    _write_text(folder / "report.html", html_report(results, figures, folder, title=title))
     return folder / "report.html"
 

@@ -27,10 +27,11 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.errors import DataQualityWarning, InputError
+from eventstudy.sources.excel import EXCEL_SUFFIXES, is_excel, read_sheet
 
 __all__ = ["pick_price_column", "read_price_file", "read_prices"]
 
-PRICE_FILE_SUFFIXES = (".csv", ".parquet")
+PRICE_FILE_SUFFIXES = (".csv", ".parquet", *EXCEL_SUFFIXES)
 DATE_COLUMN_NAMES = ("date", "tradedate", "trade_date", "begin", "datetime", "timestamp", "day")
 # Preferred price columns when no column is named after the asset, best first.
 CLOSE_COLUMN_NAMES = ("close", "price", "adj close")
@@ -381,6 +382,14 @@ def _single_asset_name(loaded: _PriceFile, path: Path, assets: Sequence[str] | N
 
 
 def _load(path: Path, column: str | None = None) -> _PriceFile:
+    if is_excel(path):  # a sheet read as the CSV records it would export to
+        sheet = read_sheet(path)
+        try:
+            names, data = _split_header(sheet.path, sheet.records())
+            table = _Table(sheet.path, *_rectangle(sheet.path, names, data))
+            return _PriceFile(frame=_price_frame(table, column), symbol=_symbol(table))
+        except InputError as error:
+            raise sheet.locate(error) from None
     _check_is_file(path)
     is_parquet = path.suffix.lower() == ".parquet"
     table = _read_parquet_table(path) if is_parquet else _read_csv_table(path)
