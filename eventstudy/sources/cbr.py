@@ -181,6 +181,11 @@ def parse_xml_dynamic(content: bytes, source: str = "XML_dynamic.asp") -> pd.Ser
             raise DataUnavailableError(
                 f"{SERVICE} sent Nominal {nominal} for {record.attrib['Date']} from {source}"
             )
+        if value <= 0:  # 1 / rate would be inf or negative: never a usable price
+            raise DataUnavailableError(
+                f"{SERVICE} sent an impossible rate {value} for {record.attrib['Date']} "
+                f"from {source}"
+            )
         dates.append(day)
         values.append(float(value / nominal))  # exact decimal division, then rounded once
     series = pd.Series(values, index=date_index(dates), dtype=float)
