@@ -58,7 +58,7 @@ class CbrSource:
         ``requests.Session`` to use; a new one is created when omitted.
     base_url
         Scheme and host; default ``$EVENTSTUDY_CBR_URL`` or ``https://www.cbr.ru``.
-    timeout, tries, backoff, sleep
+    timeout, tries, backoff, sleep, deadline
         HTTP behaviour, see :func:`eventstudy.sources._http.get`.
 
     Examples
@@ -81,9 +81,10 @@ class CbrSource:
         tries: int = _http.DEFAULT_TRIES,
         backoff: float = _http.DEFAULT_BACKOFF,
         sleep: Any = None,
+        deadline: float | None = None,
     ) -> None:
         self.http = _http.HttpClient(SERVICE, ENV_VAR, DEFAULT_URL, session, base_url, timeout, tries,
-                                     backoff, sleep)
+                                     backoff, sleep, deadline)
 
     @property
     def base_url(self) -> str:

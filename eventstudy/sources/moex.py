@@ -63,7 +63,7 @@ class MoexSource:
         average). Ignored for candles, which use ``close``.
     base_url
         Scheme and host; default ``$EVENTSTUDY_MOEX_URL`` or ``https://iss.moex.com``.
-    timeout, tries, backoff, sleep
+    timeout, tries, backoff, sleep, deadline
         HTTP behaviour, see :func:`eventstudy.sources._http.get`.
     """
 
@@ -83,13 +83,14 @@ class MoexSource:
         tries: int = _http.DEFAULT_TRIES,
         backoff: float = _http.DEFAULT_BACKOFF,
         sleep: Any = None,
+        deadline: float | None = None,
     ) -> None:
         if endpoint not in ("history", "candles"):
             raise ConfigError(
                 f"unknown MOEX endpoint {endpoint!r}", fix="use 'history' or 'candles'"
             )
         self.http = _http.HttpClient(SERVICE, ENV_VAR, DEFAULT_URL, session, base_url, timeout, tries,
-                                     backoff, sleep)
+                                     backoff, sleep, deadline)
         self.engine = engine
         self.market = market
         self.board = board or None
