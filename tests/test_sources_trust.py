@@ -262,3 +262,41 @@ def test_yfinance_chatter_on_an_exception(capsys) -> None:
         raised.value
     )
     assert capsys.readouterr().out == ""
+
+
+# ------------------------------------------------------------------ the command line
+
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds" / "events.csv"
+
+
+def test_cli_exits_3_on_a_dripping_server(replay, tmp_path, monkeypatch, capsys) -> None:
+    from eventstudy.cli import main
+
+    monkeypatch.setenv(_http.DEADLINE_ENV_VAR, "1")
+    replay.inject("drip", times=None)
+    began = time.monotonic()
+    code = main(["run", str(SEEDS), "--cache-dir", str(tmp_path / "cache"), "--figures", "none",
+                 "--quiet", "--out", str(tmp_path / "out")])
+    assert code == 3
+    assert time.monotonic() - began < 10  # one deadline per request, a few requests at most
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "(the deadline; set EVENTSTUDY_HTTP_DEADLINE" in err[0]
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_exits_2_on_conflicting_duplicate_dates(tmp_path, capsys) -> None:
+    from eventstudy.cli import main
+
+    prices = tmp_path / "prices"
+    prices.mkdir()
+    (prices / "IMOEX.csv").write_text("date,close\n2025-08-06,2764.62\n2025-08-07,2876.43\n"
+                                      "2025-08-07,2924.63\n")
+    code = main(["run", str(SEEDS), "--prices", str(prices), "--figures", "none", "--quiet",
+                 "--out", str(tmp_path / "out")])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "IMOEX.csv:4: column 'close': date 2025-08-07 is on lines 3, 4 with different prices" in (
+        err[0]
+    )
