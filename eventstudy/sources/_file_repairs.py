@@ -103,10 +103,9 @@ def one_row_per_day(
       the lines; ``intraday="last"`` keeps each column's last price of the day.
     """
     moments = _moments(table, frame, kept)
-    values = frame.to_numpy(dtype=float)
-    identity = pd.DataFrame(values).fillna(np.inf).astype(str).agg("|".join, axis=1).to_numpy()
-    keys = pd.Series(list(zip(moments, identity, strict=True)))
-    repeated = keys.duplicated().to_numpy()
+    keyed = pd.DataFrame(frame.to_numpy(dtype=float))
+    keyed["moment"] = moments
+    repeated = keyed.duplicated().to_numpy()  # NaN equals NaN here
     unique_moment = pd.Series(moments).duplicated().to_numpy() & ~repeated
     if unique_moment.any():
         raise _conflict(table, frame, kept, moments, int(np.flatnonzero(unique_moment)[0]))

@@ -6,11 +6,15 @@ without options: delimiter (``,`` ``;`` tab), UTF-8 with or without BOM, decimal
 comma and unambiguous thousands separators, date formats (``YYYY-MM-DD``,
 ``DD.MM.YYYY``, Finam ``YYYYMMDD``, ISO date-times), and the layouts of the MOEX ISS
 export, the Finam export (plain or ``<BRACKETED>`` header), the yfinance multi-header
-CSV, plain ``date,close`` / OHLCV files and wide files (one column per asset).
+CSV, plain ``date,close`` / OHLCV files and wide files (one column per asset), in
+UTF-8 or Windows-1251.
 
 Bad files raise :class:`~eventstudy.errors.InputError` naming the file, the line and
-the column; rows that can be repaired (empty dates, zero prices, duplicate dates) are
-repaired with one :class:`~eventstudy.errors.DataQualityWarning` per kind of repair.
+the column; rows that can be repaired without guessing (empty dates, isolated zero
+prices, repeated rows) are repaired with one
+:class:`~eventstudy.errors.DataQualityWarning` per kind of repair (none for repeated
+rows). The steps live in ``_file_table`` (cells), ``_file_values`` (dates and numbers)
+and ``_file_repairs`` (checks and repairs); see ``docs/data-trust.md``.
 """
 
 from __future__ import annotations
@@ -74,6 +78,10 @@ def read_price_file(
     column
         Read only this column (as written in the header), even if its name does not
         look like a price.
+    intraday
+        ``"error"`` (default): several rows on one date at different times (an
+        intraday file) are an error. ``"last"``: keep each column's last price of the
+        day (rows ordered by their time stamp, then by a ``time`` column).
 
     Returns
     -------
@@ -85,15 +93,17 @@ def read_price_file(
     Raises
     ------
     InputError
-        When the file is missing, empty, not text, has unreadable dates or non-numeric
-        prices, broken quoting or no numeric column; the message names the file, the
-        line and the column, and says how to fix it.
+        When the file is missing, empty, not text, has unreadable or impossible dates
+        (before 1900, after tomorrow), non-numeric prices, broken quoting, no numeric
+        column, a column without any positive price, one date twice with different
+        prices, or several prices a day (with ``intraday="error"``); the message names
+        the file, the line and the column, and says how to fix it.
 
     Warns
     -----
     DataQualityWarning
-        When rows with an empty date are dropped, zero or negative prices are set to
-        NaN, or duplicate dates are collapsed (the last row is kept).
+        When rows with an empty date are dropped or zero or negative prices are set
+        to NaN. Rows repeating another exactly are dropped without a warning.
 
     Examples
     --------
@@ -171,6 +181,8 @@ def read_prices(
     assets
         Return exactly these assets, in this order. In a wide file an asset also
         matches a column whose name starts with it, case-insensitively.
+    intraday
+        What to do with several prices a day, as in :func:`read_price_file`.
 
     Returns
     -------
