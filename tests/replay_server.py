@@ -47,7 +47,10 @@ from urllib.parse import parse_qs, urlsplit
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 ISS_PAGE = 100
 CANDLE_PAGE = 500
-FAULTS = ("503", "500", "404", "truncated", "html", "empty", "drop", "hang", "badjson")
+FAULTS = ("503", "500", "404", "429", "truncated", "html", "empty", "drop", "hang", "badjson",
+          "drip", "short", "zero")
+#: Seconds between the bytes of a "drip" answer.
+DRIP_INTERVAL = 0.5
 
 HISTORY_INDEX_COLUMNS = [
     "BOARDID", "SECID", "TRADEDATE", "SHORTNAME", "NAME", "CLOSE", "OPEN", "HIGH", "LOW",
@@ -195,8 +198,11 @@ class ReplayServer:
         ``"truncated"`` (the real body cut in half, well framed); ``"html"`` (an HTML
         page with status 200, as a blocking proxy sends); ``"badjson"`` (JSON of the
         wrong shape); ``"empty"`` (a valid answer without data); ``"drop"`` (the
-        connection closes mid-body); ``"hang"`` (never answers). ``path`` restricts
-        the fault to request paths containing it.
+        connection closes mid-body); ``"hang"`` (never answers); ``"429"`` (Too Many
+        Requests with ``Retry-After: 120``); ``"drip"`` (the real answer, one byte
+        every :data:`DRIP_INTERVAL` seconds); ``"short"`` (an ISS history page with half
+        its rows, the cursor unchanged); ``"zero"`` (a Bank of Russia answer whose
+        first rate is 0). ``path`` restricts the fault to request paths containing it.
         """
         if kind not in FAULTS:
             raise ValueError(f"unknown fault {kind!r}; use one of {', '.join(FAULTS)}")
@@ -276,13 +282,18 @@ def _handler_class(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
                 self._send(status, "text/html; charset=utf-8",
                            f"<html><body><h1>{status}</h1>replay fault</body></html>".encode())
                 return
+            if kind == "429":
+                self.send_response(429)
+                self.send_header("Retry-After", "120")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             if kind == "html":
                 self._send(200, "text/html; charset=utf-8",
                            b"<html><body><p>Access denied</p></body></html>")
                 return
             try:
-                status, ctype, body = _route(server.data, parts.path, params, empty=kind == "empty",
-                                             badjson=kind == "badjson")
+                status, ctype, body = _route(server.data, parts.path, params, kind)
             except Exception as error:  # a bug here should look like a server error
                 self._send(500, "text/plain", f"replay server error: {error!r}".encode())
                 return
@@ -297,7 +308,24 @@ def _handler_class(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
                 self.wfile.flush()
                 self.close_connection = True
                 return
+            if kind == "drip":
+                self._drip(status, ctype, body)
+                return
             self._send(status, ctype, body)
+
+        def _drip(self, status: int, ctype: str, body: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            for i in range(len(body)):
+                try:
+                    self.wfile.write(body[i:i + 1])
+                    self.wfile.flush()
+                except OSError:  # the client gave up
+                    return
+                if server._release.wait(DRIP_INTERVAL):
+                    return
 
         def _send(self, status: int, ctype: str, body: bytes) -> None:
             self.send_response(status)
@@ -309,18 +337,18 @@ def _handler_class(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def _route(data: ReplayData, path: str, params: dict[str, str], *, empty: bool,
-           badjson: bool) -> Response:
+def _route(data: ReplayData, path: str, params: dict[str, str], kind: str | None) -> Response:
+    empty, badjson = kind == "empty", kind == "badjson"
     segments = [s for s in path.split("/") if s]
     if path == "/scripts/XML_dynamic.asp":
-        return _xml_dynamic(data, params, empty=empty)
+        return _xml_dynamic(data, params, empty=empty, zero=kind == "zero")
     if segments[:1] == ["iss"] and path.endswith(".json"):
         if badjson:
             return 200, "application/json; charset=utf-8", b'{"history": {"columns": "CLOSE"}}'
         if segments[1:2] == ["history"]:
             parsed = _parse_iss(segments[2:])
             if parsed:
-                return _iss_history(data, *parsed, params, empty=empty)
+                return _iss_history(data, *parsed, params, empty=empty, short=kind == "short")
         elif segments[-1] == "candles.json":
             parsed = _parse_iss(segments[1:-1], candles=True)
             if parsed:
@@ -359,12 +387,14 @@ def _select(table: _Table | None, board: str | None, params: dict[str, str],
 
 
 def _iss_history(data: ReplayData, engine: str, market: str, board: str | None, secid: str,
-                 params: dict[str, str], *, empty: bool) -> Response:
+                 params: dict[str, str], *, empty: bool, short: bool = False) -> Response:
     table = data.history(engine, market, secid)
     columns = table.columns if table else HISTORY_INDEX_COLUMNS
     rows = _select(table, board, params, empty)
     start = int(params.get("start") or 0)
     page = rows[start:start + ISS_PAGE]
+    if short:
+        page = page[: len(page) // 2]
     wanted = [c for c in params.get("history.columns", "").split(",") if c]
     if wanted:
         keep = [columns.index(c) for c in wanted if c in columns]
@@ -411,7 +441,8 @@ def _blocks(blocks: dict[str, dict[str, Any]], params: dict[str, str]) -> dict[s
     return blocks
 
 
-def _xml_dynamic(data: ReplayData, params: dict[str, str], *, empty: bool) -> Response:
+def _xml_dynamic(data: ReplayData, params: dict[str, str], *, empty: bool,
+                 zero: bool = False) -> Response:
     currency = params.get("VAL_NM_RQ", "")
     try:
         lo = datetime.strptime(params["date_req1"], "%d/%m/%Y").date()
@@ -419,6 +450,8 @@ def _xml_dynamic(data: ReplayData, params: dict[str, str], *, empty: bool) -> Re
     except (KeyError, ValueError):
         return 500, "text/html; charset=windows-1251", "Ошибка в параметрах".encode("cp1251")
     records = [] if empty else [r for r in (data.cbr(currency) or []) if lo <= r[0] <= hi]
+    if zero and records:
+        records[0] = (records[0][0], records[0][1], Decimal(0))
     head = (
         '<?xml version="1.0" encoding="windows-1251"?>\r\n'
         f'<ValCurs ID="{currency}" DateRange1="{lo:%d.%m.%Y}" DateRange2="{hi:%d.%m.%Y}" '

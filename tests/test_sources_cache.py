@@ -221,7 +221,7 @@ def test_an_ambiguous_empty_answer_is_not_cached_as_a_long_hole(tmp_path) -> Non
     from eventstudy.sources.yahoo import YahooSource
 
     days = pd.bdate_range("2025-08-01", "2025-08-29")
-    frame = pd.DataFrame({"Close": range(len(days))}, index=days, dtype=float)
+    frame = pd.DataFrame({"Close": range(1, len(days) + 1)}, index=days, dtype=float)
     state = {"down": False}
 
     def download(symbol, start, end, **kwargs):

@@ -16,7 +16,10 @@ request again.
 
 Writes are atomic: a temporary file in the same directory, flushed and fsynced, then
 ``os.replace``; a process killed mid-write leaves the previous file intact (plus a
-stray ``.<name>.*.tmp`` that is ignored and cleaned up later).
+stray ``.<name>.*.tmp`` that is ignored and cleaned up later). Concurrent runs on one
+cache folder are safe: each write holds an exclusive ``flock`` on ``<file>.lock`` and
+merges its ranges into the file as it is at that moment, so no run's ranges are lost.
+A file without any observation (all NaN) counts as missing.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import os
 import tempfile
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -35,6 +38,11 @@ from typing import Any
 from urllib.parse import quote
 
 import pandas as pd
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no locking
+    fcntl = None  # type: ignore[assignment]
 
 from eventstudy.errors import CacheMissError, DataQualityWarning, DataUnavailableError
 from eventstudy.sources._dates import as_date, date_index
@@ -51,6 +59,7 @@ _META_KEY = b"eventstudy"
 _STALE_TMP_SECONDS = 3600
 
 Segment = tuple[date, date, datetime]  # covered days [start, end], fetched at
+_Piece = tuple[date, date, pd.Series, datetime]  # a range fetched: start, end, values, at
 
 
 def default_cache_dir() -> Path:
@@ -140,6 +149,7 @@ class CachedSource:
         path = self.path(symbol)
         values, segments = self._load(path)
         fetched: list[tuple[date, date]] = []
+        pieces: list[_Piece] = []
         nothing: NoDataError | None = None
         if self.offline:
             missing = subtract((start, end), [(a, b) for a, b, _ in segments])
@@ -160,9 +170,10 @@ class CachedSource:
                     values = _splice(values, new, a, b)
                     segments = paint(segments, a, b, now)
                     fetched.append((a, b))
+                    pieces.append((a, b, new, now))
             finally:
-                if fetched and not values.empty:
-                    self._write(path, values, segments, symbol)
+                if pieces:
+                    values, segments = self._save(path, pieces, symbol)
         window = values[(values.index >= pd.Timestamp(start)) & (values.index <= pd.Timestamp(end))]
         if window.empty:
             if nothing is not None and fetched == [(start, end)]:
@@ -206,6 +217,24 @@ class CachedSource:
             ", or give the prices with --prices"
         )
 
+    def _save(
+        self, path: Path, pieces: list[_Piece], symbol: str
+    ) -> tuple[pd.Series, list[Segment]]:
+        """Merge freshly fetched ``pieces`` into the file as it is now, under its lock.
+
+        Another process may have written the file since it was read: it is read again
+        while the lock is held and the pieces are applied to it, so both runs' ranges
+        are kept. Returns the merged values and segments.
+        """
+        with _locked(path):
+            values, segments = self._load(path)
+            for a, b, new, at in pieces:
+                values = _splice(values, new, a, b)
+                segments = paint(segments, a, b, at)
+            if not values.empty:
+                self._write(path, values, segments, symbol)
+        return values, segments
+
     def _load(self, path: Path) -> tuple[pd.Series, list[Segment]]:
         empty = pd.Series(dtype=float, index=date_index([]))
         if not path.exists():
@@ -237,6 +266,9 @@ class CachedSource:
                 stacklevel=3,
             )
             return empty, []
+        values = values.dropna()
+        if values.empty:  # no observation in it (all NaN): as good as no file
+            return empty, []
         return values.sort_index(), sorted(segments)
 
     def _write(self, path: Path, values: pd.Series, segments: list[Segment], symbol: str) -> None:
@@ -259,6 +291,20 @@ class CachedSource:
         )
         table = table.replace_schema_metadata({_META_KEY: json.dumps(meta).encode()})
         write_atomic(path, table)
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``<path>.lock`` (POSIX; elsewhere no lock)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "a+b") as handle:
+        if fcntl is not None:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            if fcntl is not None:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def write_atomic(path: Path, table: Any) -> None:

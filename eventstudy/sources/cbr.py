@@ -58,7 +58,7 @@ class CbrSource:
         ``requests.Session`` to use; a new one is created when omitted.
     base_url
         Scheme and host; default ``$EVENTSTUDY_CBR_URL`` or ``https://www.cbr.ru``.
-    timeout, tries, backoff, sleep
+    timeout, tries, backoff, sleep, deadline
         HTTP behaviour, see :func:`eventstudy.sources._http.get`.
 
     Examples
@@ -81,9 +81,10 @@ class CbrSource:
         tries: int = _http.DEFAULT_TRIES,
         backoff: float = _http.DEFAULT_BACKOFF,
         sleep: Any = None,
+        deadline: float | None = None,
     ) -> None:
         self.http = _http.HttpClient(SERVICE, ENV_VAR, DEFAULT_URL, session, base_url, timeout, tries,
-                                     backoff, sleep)
+                                     backoff, sleep, deadline)
 
     @property
     def base_url(self) -> str:
@@ -180,6 +181,11 @@ def parse_xml_dynamic(content: bytes, source: str = "XML_dynamic.asp") -> pd.Ser
         if nominal <= 0:
             raise DataUnavailableError(
                 f"{SERVICE} sent Nominal {nominal} for {record.attrib['Date']} from {source}"
+            )
+        if value <= 0:  # 1 / rate would be inf or negative: never a usable price
+            raise DataUnavailableError(
+                f"{SERVICE} sent an impossible rate {value} for {record.attrib['Date']} "
+                f"from {source}"
             )
         dates.append(day)
         values.append(float(value / nominal))  # exact decimal division, then rounded once

@@ -63,7 +63,7 @@ class MoexSource:
         average). Ignored for candles, which use ``close``.
     base_url
         Scheme and host; default ``$EVENTSTUDY_MOEX_URL`` or ``https://iss.moex.com``.
-    timeout, tries, backoff, sleep
+    timeout, tries, backoff, sleep, deadline
         HTTP behaviour, see :func:`eventstudy.sources._http.get`.
     """
 
@@ -83,13 +83,14 @@ class MoexSource:
         tries: int = _http.DEFAULT_TRIES,
         backoff: float = _http.DEFAULT_BACKOFF,
         sleep: Any = None,
+        deadline: float | None = None,
     ) -> None:
         if endpoint not in ("history", "candles"):
             raise ConfigError(
                 f"unknown MOEX endpoint {endpoint!r}", fix="use 'history' or 'candles'"
             )
         self.http = _http.HttpClient(SERVICE, ENV_VAR, DEFAULT_URL, session, base_url, timeout, tries,
-                                     backoff, sleep)
+                                     backoff, sleep, deadline)
         self.engine = engine
         self.market = market
         self.board = board or None
@@ -139,7 +140,8 @@ class MoexSource:
                 pd.to_numeric(frame[self.column], errors="coerce").to_numpy(dtype=float),
                 index=date_index(pd.to_datetime(frame["TRADEDATE"])),
             )
-        return _clean(series, symbol, start, end)
+        url = self.candles_url(symbol) if self.endpoint == "candles" else self.history_url(symbol)
+        return _clean(series, symbol, start, end, url)
 
     def history_url(self, symbol: str) -> str:
         """URL of the history resource of ``symbol`` (without query)."""
@@ -179,15 +181,13 @@ class MoexSource:
         rows: list[list[Any]] = []
         offset = 0
         for _ in range(MAX_PAGES):
-            payload = self._get_json(url, {**params, "start": offset})
-            page_names, page_rows = _block(payload, "history", url)
+            page_names, page_rows, cursor = self._history_page(url, {**params, "start": offset})
             names = names or page_names
             if page_names != names:
                 raise DataUnavailableError(
                     f"{SERVICE} changed the history columns between pages at {url}"
                 )
             rows.extend(page_rows)
-            cursor = _cursor(payload, url)
             if cursor is None:  # no cursor block: read until a page is empty
                 if not page_rows:
                     break
@@ -259,6 +259,36 @@ class MoexSource:
 
     # -- internals ------------------------------------------------------------------
 
+    def _history_page(
+        self, url: str, params: dict[str, str | int]
+    ) -> tuple[list[str], list[list[Any]], tuple[int, int, int] | None]:
+        """One history page, asked again while it has fewer rows than its cursor announces.
+
+        A page short of ``min(PAGESIZE, TOTAL - INDEX)`` rows (a server cutting an answer
+        short) is requested again like a failed request (``tries`` attempts, backoff);
+        if it stays short, :class:`DataUnavailableError` names the URL, so a partial
+        history is never returned, nor cached as complete.
+        """
+        found = "no page"
+        for attempt in range(max(1, self.http.tries)):
+            if attempt:
+                (self.http.sleep or _http.pause)(self.http.backoff * 2 ** (attempt - 1))
+            payload = self._get_json(url, params)
+            names, rows = _block(payload, "history", url)
+            cursor = _cursor(payload, url)
+            if cursor is None:
+                return names, rows, cursor
+            index, total, pagesize = cursor
+            expected = max(0, min(pagesize, total - index))
+            if len(rows) >= expected:
+                return names, rows, cursor
+            found = f"{len(rows)} rows where its cursor announced {expected} (of TOTAL {total})"
+        full_url = _http.full_url(url, params)
+        raise DataUnavailableError(
+            f"{SERVICE} sent an incomplete history page from {full_url}: {found}, "
+            f"after {max(1, self.http.tries)} tries"
+        )
+
     def _get_json(self, url: str, params: dict[str, str | int]) -> dict[str, Any]:
         response = self.http.get(url, params)
         try:
@@ -307,10 +337,19 @@ def _cursor(payload: dict[str, Any], url: str) -> tuple[int, int, int] | None:
         ) from None
 
 
-def _clean(series: pd.Series, symbol: str, start: date, end: date) -> pd.Series:
-    """Sort, keep the range, drop missing and zero closes (ISS: no trades that day)."""
+def _clean(series: pd.Series, symbol: str, start: date, end: date, url: str) -> pd.Series:
+    """Sort, keep the range, drop missing and zero closes (ISS: no trades that day).
+
+    A negative close is impossible and raises :class:`DataUnavailableError` naming ``url``.
+    """
     series = series.sort_index()
     series = series[(series.index >= pd.Timestamp(start)) & (series.index <= pd.Timestamp(end))]
+    negative = series < 0
+    if negative.any():
+        raise DataUnavailableError(
+            f"{SERVICE} sent an impossible close {series[negative].iloc[0]:g} for {symbol} on "
+            f"{series.index[negative][0]:%Y-%m-%d} from {url}"
+        )
     bad = series.isna() | (series <= 0)
     if bad.any():
         days = ", ".join(f"{d:%Y-%m-%d}" for d in series.index[bad][:5])

@@ -17,7 +17,10 @@ Yahoo no longer serves Russian indices (``IMOEX.ME`` stopped in June 2024): use 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import io
+import logging
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -89,25 +92,27 @@ class YahooSource:
             import yfinance
 
             download = yfinance.download
+        chatter: list[str] = []
         try:
-            frame = download(
-                symbol,
-                start=f"{start:%Y-%m-%d}",
-                end=f"{end + timedelta(days=1):%Y-%m-%d}",  # yfinance's end is exclusive
-                auto_adjust=self.auto_adjust,
-                actions=False,
-                progress=False,
-                threads=False,
-            )
+            with _captured_chatter(chatter):
+                frame = download(
+                    symbol,
+                    start=f"{start:%Y-%m-%d}",
+                    end=f"{end + timedelta(days=1):%Y-%m-%d}",  # yfinance's end is exclusive
+                    auto_adjust=self.auto_adjust,
+                    actions=False,
+                    progress=False,
+                    threads=False,
+                )
         except Exception as error:  # yfinance raises many unrelated types
             reason = " ".join(str(error).split())[:160] or type(error).__name__
             raise DataUnavailableError(
                 f"{SERVICE} (yfinance) failed for {symbol!r} between {start:%Y-%m-%d} and "
-                f"{end:%Y-%m-%d}: {type(error).__name__}: {reason}"
+                f"{end:%Y-%m-%d}: {type(error).__name__}: {reason}{_said(chatter)}"
             ) from error
         if frame is None or len(frame) == 0:
-            raise NoDataError(SERVICE, symbol, start, end, f"empty frame; {LIKELY_CAUSES}",
-                              ambiguous=True)
+            raise NoDataError(SERVICE, symbol, start, end,
+                              f"empty frame{_said(chatter)}; {LIKELY_CAUSES}", ambiguous=True)
         series = self._column(frame, symbol)
         series = pd.to_numeric(series, errors="coerce").astype(float)
         series.index = date_index(series.index).normalize()  # exchange's wall-clock date
@@ -116,8 +121,14 @@ class YahooSource:
         series = series[(series.index >= pd.Timestamp(start)) & (series.index <= pd.Timestamp(end))]
         if series.empty:
             raise NoDataError(
-                SERVICE, symbol, start, end, f"only empty (NaN) prices; {LIKELY_CAUSES}",
-                ambiguous=True,
+                SERVICE, symbol, start, end,
+                f"only empty (NaN) prices{_said(chatter)}; {LIKELY_CAUSES}", ambiguous=True,
+            )
+        if (series <= 0).any():
+            raise DataUnavailableError(
+                f"{SERVICE} (yfinance) sent an impossible {self.field} "
+                f"{series[series <= 0].iloc[0]:g} for {symbol!r} on "
+                f"{series.index[series <= 0][0]:%Y-%m-%d} ({BASE_URL}/quote/{symbol})"
             )
         series.name = symbol
         return series
@@ -155,6 +166,47 @@ class YahooSource:
         return DataUnavailableError(
             f"{SERVICE} frame for {symbol!r} has no {self.field!r} column{hint}; columns: {names}"
         )
+
+
+@contextlib.contextmanager
+def _captured_chatter(lines: list[str]) -> Iterator[None]:
+    """Collect what yfinance prints (stdout, stderr) and logs, instead of showing it.
+
+    yfinance reports failures by printing ("1 Failed download: ...") and logging;
+    those lines are folded into this module's one-line error instead.
+    """
+    out, err = io.StringIO(), io.StringIO()
+    handler = _ListHandler(lines)
+    logger = logging.getLogger("yfinance")
+    propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+        lines.extend(out.getvalue().splitlines() + err.getvalue().splitlines())
+
+
+class _ListHandler(logging.Handler):
+    """A logging handler appending each message to a list."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines = lines
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def _said(chatter: list[str], limit: int = 200) -> str:
+    """`` (yfinance said: '...')`` from the captured lines, on one line, or nothing."""
+    text = " ".join(" ".join(line.split()) for line in chatter if line.strip())
+    if not text:
+        return ""
+    return f" (yfinance said: {text[:limit] + ('...' if len(text) > limit else '')!r})"
 
 
 def _level_with(columns: pd.MultiIndex, field: str) -> int | str | None:
