@@ -10,7 +10,7 @@ What is timed
 * Panel: 500 synthetic assets x 3,000 trading days, market model
   ``r = a + b m + e`` with 1% of returns missing at random (so every pair has its
   own estimation sample), one market factor.
-* Vectorised: :func:`eventstudy.engine.fit_pairs` (market model, estimation
+* Vectorised: :func:`eventstudy.models.engine.fit_pairs` (market model, estimation
   ``[-250, -11]``, event window ``[-10, 10]``, ``min_obs = 100``) for 10,000 random
   (asset, day 0) pairs, then every registered test of
   :mod:`eventstudy.inference` on the scope ``all`` for the CAR windows
@@ -64,7 +64,7 @@ def make_pairs(n_pairs: int, n_assets: int, n_days: int, seed: int = 1) -> tuple
 def run_vectorised(
     returns: np.ndarray, market: np.ndarray, assets: np.ndarray, day0: np.ndarray, dates: np.ndarray
 ) -> dict[str, float]:
-    from eventstudy.engine import fit_pairs
+    from eventstudy.models.engine import fit_pairs
     from eventstudy.inference import run_tests
 
     n_assets, n_days = returns.shape

@@ -19,7 +19,7 @@ _PUBLIC = {
     "Events": "eventstudy.events",
     "load_events": "eventstudy.events",
     "read_prices": "eventstudy.sources.files",
-    "event_dummy_regression": "eventstudy.dummy_regression",
+    "event_dummy_regression": "eventstudy.models.dummy_regression",
     "EventStudyError": "eventstudy.errors",
     "EventStudyWarning": "eventstudy.errors",
     "InputError": "eventstudy.errors",

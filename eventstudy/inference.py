@@ -1,6 +1,6 @@
 """Test statistics across event-asset pairs (DESIGN section 5).
 
-Each test takes the :class:`~eventstudy.pairs.PairArrays` of one scope (already
+Each test takes the :class:`~eventstudy.models.pairs.PairArrays` of one scope (already
 restricted to its pairs) and a CAR window ``[start, end]`` in event days (a single
 day is ``start == end``), and returns a :class:`TestResult` with the statistic and
 its two-sided p-value. Tests are registered by their table name in :data:`TESTS`.
@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from eventstudy.pairs import PairArrays
+from eventstudy.models.pairs import PairArrays
 
 __all__ = [
     "TESTS",

@@ -22,9 +22,9 @@ from datetime import time
 from pathlib import Path
 from typing import Any
 
-from eventstudy.assets import Asset
 from eventstudy.errors import ConfigError
-from eventstudy.models import MODELS, get_model
+from eventstudy.models.registry import MODELS, get_model
+from eventstudy.timing.assets import Asset
 
 Window = tuple[int, int]
 

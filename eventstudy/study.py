@@ -15,19 +15,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from eventstudy.assets import DEFAULT_ASSETS, Asset, resolve_asset
-from eventstudy.calendars import day0_positions, observation_instants
 from eventstudy.errors import ConfigError, InputError, UnknownAssetError
 from eventstudy.events import Events, load_events, unknown_assets
-from eventstudy.folder import input_paths
-from eventstudy.models import get_model
+from eventstudy.models.registry import get_model
 from eventstudy.results import Results
-from eventstudy.returns import aligned_level, asset_returns, returns_from_levels
+from eventstudy.results.folder import input_paths
+from eventstudy.results.tables import AssetSeries, build_results
 from eventstudy.sources.base import SeriesProvenance
 from eventstudy.sources.local import load_local_prices, provenance_of
 from eventstudy.spec import SETTINGS, Layer, StudySpec, keyword_layer
 from eventstudy.studyfile import load_study_file
-from eventstudy.tables import AssetSeries, build_results
+from eventstudy.timing.assets import DEFAULT_ASSETS, Asset, resolve_asset
+from eventstudy.timing.calendars import day0_positions, observation_instants
+from eventstudy.timing.returns import aligned_level, asset_returns, returns_from_levels
 
 EventsInput = str | Path | pd.DataFrame | Events
 

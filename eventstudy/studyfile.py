@@ -32,10 +32,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from eventstudy.assets import Asset, resolve_asset
 from eventstudy.errors import ConfigError, UnknownAssetError
 from eventstudy.sources.local import DATED_BY, AssetFile
 from eventstudy.spec import SETTINGS, SOURCE_SETTINGS, Layer
+from eventstudy.timing.assets import Asset, resolve_asset
 
 PATH_KEYS = ("events", "prices")
 STUDY_KEYS = tuple(name for name in SETTINGS if name not in SOURCE_SETTINGS) + PATH_KEYS

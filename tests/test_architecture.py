@@ -11,8 +11,8 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "eventstudy"
 MAX_LINES = 600
 # Layers above the renderers: eventstudy.output may not import these.
-ABOVE_OUTPUT = ("eventstudy.results", "eventstudy.study", "eventstudy.tables", "eventstudy.cli",
-                "eventstudy.folder")
+ABOVE_OUTPUT = ("eventstudy.results", "eventstudy.study", "eventstudy.results.tables", "eventstudy.cli",
+                "eventstudy.results.folder")
 
 
 def module_name(path: Path) -> str:

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eventstudy.calendars import (
+from eventstudy.sources.files import read_price_file
+from eventstudy.timing.calendars import (
     DAY0_AFTER_END,
     DAY0_TOO_FAR,
     day0_gap_reason,
@@ -22,7 +23,6 @@ from eventstudy.calendars import (
     window_gap_reason,
     window_gaps,
 )
-from eventstudy.sources.files import read_price_file
 
 
 @pytest.fixture(scope="module")

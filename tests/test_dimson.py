@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from eventstudy.engine import fit_pairs
 from eventstudy.errors import InputError
 from eventstudy.measures.dimson import dimson_beta, lagged_regressors, pair_coefficients
+from eventstudy.models.engine import fit_pairs
 
 
 def _imoex_sp500(shared_data: Path) -> pd.DataFrame:

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from eventstudy.dummy_regression import event_dummy_regression, newey_west_lags
 from eventstudy.errors import InputError
+from eventstudy.models.dummy_regression import event_dummy_regression, newey_west_lags
 
 
 def market_series(n: int = 400, seed: int = 0, beta: float = 1.2) -> tuple[pd.Series, pd.Series]:

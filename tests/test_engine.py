@@ -7,7 +7,7 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
-from eventstudy.engine import empirical_pvalue, fit_pairs
+from eventstudy.models.engine import empirical_pvalue, fit_pairs
 
 T = 700
 
@@ -93,7 +93,7 @@ def test_exclusion_mask_removes_observations_from_estimation(panel: dict[str, np
 
 
 def test_large_batches_are_chunked_identically(panel: dict[str, np.ndarray], monkeypatch) -> None:
-    import eventstudy.engine as engine
+    import eventstudy.models.engine as engine
 
     returns = panel["returns"]
     design = panel["market"][:, :, None]

@@ -13,11 +13,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from eventstudy.assets import resolve_asset
 from eventstudy.cli import main
 from eventstudy.events import load_events
-from eventstudy.export import study_date_range
+from eventstudy.sources.export import study_date_range
 from eventstudy.sources.files import read_prices
+from eventstudy.timing.assets import resolve_asset
 
 pytest_plugins = ["conftest_sources"]  # fixtures: replay
 

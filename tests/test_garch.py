@@ -10,7 +10,7 @@ import pytest
 from arch import arch_model
 
 import eventstudy as es
-from eventstudy.assets import Asset
+from eventstudy.timing.assets import Asset
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds" / "events.csv"
 

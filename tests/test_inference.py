@@ -11,7 +11,7 @@ from scipy import stats
 
 from eventstudy import inference
 from eventstudy.inference import TESTS, TestResult, average_cross_correlation, clustering
-from eventstudy.pairs import PairArrays
+from eventstudy.models.pairs import PairArrays
 
 ALL_TESTS = sorted(TESTS)
 

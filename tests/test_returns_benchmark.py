@@ -17,15 +17,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eventstudy.calendars import observation_instants
-from eventstudy.returns import (
+from eventstudy.sources.files import read_price_file
+from eventstudy.timing.calendars import observation_instants
+from eventstudy.timing.returns import (
     aligned_level,
     level_age_days,
     returns_from_levels,
     stale_benchmark,
     stale_benchmark_reason,
 )
-from eventstudy.sources.files import read_price_file
 
 EEM_FILE = "EEM_ohlcv_yahoo_2018_2026.csv"
 IMOEX_FILE = "IMOEX_iss_history_2018_2026.csv"

@@ -9,12 +9,12 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from eventstudy.assets import Asset, resolve_asset
 from eventstudy.cli import main
 from eventstudy.errors import ConfigError, DataUnavailableError
 from eventstudy.sources.base import series_sha256
 from eventstudy.sources.live import fetch_asset, load_live_prices, source_for
 from eventstudy.sources.moex import MoexSource
+from eventstudy.timing.assets import Asset, resolve_asset
 
 pytest_plugins = ["conftest_sources"]  # fixtures: replay, no_wait
 

@@ -141,7 +141,7 @@ def test_event_naming_an_asset_outside_the_study(prices: pd.DataFrame, tmp_path:
 
 
 def test_factor_model_matches_statsmodels_on_brent_and_eem(shared_data: Path) -> None:
-    from eventstudy.assets import Asset
+    from eventstudy.timing.assets import Asset
 
     imoex = plain_csv(shared_data / "IMOEX_close_candles_2014_2026.csv", "date", "imoex")
     brent = plain_csv(shared_data / "BRENT_eia_spot_2018_2026.csv", "Date", "Price")

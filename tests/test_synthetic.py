@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from eventstudy.errors import InputError
-from eventstudy.synthetic import convex_weights, synthetic_control
+from eventstudy.models.synthetic import convex_weights, synthetic_control
 
 DONORS = ["EEM", "SP500", "BRENT"]
 

@@ -7,7 +7,7 @@ from datetime import time
 import numpy as np
 import pandas as pd
 
-from eventstudy.calendars import day0_positions, observation_instants
+from eventstudy.timing.calendars import day0_positions, observation_instants
 
 # IMOEX sessions around the founding case (Thursday 7 August 2025; 9-10 August is a weekend).
 DAYS = pd.DatetimeIndex(["2025-08-06", "2025-08-07", "2025-08-08", "2025-08-11"])

@@ -23,7 +23,7 @@ import statsmodels.api as sm
 from reference import estudy2_covid as ref
 
 from eventstudy import inference
-from eventstudy.pairs import PairArrays
+from eventstudy.models.pairs import PairArrays
 
 DAYS = range(len(ref.EVENT_DATES))
 

@@ -23,9 +23,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eventstudy.engine import fit_pairs
 from eventstudy.inference import TESTS
-from eventstudy.pairs import PairArrays
+from eventstudy.models.engine import fit_pairs
+from eventstudy.models.pairs import PairArrays
 
 pytestmark = pytest.mark.slow
 

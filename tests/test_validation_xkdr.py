@@ -14,7 +14,7 @@ from reference import xkdr_eventstudies as ref
 from scipy import stats
 
 from eventstudy.inference import TESTS
-from eventstudy.pairs import PairArrays
+from eventstudy.models.pairs import PairArrays
 
 
 def build() -> PairArrays:

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from scipy import special, stats
 
-from eventstudy.engine import fit_pairs
 from eventstudy.errors import InputError
 from eventstudy.measures.volatility import variance_ratio
+from eventstudy.models.engine import fit_pairs
 
 SUMMIT = "2025-08-07"
 
@@ -82,8 +82,8 @@ def _panel_returns(shared_data: Path, tickers: list[str]) -> pd.DataFrame:
 def test_savickas_by_hand_on_real_pairs(shared_data: Path) -> None:
     from arch import arch_model
 
-    from eventstudy.garch import fit_garch_pairs
     from eventstudy.measures.volatility import savickas
+    from eventstudy.models.garch import fit_garch_pairs
 
     tickers = ["SBER", "GAZP", "LKOH"]
     r = _panel_returns(shared_data, tickers)

@@ -28,8 +28,8 @@ def run(args: argparse.Namespace) -> int:
     ``--quiet`` leaves out the footnote; ``--verbose`` adds the source options
     (MOEX board, market, engine) and whether the value is inverted.
     """
-    from eventstudy.assets import BUILTIN_ASSETS, DEFAULT_ASSETS
     from eventstudy.output.format import format_table
+    from eventstudy.timing.assets import BUILTIN_ASSETS, DEFAULT_ASSETS
 
     level = verbosity(args)
     header = ("asset", "source", "symbol", "observed", "units", "description")

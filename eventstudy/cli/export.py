@@ -48,7 +48,7 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Build the study, cut its prices to the span it reads, write the CSV and the sidecar."""
     from eventstudy.cli.options import detail, info
-    from eventstudy.export import (
+    from eventstudy.sources.export import (
         cut_prices,
         provenance,
         study_date_range,

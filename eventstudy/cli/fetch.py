@@ -65,11 +65,11 @@ def run(args: argparse.Namespace) -> int:
     ``--verbose`` also prints the resolved request and each series' base URL, fetch
     time and SHA-256.
     """
-    from eventstudy.assets import DEFAULT_ASSETS, resolve_asset
     from eventstudy.errors import InputError
-    from eventstudy.export import write_prices_csv
     from eventstudy.output.format import format_table
+    from eventstudy.sources.export import write_prices_csv
     from eventstudy.sources.live import load_live_prices
+    from eventstudy.timing.assets import DEFAULT_ASSETS, resolve_asset
 
     end = args.end or date.today()
     if args.start > end:

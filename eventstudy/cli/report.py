@@ -39,9 +39,9 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Read the folder, draw missing figures, write the report files."""
-    from eventstudy.folder import read_folder
     from eventstudy.output.report import render
     from eventstudy.results import Results
+    from eventstudy.results.folder import read_folder
 
     folder: Path = args.out_dir
     contents = read_folder(folder)

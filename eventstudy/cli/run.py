@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     data asked for with ``--format`` and the skipped pairs (as warnings); ``--verbose``
     adds the resolved settings and each series' provenance.
     """
-    from eventstudy.folder import check_destination
+    from eventstudy.results.folder import check_destination
 
     study = build_study(args)
     out = args.out or Path("eventstudy-results") / default_folder_name(args.events)

@@ -13,7 +13,7 @@ asset's own trading-day axis (the engine's layout), so ``m_{t-1}`` is the
 benchmark's return aligned to the asset's previous session.
 
 :func:`lagged_regressors` builds the ``(N, T, B * (lags + 1))`` regressors that
-:func:`eventstudy.engine.fit_pairs` fits with its vectorised OLS;
+:func:`eventstudy.models.engine.fit_pairs` fits with its vectorised OLS;
 :func:`pair_coefficients` and :func:`dimson_beta` read the fitted coefficients back.
 """
 
@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from eventstudy.engine import EngineOutput
 from eventstudy.errors import InputError
+from eventstudy.models.engine import EngineOutput
 
 
 def lagged_regressors(benchmark_returns: np.ndarray, lags: int = 1) -> np.ndarray:

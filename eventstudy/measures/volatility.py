@@ -27,7 +27,7 @@ from scipy import stats
 
 from eventstudy.errors import InputError
 from eventstudy.inference import TestResult
-from eventstudy.pairs import PairArrays
+from eventstudy.models.pairs import PairArrays
 
 ALTERNATIVES = ("greater", "two-sided")
 

@@ -32,8 +32,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from eventstudy.engine import EngineOutput, fit_pairs
 from eventstudy.errors import InputError
+from eventstudy.models.engine import EngineOutput, fit_pairs
 
 #: Volume columns per source, the preferred one first. Turnover in money (``VALUE``,
 #: ``value``) is preferred on MOEX: it adds up across price levels and is what ISS

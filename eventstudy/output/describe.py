@@ -13,12 +13,12 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from eventstudy.assets import BUILTIN_ASSETS
 from eventstudy.events import Events
-from eventstudy.models import MODELS
+from eventstudy.models.registry import MODELS
 from eventstudy.output.format import event_numbers, window_label
 from eventstudy.sources.base import SeriesProvenance
 from eventstudy.spec import StudySpec
+from eventstudy.timing.assets import BUILTIN_ASSETS
 
 SOURCE_NAMES = {"moex": "MOEX ISS", "cbr": "Bank of Russia", "yahoo": "Yahoo Finance", "file": "local file"}
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from eventstudy.models import MODELS
+from eventstudy.models.registry import MODELS
 from eventstudy.output.describe import StudyResults
 from eventstudy.output.format import stars, window_label
 from eventstudy.output.latex import escape

@@ -8,7 +8,7 @@ keyword arguments of its source (e.g. MOEX ``engine``/``market``/``board``), see
 Example
 -------
 >>> from datetime import date
->>> from eventstudy.assets import resolve_asset
+>>> from eventstudy.timing.assets import resolve_asset
 >>> prices, provenance = load_live_prices(
 ...     [resolve_asset("IMOEX"), resolve_asset("RUBUSD")],
 ...     date(2025, 1, 1), date(2025, 8, 31))                       # doctest: +SKIP
@@ -34,7 +34,7 @@ from eventstudy.sources.cache import CachedSeries, CachedSource
 if TYPE_CHECKING:  # pragma: no cover
     import requests
 
-    from eventstudy.assets import Asset
+    from eventstudy.timing.assets import Asset
 
 SUGGESTION = (
     "try again later, use --offline to work from the cache, or give the prices with --prices"
@@ -114,7 +114,7 @@ def load_live_prices(
     Parameters
     ----------
     assets
-        The assets, e.g. from :func:`eventstudy.assets.resolve_asset`.
+        The assets, e.g. from :func:`eventstudy.timing.assets.resolve_asset`.
     start, end
         Observation dates to cover.
     cache_dir

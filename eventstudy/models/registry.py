@@ -3,9 +3,9 @@
 Each entry names its estimator and how it builds its regressors from the benchmark
 returns. The regression is ``returns - offset = [1, regressors] @ beta + e`` (without
 the ``1`` for models with no constant); the OLS models share the vectorised engine
-(:func:`eventstudy.engine.fit_pairs`), the GARCH model maximises each pair's likelihood
-(:func:`eventstudy.garch.fit_garch_pairs`); both take the same arguments and return the
-same :class:`~eventstudy.engine.EngineOutput`. Market-adjusted returns have no constant
+(:func:`eventstudy.models.engine.fit_pairs`), the GARCH model maximises each pair's likelihood
+(:func:`eventstudy.models.garch.fit_garch_pairs`); both take the same arguments and return the
+same :class:`~eventstudy.models.engine.EngineOutput`. Market-adjusted returns have no constant
 and no regressor: nothing is estimated.
 """
 
@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from eventstudy.engine import EngineOutput, fit_pairs
 from eventstudy.errors import ConfigError
-from eventstudy.garch import fit_garch_pairs
+from eventstudy.models.engine import EngineOutput, fit_pairs
+from eventstudy.models.garch import fit_garch_pairs
 
 Design = tuple[np.ndarray, np.ndarray | None]
 
@@ -56,8 +56,8 @@ class NormalReturnModel:
         Regressors ``(N, T, B)`` (without the constant) and offset ``(N, T)`` or ``None``
         from the benchmark returns ``(N, T, B)``, each asset's benchmarks on its calendar.
     estimator
-        Fits every pair: :func:`~eventstudy.engine.fit_pairs` (vectorised OLS) or
-        :func:`~eventstudy.garch.fit_garch_pairs` (per-pair maximum likelihood).
+        Fits every pair: :func:`~eventstudy.models.engine.fit_pairs` (vectorised OLS) or
+        :func:`~eventstudy.models.garch.fit_garch_pairs` (per-pair maximum likelihood).
     has_constant
         Whether the regression has an intercept.
     label

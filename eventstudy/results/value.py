@@ -18,12 +18,12 @@ import pandas as pd
 
 from eventstudy import __version__
 from eventstudy.events import Events
-from eventstudy.folder import FolderContents, input_paths, read_folder, study_record, write_folder
+from eventstudy.models.pairs import PairArrays
 from eventstudy.output import figures as fig
 from eventstudy.output.describe import caption, timeline_span, units
 from eventstudy.output.report import render
 from eventstudy.output.summary import Summary, study_summary
-from eventstudy.pairs import PairArrays
+from eventstudy.results.folder import FolderContents, input_paths, read_folder, study_record, write_folder
 from eventstudy.sources.base import SeriesProvenance
 from eventstudy.spec import StudySpec
 
@@ -54,7 +54,7 @@ class Results:
     abnormal_returns
         One row per event, asset and event-window day; built when first read.
     pairs, arrays
-        The computed pairs and their :class:`~eventstudy.pairs.PairArrays` (``None`` for
+        The computed pairs and their :class:`~eventstudy.models.pairs.PairArrays` (``None`` for
         results read from a folder).
     diagnostics
         Clustering of day 0s and the average cross-correlation of abnormal returns
@@ -100,7 +100,7 @@ class Results:
 
     @classmethod
     def from_contents(cls, contents: FolderContents) -> Results:
-        """The results held by a read results folder (:func:`eventstudy.folder.read_folder`)."""
+        """The results held by a read results folder (:func:`eventstudy.results.folder.read_folder`)."""
         return cls(spec=contents.spec, events=contents.events, provenance=contents.provenance,
                    prices=contents.prices, car=contents.car, aggregate=contents.aggregate,
                    skipped=contents.skipped, abnormal_returns=contents.abnormal_returns,

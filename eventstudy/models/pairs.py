@@ -1,6 +1,6 @@
 """Stacked per-pair arrays: the hand-off from the engine to the statistical tests.
 
-The engine (:mod:`eventstudy.engine`) fits the normal-return model for every
+The engine (:mod:`eventstudy.models.engine`) fits the normal-return model for every
 event-asset pair at once and stores what the tests need as arrays whose first axis
 is the pair. Event time runs along the second axis: column ``j`` of ``ar`` is the
 relative day ``event_days[j]``, column ``j`` of ``est_ar`` is ``est_days[j]``.

@@ -20,9 +20,9 @@ import warnings
 
 import numpy as np
 
-from eventstudy.engine import EngineOutput, PaddedPanel, allocate_outputs
 from eventstudy.errors import ConfigError
-from eventstudy.pairs import PairArrays
+from eventstudy.models.engine import EngineOutput, PaddedPanel, allocate_outputs
+from eventstudy.models.pairs import PairArrays
 
 SCALE = 100.0  # returns in percent for the optimiser
 N_PARAMS = 5  # a, b, omega, alpha, beta

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from eventstudy.pairs import PairArrays
+from eventstudy.models.pairs import PairArrays
 
 CHUNK_PAIRS = 512  # small chunks keep temporaries in reused heap memory (no page faults)
 

@@ -9,14 +9,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from eventstudy.assets import Asset
-from eventstudy.engine import EngineOutput, empirical_pvalue
 from eventstudy.events import Events
 from eventstudy.inference import clustering, run_tests
-from eventstudy.pairs import PairArrays
-from eventstudy.results import Results
+from eventstudy.models.engine import EngineOutput, empirical_pvalue
+from eventstudy.models.pairs import PairArrays
+from eventstudy.results.value import Results
 from eventstudy.sources.base import SeriesProvenance
 from eventstudy.spec import StudySpec
+from eventstudy.timing.assets import Asset
 
 AR_COLUMNS = ["event_id", "event", "asset", "day", "date", "return", "expected", "ar", "car",
               "se_ar", "se_car"]

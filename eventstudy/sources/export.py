@@ -24,12 +24,12 @@ from typing import Any
 import pandas as pd
 
 from eventstudy import __version__
-from eventstudy.assets import Asset
-from eventstudy.calendars import day0_positions, observation_instants
 from eventstudy.errors import InputError
 from eventstudy.events import Events
 from eventstudy.sources.base import SeriesProvenance, series_sha256
 from eventstudy.sources.local import AssetFile
+from eventstudy.timing.assets import Asset
+from eventstudy.timing.calendars import day0_positions, observation_instants
 
 # Extra sessions kept on each side of what the windows reach, and extra calendar days
 # before the first kept date, so a benchmark has its last value at or before the
@@ -73,7 +73,7 @@ def study_date_range(prices: pd.DataFrame, assets: Mapping[str, Asset], events: 
         The studied assets by name (their observation times place day 0).
     events
         The events; each event's day 0 is found on each asset's own sessions, by the
-        rule of :func:`eventstudy.calendars.day0_positions`.
+        rule of :func:`eventstudy.timing.calendars.day0_positions`.
     reach
         ``(lo, hi)``: the earliest and latest return day relative to day 0 the study
         uses, i.e. ``min(estimation start, event-window and CAR-window starts)`` and
