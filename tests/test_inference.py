@@ -10,7 +10,15 @@ import pytest
 from scipy import stats
 
 from eventstudy import inference
-from eventstudy.inference import TESTS, TestResult, average_cross_correlation, clustering
+from eventstudy.inference import (
+    TESTS,
+    TestResult,
+    average_cross_correlation,
+    base,
+    clustering,
+    dependence,
+    rank,
+)
 from eventstudy.pairs import PairArrays
 
 ALL_TESTS = sorted(TESTS)
@@ -170,7 +178,7 @@ def test_rank_column_sums_match_pandas_ranks_with_ties_and_nan() -> None:
     x[rng.random(x.shape) < 0.2] = np.nan
     ranks = pd.DataFrame(x.T).rank(method="average").to_numpy().T
     centred = ranks / (np.isfinite(x).sum(axis=1, keepdims=True) + 1.0) - 0.5
-    total, count = inference._centred_rank_column_sums(x)
+    total, count = rank._centred_rank_column_sums(x)
     np.testing.assert_allclose(total, np.nansum(centred, axis=0), rtol=1e-12, atol=1e-12)
     np.testing.assert_array_equal(count, np.isfinite(x).sum(axis=0))
 
@@ -238,9 +246,10 @@ def test_average_cross_correlation_is_zero_without_shared_day0() -> None:
 
 def test_average_cross_correlation_is_chunked(monkeypatch: pytest.MonkeyPatch) -> None:
     arrays = random_pairs(50, seed=11)
-    expected = inference._compute_rbar(arrays)
-    monkeypatch.setattr(inference, "CHUNK_ROWS", 7)
-    assert inference._compute_rbar(arrays) == pytest.approx(expected)
+    expected = dependence._compute_rbar(arrays)
+    monkeypatch.setattr(base, "CHUNK_ROWS", 7)
+    assert len(base.index_chunks(np.arange(50))) == 8
+    assert dependence._compute_rbar(arrays) == pytest.approx(expected)
 
 
 def test_kp_and_patell_adj_formulas() -> None:
