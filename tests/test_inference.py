@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -10,6 +11,7 @@ import pytest
 from scipy import stats
 
 from eventstudy import inference
+from eventstudy.engine import fit_pairs
 from eventstudy.inference import (
     TESTS,
     TestResult,
@@ -20,6 +22,7 @@ from eventstudy.inference import (
     rank,
 )
 from eventstudy.pairs import PairArrays
+from eventstudy.sources.files import read_price_file
 
 ALL_TESTS = sorted(TESTS)
 
@@ -388,3 +391,37 @@ def test_signed_rank_pvalue_with_ties_equals_full_permutation() -> None:
     at_least = sum(total >= w_plus for total in totals)
     assert (w_plus, at_least) == (38.0, 20)
     assert signed_rank_pvalue(ranks, w_plus) == pytest.approx(2 * at_least / 512)
+
+
+def test_corrado_ranks_only_the_tested_window_by_hand() -> None:
+    # Event window [-1, 1]; testing [0, 0] ranks the 3 estimation ARs with day 0 only.
+    est = [[0.01, -0.02, 0.03], [0.02, 0.0, -0.01]]
+    ar = [[0.09, 0.05, -0.07], [-0.05, 0.015, 0.2]]  # days -1, 0, 1
+    arrays = constant_mean_pairs(ar, est, first_day=-1)
+    # Pair 1 ranks (0.01, -0.02, 0.03, 0.05) = 2, 1, 3, 4; pair 2 (0.02, 0, -0.01, 0.015)
+    # = 4, 2, 1, 3: the same numbers as test_corrado_by_hand, days -1 and 1 left out.
+    assert TESTS["corrado"](arrays, 0, 0).statistic == pytest.approx(0.2 / np.sqrt(0.025))
+    # [0, 1]: pair 1 ranks (0.01, -0.02, 0.03, 0.05, -0.07) = 3, 2, 4, 5, 1 and pair 2
+    # (0.02, 0, -0.01, 0.015, 0.2) = 4, 2, 1, 3, 5; U = K/6 - 1/2.
+    ubar = ((np.array([3, 2, 4, 5, 1]) + np.array([4, 2, 1, 3, 5])) / 2) / 6 - 0.5
+    s = np.sqrt(np.mean(ubar**2))
+    expected = (ubar[3] + ubar[4]) / (np.sqrt(2) * s)
+    assert TESTS["corrado"](arrays, 0, 1).statistic == pytest.approx(expected)
+
+
+def test_corrado_does_not_depend_on_the_event_window(shared_data: Path) -> None:
+    prices = read_price_file(shared_data / "IMOEX_iss_history_2018_2026.csv")["CLOSE"]
+    returns = np.log(prices.to_numpy())[None, :]
+    returns = np.diff(returns, axis=1)
+    day0 = np.arange(300, 1900, 40)  # 40 pseudo-events on the real series
+
+    def statistic(event_window: tuple[int, int], window: tuple[int, int]) -> float:
+        out = fit_pairs(returns, np.empty((1, returns.shape[1], 0)), None,
+                        np.zeros(day0.size, dtype=int), day0, event_window=event_window)
+        assert out.fitted.all()
+        return TESTS["corrado"](out.arrays, *window).statistic
+
+    for window in [(0, 0), (0, 5), (-1, 1)]:
+        narrow, wide = statistic((-10, 10), window), statistic((-20, 20), window)
+        assert np.isfinite(narrow)
+        assert narrow == pytest.approx(wide, rel=1e-12)

@@ -22,26 +22,30 @@ from eventstudy.pairs import PairArrays
 def corrado(arrays: PairArrays, start: int, end: int) -> TestResult:
     """Corrado (1989) rank test; multi-day form of Cowan (1992) / Campbell & Wasley (1993).
 
-    Each pair's ARs over its estimation window and the whole event window are
-    ranked together (ties averaged, missing days left out) and scaled by the
-    pair's own count, ``U_it = K_it / (n_i + 1)`` (Corrado & Zivney 1992), so pairs
-    with missing data stay comparable. With ``Ubar_t`` the mean of ``U_it - 1/2``
-    over the pairs available on day ``t`` and
-    ``S_U = sqrt(mean over all est+event days of Ubar_t^2)`` (Corrado 1989, eq. 3),
-    ``z = sum_{t=start..end} Ubar_t / (sqrt(L2) * S_U)`` (Campbell & Wasley 1993,
-    eq. 7), standard normal. A single day gives Corrado's ``Ubar_0 / S_U``.
+    Each pair's ARs over its estimation window and the CAR window ``[start, end]``
+    being tested are ranked together (ties averaged, missing days left out) and
+    scaled by the pair's own count, ``U_it = K_it / (n_i + 1)`` (Corrado & Zivney
+    1992), so pairs with missing data stay comparable. Only the tested window joins
+    the ranking (Corrado 1989 ranks the estimation days and day 0; Campbell & Wasley
+    1993 the estimation days and the multi-day window), so the statistic does not
+    depend on how wide the event window shown in charts is. With ``Ubar_t`` the mean
+    of ``U_it - 1/2`` over the pairs available on day ``t`` and
+    ``S_U = sqrt(mean over the estimation and window days of Ubar_t^2)`` (Corrado
+    1989, eq. 3), ``z = sum_{t=start..end} Ubar_t / (sqrt(L2) * S_U)`` (Campbell &
+    Wasley 1993, eq. 7), standard normal. A single day gives Corrado's
+    ``Ubar_0 / S_U``.
     """
     name = "corrado"
     cols = arrays.columns(start, end)
-    ubar_est, ubar_event = CACHE.get(arrays, "corrado", lambda: _corrado_series(arrays))
-    series = np.concatenate([ubar_est, ubar_event])
+    ubar_est, window = CACHE.get(arrays, f"corrado:{start}:{end}",
+                                 lambda: _corrado_series(arrays, cols))
+    series = np.concatenate([ubar_est, window])
     series = series[np.isfinite(series)]
     if series.size < 3:
         return nan_result(name, "needs at least 3 days with ranked data")
     s = float(np.sqrt(np.mean(series**2)))
     if s == 0:
         return nan_result(name, "rank deviations have zero variance")
-    window = ubar_event[cols]
     if not np.isfinite(window).all():
         return nan_result(name, "a day of the window has no pair with data")
     statistic = float(window.sum() / (np.sqrt(window.size) * s))
@@ -132,12 +136,13 @@ def _rank_rows_exact(x: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def _corrado_series(arrays: PairArrays) -> tuple[np.ndarray, np.ndarray]:
+def _corrado_series(arrays: PairArrays, cols: slice) -> tuple[np.ndarray, np.ndarray]:
+    """``Ubar_t`` over the estimation days and over the event-window columns ``cols``."""
     n_est_cols = arrays.est_ar.shape[1]
-    n_cols = n_est_cols + arrays.ar.shape[1]
+    n_cols = n_est_cols + cols.stop - cols.start
 
     def part(rows: slice) -> tuple[np.ndarray, np.ndarray]:
-        block = np.concatenate([arrays.est_ar[rows], arrays.ar[rows]], axis=1)
+        block = np.concatenate([arrays.est_ar[rows], arrays.ar[rows, cols]], axis=1)
         return _centred_rank_column_sums(block)
 
     sums = chunk_sums(arrays.n_pairs, part)
