@@ -100,6 +100,9 @@ def fit_pairs(
         (other events' windows).
     day0_dates
         ``(P,)`` calendar dates of day 0, stored in the output for clustering checks.
+        The output's ``asset_index`` and ``day0_index`` are filled too; set its
+        ``calendar`` (the dates of each asset's axis, ``(N, T)``) with
+        ``dataclasses.replace`` so calendar-time statistics use exact trading dates.
     constant
         Include an intercept (all models but market-adjusted).
 
@@ -134,7 +137,8 @@ def fit_pairs(
         event_days=event_days, ar=out["ar"], var_ar=out["var_ar"], est_days=est_days,
         est_ar=out["est_ar"], sigma2=out["sigma2"], dof=out["dof"], n_est=out["n_est"],
         xtx_inv=out["xtx_inv"], x_event=out["x_event"],
-        day0=np.asarray(day0_dates, dtype="datetime64[D]"),
+        day0=np.asarray(day0_dates, dtype="datetime64[D]"), asset_index=asset_index,
+        day0_index=day0_index,
     )
     return EngineOutput(arrays=arrays, fitted=out["fitted"], reason=out["reason"],
                         expected=out["expected"])

@@ -16,7 +16,6 @@ from eventstudy.inference import (
     TESTS,
     TestResult,
     average_cross_correlation,
-    base,
     clustering,
     dependence,
     rank,
@@ -244,15 +243,25 @@ def test_average_cross_correlation_is_zero_without_shared_day0() -> None:
     assert average_cross_correlation(arrays) == 0.0
     assert TESTS["kp"](arrays, 0, 0).statistic == TESTS["bmp"](arrays, 0, 0).statistic
     assert "r_bar = 0" in TESTS["patell_adj"](arrays, 0, 0).note
-    assert clustering(arrays)["recommended_tests"] == []
+    assert clustering(arrays)["n_overlapping"] == 0
 
 
-def test_average_cross_correlation_is_chunked(monkeypatch: pytest.MonkeyPatch) -> None:
-    arrays = random_pairs(50, seed=11)
-    expected = dependence._compute_rbar(arrays)
-    monkeypatch.setattr(base, "CHUNK_ROWS", 7)
-    assert len(base.index_chunks(np.arange(50))) == 8
-    assert dependence._compute_rbar(arrays) == pytest.approx(expected)
+def test_average_cross_correlation_is_batched_and_sampled(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(11)
+    common = rng.normal(size=120)
+    est = np.vstack([rng.uniform(0, 1) * common + rng.normal(size=120) for _ in range(60)])
+    arrays = constant_mean_pairs(np.full((60, 1), 0.01), est)  # one day 0: 1,770 couples
+    corr = np.corrcoef(est)
+    exact = (corr.sum() - 60) / (60 * 59)
+    assert dependence._compute_rbar(arrays, 0, 0) == pytest.approx(exact)
+    monkeypatch.setattr(dependence, "COUPLE_BATCH", 7)
+    assert dependence._compute_rbar(arrays, 0, 0) == pytest.approx(exact)
+    # Above the cap, 500 couples drawn at random: the mean correlation has a sampling
+    # sd of about sd(corr) / sqrt(500) = 0.006, so the estimate is within 4 sd.
+    monkeypatch.setattr(dependence, "RBAR_MAX_COUPLES", 500)
+    sampled = dependence._compute_rbar(arrays, 0, 0)
+    assert sampled != exact
+    assert sampled == pytest.approx(exact, abs=4 * corr[np.triu_indices(60, 1)].std() / np.sqrt(500))
 
 
 def test_kp_and_patell_adj_formulas() -> None:
@@ -284,7 +293,10 @@ def test_clustering_report() -> None:
     assert report["largest_cluster"] == 3
     assert report["share_clustered"] == pytest.approx(0.6)
     assert list(report["clustered_day0"]) == [np.datetime64("2025-08-07")]
-    assert report["recommended_tests"] == ["kp", "patell_adj"]
+    assert report["window"] == (0, 0)
+    assert report["n_overlapping"] == 3
+    assert report["share_overlapping"] == pytest.approx(0.6)
+    assert report["rbar"] == pytest.approx(average_cross_correlation(arrays, 0, 0))
 
 
 @pytest.mark.parametrize("test", ALL_TESTS)

@@ -229,7 +229,7 @@ def test_clustered_example_flags_kp_and_adjusts(arrays: PairArrays) -> None:
     # All seven stocks share day 0, so the example is fully clustered.
     report = inference.clustering(arrays)
     assert report["n_clustered"] == 7
-    assert report["recommended_tests"] == ["kp", "patell_adj"]
+    assert report["n_overlapping"] == 7
     rbar = report["rbar"]
     assert 0 < rbar < 1
     n = arrays.n_pairs

@@ -116,8 +116,8 @@ def patell_adj(arrays: PairArrays, start: int, end: int) -> TestResult:
 
     ``Z_adj = Z_patell * sqrt(1 / (1 + (N - 1) r̄))`` with ``r̄`` the average
     correlation of the pairs' standardized estimation-window residuals
-    (:func:`average_cross_correlation`: only pairs sharing a calendar day 0 count as
-    correlated). Standard normal.
+    (:func:`average_cross_correlation`: in calendar time, only pairs whose windows
+    share calendar dates count as correlated). Standard normal.
     """
     name = "patell_adj"
     base = patell(arrays, start, end)
@@ -125,7 +125,7 @@ def patell_adj(arrays: PairArrays, start: int, end: int) -> TestResult:
         return nan_result(name, base.note)
     _, ok = standardized_car(arrays, start, end)
     n = int(ok.sum())
-    rbar = average_cross_correlation(arrays)
+    rbar = average_cross_correlation(arrays, start, end)
     factor = 1 + (n - 1) * rbar
     if not np.isfinite(factor) or factor <= 0:
         return nan_result(name, f"average cross-correlation {rbar:.3g} gives a non-positive variance")
@@ -138,8 +138,9 @@ def kp(arrays: PairArrays, start: int, end: int) -> TestResult:
     """BMP test adjusted for cross-correlation (Kolari & Pynnönen 2010, eq. 16).
 
     ``t_adj = t_bmp * sqrt((1 - r̄) / (1 + (N - 1) r̄))`` with ``r̄`` the average
-    correlation of standardized estimation-window residuals among pairs sharing a
-    calendar day 0 (:func:`average_cross_correlation`). Student t, ``N - 1`` d.o.f.
+    correlation of the standardized CARs, from the estimation-window residuals of
+    pairs whose windows share calendar dates (:func:`average_cross_correlation`).
+    Student t, ``N - 1`` d.o.f.
     """
     name = "kp"
     base = bmp(arrays, start, end)
@@ -147,7 +148,7 @@ def kp(arrays: PairArrays, start: int, end: int) -> TestResult:
         return nan_result(name, base.note)
     _, ok = standardized_car(arrays, start, end)
     n = int(ok.sum())
-    rbar = average_cross_correlation(arrays)
+    rbar = average_cross_correlation(arrays, start, end)
     factor = (1 - rbar) / (1 + (n - 1) * rbar) if 1 + (n - 1) * rbar > 0 else NAN
     if not np.isfinite(factor) or factor <= 0:
         return nan_result(name, f"average cross-correlation {rbar:.3g} gives a non-positive variance")
@@ -157,5 +158,5 @@ def kp(arrays: PairArrays, start: int, end: int) -> TestResult:
 
 def _rbar_note(rbar: float) -> str:
     if rbar == 0:
-        return "no pairs share a day 0: r_bar = 0, same as the unadjusted test"
+        return "no two windows share a calendar date: r_bar = 0, same as the unadjusted test"
     return f"r_bar = {rbar:.4g}"
