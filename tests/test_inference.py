@@ -19,6 +19,7 @@ from eventstudy.inference import (
     clustering,
     dependence,
     rank,
+    recommended_tests,
 )
 from eventstudy.pairs import PairArrays
 from eventstudy.sources.files import read_price_file
@@ -297,6 +298,7 @@ def test_clustering_report() -> None:
     assert report["n_overlapping"] == 3
     assert report["share_overlapping"] == pytest.approx(0.6)
     assert report["rbar"] == pytest.approx(average_cross_correlation(arrays, 0, 0))
+    assert (report["recommended_tests"], report["caution"]) == recommended_tests(report)
 
 
 @pytest.mark.parametrize("test", ALL_TESTS)

@@ -231,6 +231,9 @@ def test_clustered_example_flags_kp_and_adjusts(arrays: PairArrays) -> None:
     assert report["n_clustered"] == 7
     assert report["n_overlapping"] == 7
     rbar = report["rbar"]
+    assert 1 + 6 * rbar >= 1.1  # r̄ = 0.16: the variance of a sum almost doubles
+    assert report["recommended_tests"] == ["bw_cda", "patell_adj", "kp", "corrado"]
+    assert set(report["caution"]) == {"t_cs", "bmp", "patell", "sign", "gen_sign", "wilcoxon"}
     assert 0 < rbar < 1
     n = arrays.n_pairs
     np.testing.assert_allclose(

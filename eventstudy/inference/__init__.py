@@ -3,8 +3,10 @@
 The package: :mod:`~eventstudy.inference.base` (result type, registry, chunked
 passes), :mod:`~eventstudy.inference.parametric` (``t_cs``, ``bw_cda``, ``patell``,
 ``bmp``, ``patell_adj``, ``kp``), :mod:`~eventstudy.inference.rank` (``corrado``,
-``sign``, ``gen_sign``, ``wilcoxon``) and :mod:`~eventstudy.inference.dependence`
-(``r̄``, clustering). Importing the package registers every test in :data:`TESTS`,
+``sign``, ``gen_sign``, ``wilcoxon``), :mod:`~eventstudy.inference.dependence`
+(``r̄`` in calendar time, clustering and overlap diagnostics) and
+:mod:`~eventstudy.inference.recommend` (which tests to trust under dependence).
+Importing the package registers every test in :data:`TESTS`,
 in the order of the tables.
 
 Each test takes the :class:`~eventstudy.pairs.PairArrays` of one scope (already
@@ -23,26 +25,27 @@ Conventions shared by all tests
   data) returns NaN statistic and p-value with a ``note`` giving the reason. No
   test raises or emits a warning for data reasons; a window outside the event
   window is a settings error and raises :class:`ValueError`.
-* Everything is vectorised over pairs. Quantities that do not depend on the window
-  (the average cross-correlation of the Kolari-Pynnönen adjustments, the rank
-  series of the Corrado test, the estimation-window AAR series, each pair's share
-  of positive estimation ARs) are computed once per ``PairArrays`` object and
+* Everything is vectorised over pairs. Quantities reused across tests (the
+  average cross-correlation of the Kolari-Pynnönen adjustments and the Corrado rank
+  series, per window; the estimation-window AAR series and each pair's share of
+  positive estimation ARs) are computed once per ``PairArrays`` object and
   cached, so treat a ``PairArrays`` as immutable (``dataclasses.replace`` gives a
   new object). Passes over the ``pairs x days`` arrays run in row chunks
   (:data:`CHUNK_ROWS`) on up to :data:`N_THREADS` threads, bounding memory.
 
 Cross-sectional correlation and clustering
 ------------------------------------------
-``patell_adj`` and ``kp`` use the average pairwise correlation ``r̄`` of the pairs'
-standardized estimation-window residuals (Kolari & Pynnönen 2010). Residual series
-are aligned in *event time*, and only pairs sharing the same calendar day 0 are
-treated as correlated: pairs with distinct day-0 dates contribute zero to ``r̄``
-(their estimation windows are different calendar stretches, so an event-time
-correlation between them is noise). ``r̄`` is the mean over all ``N (N - 1)``
-ordered pairs, which is exactly what the variance of a sum of ``N`` equally
-correlated statistics needs: ``Var(sum) = N (1 + (N - 1) r̄)``. It is computed with
-the identity ``sum_{i != j} z_i'z_j = ||sum_i z_i||^2 - sum_i ||z_i||^2`` within each
-day-0 group, so no ``N x N`` matrix is formed (1,000,000 pairs take one pass).
+``patell_adj`` and ``kp`` use ``r̄``, the average correlation of the pairs'
+standardized CARs over all ``N (N - 1)`` ordered couples, which is what the
+variance of a sum of ``N`` such statistics needs: ``Var(sum) = N (1 + (N - 1) r̄)``
+(Kolari & Pynnönen 2010). It is estimated in *calendar time*: a couple whose CAR
+windows share ``c`` calendar dates contributes the correlation of the two pairs'
+estimation-window residuals on their common dates times ``c / L2``; couples whose
+windows share no date contribute zero (:mod:`~eventstudy.inference.dependence`).
+Only overlapping couples are visited (sorted by window start; sampled above a cap),
+so a million pairs are fine. :func:`clustering` reports shared day-0 dates,
+overlapping windows and ``r̄``, and :func:`recommended_tests` turns them into the
+tests to trust.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ from eventstudy.inference import parametric, rank  # noqa: F401  (registers the 
 from eventstudy.inference.base import CHUNK_ROWS, N_THREADS, TESTS, TestResult
 from eventstudy.inference.dependence import average_cross_correlation, clustering
 from eventstudy.inference.rank import WILCOXON_EXACT_MAX, signed_rank_pvalue
+from eventstudy.inference.recommend import recommended_tests
 from eventstudy.pairs import PairArrays
 
 __all__ = [
@@ -61,6 +65,7 @@ __all__ = [
     "TestResult",
     "average_cross_correlation",
     "clustering",
+    "recommended_tests",
     "run_tests",
     "signed_rank_pvalue",
 ]
