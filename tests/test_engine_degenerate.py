@@ -54,10 +54,14 @@ def test_real_series_made_flat_is_not_fitted(imoex: pd.Series) -> None:
     assert np.isfinite(out.arrays.ar[1]).all()
 
 
-def test_real_series_made_flat_is_skipped_by_the_study(imoex: pd.Series) -> None:
-    prices = pd.DataFrame({"IMOEX": flatten_estimation_span(imoex), "REAL": imoex})
+def test_real_series_made_flat_is_skipped_by_the_study(imoex: pd.Series, tmp_path: Path) -> None:
+    # A price folder as users have it: the real file and a copy gone stale before the event.
+    folder = tmp_path / "prices"
+    folder.mkdir()
+    flatten_estimation_span(imoex).rename("close").to_csv(folder / "IMOEX.csv", index_label="date")
+    imoex.rename("close").to_csv(folder / "REAL.csv", index_label="date")
     events = pd.DataFrame({"date": [DAY0], "event": ["Summit agreed"], "id": ["SUMMIT"]})
-    res = es.EventStudy(events, prices, assets=["IMOEX", "REAL"]).run()
+    res = es.EventStudy(events, es.read_prices(folder), assets=["IMOEX", "REAL"]).run()
     skipped = res.skipped.set_index("asset")
     assert skipped.loc["IMOEX", "reason"] == FLAT_REASON
     assert set(res.car["asset"]) == {"REAL"}
