@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -10,8 +11,18 @@ import pytest
 from scipy import stats
 
 from eventstudy import inference
-from eventstudy.inference import TESTS, TestResult, average_cross_correlation, clustering
+from eventstudy.inference import (
+    TESTS,
+    TestResult,
+    average_cross_correlation,
+    clustering,
+    dependence,
+    rank,
+    recommended_tests,
+)
+from eventstudy.models.engine import fit_pairs
 from eventstudy.models.pairs import PairArrays
+from eventstudy.sources.files import read_price_file
 
 ALL_TESTS = sorted(TESTS)
 
@@ -170,7 +181,7 @@ def test_rank_column_sums_match_pandas_ranks_with_ties_and_nan() -> None:
     x[rng.random(x.shape) < 0.2] = np.nan
     ranks = pd.DataFrame(x.T).rank(method="average").to_numpy().T
     centred = ranks / (np.isfinite(x).sum(axis=1, keepdims=True) + 1.0) - 0.5
-    total, count = inference._centred_rank_column_sums(x)
+    total, count = rank._centred_rank_column_sums(x)
     np.testing.assert_allclose(total, np.nansum(centred, axis=0), rtol=1e-12, atol=1e-12)
     np.testing.assert_array_equal(count, np.isfinite(x).sum(axis=0))
 
@@ -233,14 +244,25 @@ def test_average_cross_correlation_is_zero_without_shared_day0() -> None:
     assert average_cross_correlation(arrays) == 0.0
     assert TESTS["kp"](arrays, 0, 0).statistic == TESTS["bmp"](arrays, 0, 0).statistic
     assert "r_bar = 0" in TESTS["patell_adj"](arrays, 0, 0).note
-    assert clustering(arrays)["recommended_tests"] == []
+    assert clustering(arrays)["n_overlapping"] == 0
 
 
-def test_average_cross_correlation_is_chunked(monkeypatch: pytest.MonkeyPatch) -> None:
-    arrays = random_pairs(50, seed=11)
-    expected = inference._compute_rbar(arrays)
-    monkeypatch.setattr(inference, "CHUNK_ROWS", 7)
-    assert inference._compute_rbar(arrays) == pytest.approx(expected)
+def test_average_cross_correlation_is_batched_and_sampled(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(11)
+    common = rng.normal(size=120)
+    est = np.vstack([rng.uniform(0, 1) * common + rng.normal(size=120) for _ in range(60)])
+    arrays = constant_mean_pairs(np.full((60, 1), 0.01), est)  # one day 0: 1,770 couples
+    corr = np.corrcoef(est)
+    exact = (corr.sum() - 60) / (60 * 59)
+    assert dependence._compute_rbar(arrays, 0, 0) == pytest.approx(exact)
+    monkeypatch.setattr(dependence, "COUPLE_BATCH", 7)
+    assert dependence._compute_rbar(arrays, 0, 0) == pytest.approx(exact)
+    # Above the cap, 500 couples drawn at random: the mean correlation has a sampling
+    # sd of about sd(corr) / sqrt(500) = 0.006, so the estimate is within 4 sd.
+    monkeypatch.setattr(dependence, "RBAR_MAX_COUPLES", 500)
+    sampled = dependence._compute_rbar(arrays, 0, 0)
+    assert sampled != exact
+    assert sampled == pytest.approx(exact, abs=4 * corr[np.triu_indices(60, 1)].std() / np.sqrt(500))
 
 
 def test_kp_and_patell_adj_formulas() -> None:
@@ -272,7 +294,11 @@ def test_clustering_report() -> None:
     assert report["largest_cluster"] == 3
     assert report["share_clustered"] == pytest.approx(0.6)
     assert list(report["clustered_day0"]) == [np.datetime64("2025-08-07")]
-    assert report["recommended_tests"] == ["kp", "patell_adj"]
+    assert report["window"] == (0, 0)
+    assert report["n_overlapping"] == 3
+    assert report["share_overlapping"] == pytest.approx(0.6)
+    assert report["rbar"] == pytest.approx(average_cross_correlation(arrays, 0, 0))
+    assert (report["recommended_tests"], report["caution"]) == recommended_tests(report)
 
 
 @pytest.mark.parametrize("test", ALL_TESTS)
@@ -379,3 +405,37 @@ def test_signed_rank_pvalue_with_ties_equals_full_permutation() -> None:
     at_least = sum(total >= w_plus for total in totals)
     assert (w_plus, at_least) == (38.0, 20)
     assert signed_rank_pvalue(ranks, w_plus) == pytest.approx(2 * at_least / 512)
+
+
+def test_corrado_ranks_only_the_tested_window_by_hand() -> None:
+    # Event window [-1, 1]; testing [0, 0] ranks the 3 estimation ARs with day 0 only.
+    est = [[0.01, -0.02, 0.03], [0.02, 0.0, -0.01]]
+    ar = [[0.09, 0.05, -0.07], [-0.05, 0.015, 0.2]]  # days -1, 0, 1
+    arrays = constant_mean_pairs(ar, est, first_day=-1)
+    # Pair 1 ranks (0.01, -0.02, 0.03, 0.05) = 2, 1, 3, 4; pair 2 (0.02, 0, -0.01, 0.015)
+    # = 4, 2, 1, 3: the same numbers as test_corrado_by_hand, days -1 and 1 left out.
+    assert TESTS["corrado"](arrays, 0, 0).statistic == pytest.approx(0.2 / np.sqrt(0.025))
+    # [0, 1]: pair 1 ranks (0.01, -0.02, 0.03, 0.05, -0.07) = 3, 2, 4, 5, 1 and pair 2
+    # (0.02, 0, -0.01, 0.015, 0.2) = 4, 2, 1, 3, 5; U = K/6 - 1/2.
+    ubar = ((np.array([3, 2, 4, 5, 1]) + np.array([4, 2, 1, 3, 5])) / 2) / 6 - 0.5
+    s = np.sqrt(np.mean(ubar**2))
+    expected = (ubar[3] + ubar[4]) / (np.sqrt(2) * s)
+    assert TESTS["corrado"](arrays, 0, 1).statistic == pytest.approx(expected)
+
+
+def test_corrado_does_not_depend_on_the_event_window(shared_data: Path) -> None:
+    prices = read_price_file(shared_data / "IMOEX_iss_history_2018_2026.csv")["CLOSE"]
+    returns = np.log(prices.to_numpy())[None, :]
+    returns = np.diff(returns, axis=1)
+    day0 = np.arange(300, 1900, 40)  # 40 pseudo-events on the real series
+
+    def statistic(event_window: tuple[int, int], window: tuple[int, int]) -> float:
+        out = fit_pairs(returns, np.empty((1, returns.shape[1], 0)), None,
+                        np.zeros(day0.size, dtype=int), day0, event_window=event_window)
+        assert out.fitted.all()
+        return TESTS["corrado"](out.arrays, *window).statistic
+
+    for window in [(0, 0), (0, 5), (-1, 1)]:
+        narrow, wide = statistic((-10, 10), window), statistic((-20, 20), window)
+        assert np.isfinite(narrow)
+        assert narrow == pytest.approx(wide, rel=1e-12)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from eventstudy.errors import InputError
-from eventstudy.measures.multiple import (
+from eventstudy.inference.multiple import (
     adjust_aggregate_table,
     adjust_car_table,
     adjust_pvalues,

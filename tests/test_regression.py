@@ -11,7 +11,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from eventstudy.errors import InputError
-from eventstudy.regression import regress, regression_table, write_regression_csv
+from eventstudy.inference.regression import regress, regression_table, write_regression_csv
 
 
 def _tables() -> tuple[pd.DataFrame, pd.DataFrame]:

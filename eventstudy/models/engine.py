@@ -16,6 +16,17 @@ from eventstudy.models.pairs import PairArrays
 
 CHUNK_PAIRS = 512  # small chunks keep temporaries in reused heap memory (no page faults)
 
+# A pair is not fitted when more than this share of its estimation returns are exactly
+# zero: a stale series (an illiquid stock, a holiday-filled price file) whose residual
+# variance understates the true one and would make any move on day 0 look significant.
+STALE_ZERO_SHARE = 0.5
+
+# The residual variance counts as zero below this fraction of the returns' variance
+# (R^2 within 1e-12 of one): the model reproduces the returns, and t would be infinite.
+ZERO_RESIDUAL_SHARE = 1e-12
+
+FLAT_REASON = "estimation returns have zero variance (a flat or stale price series)"
+
 
 @dataclass(frozen=True)
 class EngineOutput:
@@ -58,6 +69,14 @@ def fit_pairs(
     ``1`` when ``constant`` is false), estimated by OLS on each pair's estimation
     window.
 
+    A pair is not fitted (``fitted`` False, the reason in ``reason``) when it has no
+    data on or after the event, fewer than ``min_obs`` estimation returns, estimation
+    returns of zero variance (:data:`FLAT_REASON`), more than
+    :data:`STALE_ZERO_SHARE` of its estimation returns exactly zero (a stale
+    series), a residual variance below :data:`ZERO_RESIDUAL_SHARE` of the returns'
+    variance (a perfect fit), or regressors that do not vary. Such a pair would
+    otherwise get a zero or understated variance and an infinite or inflated t.
+
     Parameters
     ----------
     returns
@@ -81,6 +100,9 @@ def fit_pairs(
         (other events' windows).
     day0_dates
         ``(P,)`` calendar dates of day 0, stored in the output for clustering checks.
+        The output's ``asset_index`` and ``day0_index`` are filled too; set its
+        ``calendar`` (the dates of each asset's axis, ``(N, T)``) with
+        ``dataclasses.replace`` so calendar-time statistics use exact trading dates.
     constant
         Include an intercept (all models but market-adjusted).
 
@@ -115,7 +137,8 @@ def fit_pairs(
         event_days=event_days, ar=out["ar"], var_ar=out["var_ar"], est_days=est_days,
         est_ar=out["est_ar"], sigma2=out["sigma2"], dof=out["dof"], n_est=out["n_est"],
         xtx_inv=out["xtx_inv"], x_event=out["x_event"],
-        day0=np.asarray(day0_dates, dtype="datetime64[D]"),
+        day0=np.asarray(day0_dates, dtype="datetime64[D]"), asset_index=asset_index,
+        day0_index=day0_index,
     )
     return EngineOutput(arrays=arrays, fitted=out["fitted"], reason=out["reason"],
                         expected=out["expected"])
@@ -205,6 +228,9 @@ def _fit_chunk(panel: PaddedPanel, assets: np.ndarray, day0: np.ndarray, est_day
         ssr = np.einsum("pl,pl->p", resid0, resid0)
     with np.errstate(divide="ignore", invalid="ignore"):
         sigma2 = np.where(dof > 0, ssr / np.maximum(dof, 1), np.nan)
+    raw = y if panel.offset is None else y + panel.offset.take(est_pos)
+    flat, stale, exact = _degenerate(raw, valid, n_obs, ssr)
+    ok &= ~(flat | stale | exact)
 
     ev_pos = panel.positions(assets, day0, event_days)
     y_ev = panel.y.take(ev_pos)
@@ -226,7 +252,8 @@ def _fit_chunk(panel: PaddedPanel, assets: np.ndarray, day0: np.ndarray, est_day
     out["xtx_inv"][:] = np.where(ok[:, None, None], xtx_inv, np.nan)
     out["x_event"][:] = x_event
     out["fitted"][:] = ok
-    out["reason"][:] = _reasons(located, enough, regular, n_obs, min_obs)
+    out["reason"][:] = _reasons(located, enough, regular, n_obs, min_obs,
+                                (flat, stale, exact, _zero_counts(raw, valid)))
 
 
 def _combine(beta: np.ndarray, columns: list[np.ndarray], constant: bool,
@@ -265,11 +292,48 @@ def _regular(xtx: np.ndarray, n_obs: np.ndarray, constant: bool) -> np.ndarray:
     return varies & (independent > 1e-10)
 
 
+def _zero_counts(raw: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Estimation returns exactly zero, per pair."""
+    return (valid & (raw == 0)).sum(axis=1)
+
+
+def _degenerate(raw: np.ndarray, valid: np.ndarray, n_obs: np.ndarray,
+                ssr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Masks of flat, stale and exactly-fitted estimation windows.
+
+    ``raw`` are the asset's estimation returns (before subtracting any offset).
+    Flat: every valid return is equal (zero variance). Stale: more than
+    :data:`STALE_ZERO_SHARE` of them are exactly zero. Exact fit: the residual sum of
+    squares is below :data:`ZERO_RESIDUAL_SHARE` of the returns' centred sum of squares.
+    """
+    high = np.where(valid, raw, -np.inf).max(axis=1, initial=-np.inf)
+    low = np.where(valid, raw, np.inf).min(axis=1, initial=np.inf)
+    has = n_obs > 0
+    flat = has & (high == low)
+    stale = has & (_zero_counts(raw, valid) > STALE_ZERO_SHARE * n_obs)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(valid, raw, 0.0).sum(axis=1) / np.maximum(n_obs, 1)
+        tss = (np.where(valid, raw - mean[:, None], 0.0) ** 2).sum(axis=1)
+    exact = has & ~flat & ~(ssr > ZERO_RESIDUAL_SHARE * tss)
+    return flat, stale, exact
+
+
 def _reasons(located: np.ndarray, enough: np.ndarray, regular: np.ndarray, n_obs: np.ndarray,
-             min_obs: int) -> np.ndarray:
-    """Why each pair was not fitted ("" when it was); strings built only for failures."""
+             min_obs: int,
+             degenerate: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+    """Why each pair was not fitted ("" when it was); strings built only for failures.
+
+    ``degenerate`` holds the flat, stale and exact-fit masks and each pair's count of
+    zero estimation returns.
+    """
+    flat, stale, exact, zeros = degenerate
     reasons = np.full(located.size, "", dtype=object)
     reasons[~regular] = "the model's regressors do not vary in the estimation window"
+    reasons[exact] = "the model fits the estimation returns exactly (zero residual variance)"
+    reasons[stale] = [f"{z} of {n} estimation returns are zero (a stale price series; more than "
+                      f"{STALE_ZERO_SHARE:.0%} zero returns)" for z, n in zip(zeros[stale], n_obs[stale],
+                                                                      strict=True)]
+    reasons[flat] = FLAT_REASON
     short = ~enough
     reasons[short] = [f"only {n} estimation returns, fewer than the minimum {min_obs}"
                       for n in n_obs[short]]

@@ -4,6 +4,7 @@ The engine (:mod:`eventstudy.models.engine`) fits the normal-return model for ev
 event-asset pair at once and stores what the tests need as arrays whose first axis
 is the pair. Event time runs along the second axis: column ``j`` of ``ar`` is the
 relative day ``event_days[j]``, column ``j`` of ``est_ar`` is ``est_days[j]``.
+Calendar dates of any relative day come from :meth:`PairArrays.dates`.
 """
 
 from __future__ import annotations
@@ -48,6 +49,13 @@ class PairArrays:
         Variance of the disturbance on each event-window day when it is not the
         constant ``sigma2`` (GARCH: the conditional variance forecast); ``None`` for
         the OLS models.
+    asset_index, day0_index : (P,) int or None
+        The pair's row in ``calendar`` (its asset) and the position of day 0 on that
+        row, as given to :func:`~eventstudy.models.engine.fit_pairs` (which fills them).
+    calendar : (N, T) datetime64[D] or None
+        The date of every position of each asset's return axis (NaT beyond its data),
+        the axes the engine was given. With it and the two indices, :meth:`dates`
+        gives each pair's trading dates exactly; without it they are approximated.
     """
 
     event_days: np.ndarray
@@ -62,6 +70,9 @@ class PairArrays:
     x_event: np.ndarray
     day0: np.ndarray
     disturbance_var: np.ndarray | None = None
+    asset_index: np.ndarray | None = None
+    day0_index: np.ndarray | None = None
+    calendar: np.ndarray | None = None
 
     @property
     def n_pairs(self) -> int:
@@ -94,6 +105,31 @@ class PairArrays:
             return self.sigma2 * (cols.stop - cols.start) + estimation_term
         return self.disturbance_var[:, cols].sum(axis=1) + estimation_term
 
+    def dates(self, days: np.ndarray, rows: np.ndarray | slice | None = None) -> np.ndarray:
+        """Calendar dates of relative trading ``days`` for each pair, ``(P, len(days))``.
+
+        Read from ``calendar`` at ``day0_index + day`` on the pair's asset row when the
+        three are known (NaT outside the asset's data); otherwise approximated by
+        Monday-Friday business days counted from the pair's ``day0`` date
+        (``numpy.busday_offset``; day 0 itself is kept even on a weekend; holidays and
+        weekend sessions are not known then).
+        A pair with an unknown day 0 gets NaT. ``rows`` selects pairs (default all).
+        """
+        days = np.asarray(days, dtype=np.int64)
+        rows = slice(None) if rows is None else rows
+        if self.calendar is None or self.asset_index is None or self.day0_index is None:
+            day0 = np.asarray(self.day0, dtype="datetime64[D]")[rows][:, None]
+            after = np.busday_offset(day0, np.maximum(days, 0)[None, :], roll="backward")
+            before = np.busday_offset(day0, np.minimum(days, 0)[None, :], roll="forward")
+            return np.where(days[None, :] > 0, after, np.where(days[None, :] < 0, before, day0))
+        n_assets, width = self.calendar.shape
+        day0_index = np.asarray(self.day0_index)[rows]
+        position = day0_index[:, None] + days[None, :]
+        inside = (position >= 0) & (position < width) & (day0_index[:, None] >= 0)
+        flat = np.asarray(self.asset_index)[rows][:, None] * width + np.where(inside, position, 0)
+        values = np.asarray(self.calendar, dtype="datetime64[D]").ravel().take(flat)
+        return np.where(inside, values, np.datetime64("NaT"))
+
     def subset(self, mask: np.ndarray) -> PairArrays:
         """The pairs selected by a boolean mask (or an index array)."""
         return PairArrays(
@@ -109,4 +145,7 @@ class PairArrays:
             x_event=self.x_event[mask],
             day0=self.day0[mask],
             disturbance_var=None if self.disturbance_var is None else self.disturbance_var[mask],
+            asset_index=None if self.asset_index is None else self.asset_index[mask],
+            day0_index=None if self.day0_index is None else self.day0_index[mask],
+            calendar=self.calendar,
         )

@@ -1,0 +1,156 @@
+"""Shared machinery of the test battery: the result type, the registry, chunked passes.
+
+Every test module registers its functions in :data:`TESTS` with :func:`register`;
+window-independent quantities are cached per :class:`~eventstudy.models.pairs.PairArrays`
+in :data:`CACHE` (treat a ``PairArrays`` as immutable). Passes over the
+``pairs x days`` arrays run in row chunks (:data:`CHUNK_ROWS`) on up to
+:data:`N_THREADS` threads, bounding memory.
+"""
+
+from __future__ import annotations
+
+import os
+import weakref
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from eventstudy.models.pairs import PairArrays
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """One test's outcome; NaN statistic and p-value with a ``note`` when not computable."""
+
+    __test__ = False  # not a pytest test class
+
+    test: str
+    statistic: float
+    pvalue: float
+    note: str = ""
+
+
+NAN = float("nan")
+
+TestFunction = Callable[[PairArrays, int, int], TestResult]
+TESTS: dict[str, TestFunction] = {}
+
+# Rows processed at once in the passes over (pairs x days) arrays: about
+# CHUNK_ROWS * 300 * 8 bytes (1.2 MB) per temporary, small enough for the allocator to
+# reuse heap memory instead of faulting in fresh pages for every temporary (measured:
+# 8,192 rows made the first pass over 10,000 pairs 1.5x slower).
+CHUNK_ROWS = 512
+
+
+# Worker threads for the chunked passes (numpy releases the GIL in sorts and ufuncs).
+N_THREADS = max(1, min(4, os.cpu_count() or 1))
+
+
+def chunk_map(chunks: list[Any], fn: Callable[[Any], Any]) -> list[Any]:
+    """``[fn(c) for c in chunks]``, in worker threads when there is more than one."""
+    if len(chunks) <= 1 or N_THREADS == 1:
+        return [fn(c) for c in chunks]
+    with ThreadPoolExecutor(N_THREADS) as pool:
+        return list(pool.map(fn, chunks))
+
+
+def index_chunks(indices: np.ndarray) -> list[np.ndarray]:
+    """``indices`` cut into consecutive pieces of at most :data:`CHUNK_ROWS` rows."""
+    return [indices[a : a + CHUNK_ROWS] for a in range(0, indices.size, CHUNK_ROWS)]
+
+
+def chunk_sums(n_rows: int, fn: Callable[[slice], tuple[Any, ...]]) -> tuple[Any, ...]:
+    """Apply ``fn`` to row chunks (in worker threads) and sum its tuple outputs."""
+    chunks = [slice(a, min(a + CHUNK_ROWS, n_rows)) for a in range(0, n_rows, CHUNK_ROWS)]
+    parts = chunk_map(chunks, fn)
+    if not parts:
+        return ()
+    return tuple(sum(values[1:], values[0]) for values in zip(*parts, strict=True))
+
+
+def register(name: str) -> Callable[[TestFunction], TestFunction]:
+    def add(fn: TestFunction) -> TestFunction:
+        TESTS[name] = fn
+        return fn
+
+    return add
+
+
+def nan_result(test: str, note: str) -> TestResult:
+    return TestResult(test, NAN, NAN, note)
+
+
+def two_sided_normal(z: float) -> float:
+    return float(2 * stats.norm.sf(abs(z)))
+
+
+def two_sided_t(t: float, dof: float) -> float:
+    return float(2 * stats.t.sf(abs(t), dof))
+
+
+# --------------------------------------------------------------------------- caches
+
+
+class _Cache:
+    """Per-``PairArrays`` cache of window-independent quantities (weakly keyed by id)."""
+
+    def __init__(self) -> None:
+        self._store: dict[tuple[int, str], tuple[weakref.ref[Any], Any]] = {}
+
+    def get(self, arrays: PairArrays, key: str, compute: Callable[[], Any]) -> Any:
+        slot = (id(arrays), key)
+        hit = self._store.get(slot)
+        if hit is not None and hit[0]() is arrays:
+            return hit[1]
+        value = compute()
+        self._store[slot] = (weakref.ref(arrays, lambda _: self._store.pop(slot, None)), value)
+        return value
+
+
+CACHE = _Cache()
+
+
+# ------------------------------------------------------------------- per-pair helpers
+
+
+def standardized_car(arrays: PairArrays, start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cached :func:`_standardized_car_compute` (patell, bmp and their adjustments share it)."""
+    return CACHE.get(arrays, f"scar:{start}:{end}", lambda: _standardized_car_compute(arrays, start, end))
+
+
+def _standardized_car_compute(arrays: PairArrays, start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
+    """Standardized CAR per pair and the mask of pairs where it is defined.
+
+    ``SCAR_i = CAR_i / sqrt(Var(CAR_i))`` with the MacKinlay (1997, eq. 14) variance
+    including the estimation-error term, which for a single day is Patell's (1976)
+    ``s_i^2 (1 + 1/L1 + (Rm_t - mean Rm)^2 / sum (Rm - mean Rm)^2)``. Under H0 it is
+    Student t with the pair's ``dof``; only pairs with ``dof > 2`` (finite variance
+    ``dof / (dof - 2)``) are kept.
+    """
+    car = arrays.car(start, end)
+    with np.errstate(all="ignore"):  # a pair without estimation data has NaN/inf terms
+        var = arrays.car_variance(start, end)
+    ok = np.isfinite(car) & np.isfinite(var) & (var > 0) & (arrays.dof > 2)
+    scar = np.full(car.shape, np.nan)
+    scar[ok] = car[ok] / np.sqrt(var[ok])
+    return scar, ok
+
+
+def average_ar(ar: np.ndarray) -> np.ndarray:
+    """Mean over available pairs of each column (NaN where no pair has data), chunked."""
+
+    def part(rows: slice) -> tuple[np.ndarray, np.ndarray]:
+        block = ar[rows]
+        finite = np.isfinite(block)
+        return np.where(finite, block, 0.0).sum(axis=0), finite.sum(axis=0).astype(float)
+
+    sums = chunk_sums(ar.shape[0], part)
+    total, count = sums if sums else (np.zeros(ar.shape[1]), np.zeros(ar.shape[1]))
+    out = np.full(ar.shape[1], np.nan)
+    has = count > 0
+    out[has] = total[has] / count[has]
+    return out

@@ -1,0 +1,257 @@
+"""Cross-sectional dependence: the average cross-correlation r̄ and event clustering.
+
+r̄ in calendar time
+-------------------
+``patell_adj`` and ``kp`` divide by ``sqrt(1 + (N - 1) r̄)`` (Kolari & Pynnönen 2010,
+eq. 16 and 19), where ``r̄`` is the average correlation of the ``N`` standardized CARs
+over all ``N (N - 1)`` ordered couples of pairs: ``Var(sum_i SCAR_i) = N (1 + (N - 1)
+r̄)`` for unit-variance statistics. Two pairs' CARs over the window ``[start, end]``
+are correlated only if the windows share calendar dates. For such a couple, with
+``rho_ij`` the correlation of the two pairs' estimation-window abnormal returns on
+their common calendar dates and ``c_ij`` the number of calendar dates the two CAR
+windows share (each ``L2 = end - start + 1`` trading days long),
+
+``corr(SCAR_i, SCAR_j) = rho_ij * c_ij / L2``
+
+(serially uncorrelated abnormal returns: the covariance of two sums is the sum of
+the covariances on the days both sums contain). A couple whose windows share no date
+contributes zero. So pairs on one day 0 (``c = L2``) contribute ``rho_ij``; two events
+of one stock three sessions apart, tested over ``[0, 5]``, contribute about
+``3/6``. Trading dates come from :meth:`~eventstudy.models.pairs.PairArrays.dates`.
+
+The sum runs over overlapping couples only. They are found by sorting the windows
+by their first date, so counting them is ``O(N log N)``; when there are more than
+:data:`RBAR_MAX_COUPLES`, that many are drawn uniformly (with replacement, fixed
+seed) and their mean correlation is scaled by the exact count. Memory is bounded by
+the couple batch, so a million pairs are fine.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from eventstudy.inference.base import CACHE, chunk_map
+from eventstudy.inference.recommend import recommended_tests
+from eventstudy.models.pairs import PairArrays
+
+# Overlapping couples whose correlation is computed exactly; above it, a sample.
+RBAR_MAX_COUPLES = 20_000
+
+# Fewer common estimation dates than this: the couple's correlation is not
+# estimable and counts as zero.
+MIN_COMMON_DATES = 30
+
+COUPLE_BATCH = 1024  # couples per vectorised batch: about COUPLE_BATCH * L * 8 bytes each
+
+_SAMPLING_SEED = 2010  # Kolari & Pynnönen (2010); fixed so that r̄ is reproducible
+_MISSING_DAY = -(10**6)  # day number standing for NaT (no real date is that early)
+
+
+def average_cross_correlation(arrays: PairArrays, start: int = 0, end: int = 0) -> float:
+    """Average correlation ``r̄`` of the pairs' standardized CARs over ``[start, end]``.
+
+    ``r̄ = sum_{i != j} rho_ij c_ij / L2 / (N (N - 1))`` over the ``N`` pairs with a CAR
+    over the window and at least two estimation residuals of non-zero variance:
+    ``rho_ij`` is the correlation of pairs ``i`` and ``j``'s estimation-window
+    abnormal returns on their common calendar dates (zero with fewer than
+    :data:`MIN_COMMON_DATES` of them), ``c_ij`` the number of calendar dates the two
+    CAR windows share and ``L2 = end - start + 1`` (module docstring; Kolari &
+    Pynnönen 2010, sec. 2, with the correlation taken in calendar time).
+
+    Parameters
+    ----------
+    arrays
+        The scope's pairs.
+    start, end
+        The CAR window in event days (inside the event window).
+
+    Returns
+    -------
+    float
+        ``r̄``; 0.0 when fewer than two pairs qualify or no two windows share a date.
+        Cached per ``PairArrays`` and window.
+    """
+    return float(CACHE.get(arrays, f"rbar:{start}:{end}",
+                           lambda: _compute_rbar(arrays, start, end)))
+
+
+def _window_candidates(arrays: PairArrays, start: int, end: int) -> tuple[int, np.ndarray,
+                                                                         np.ndarray]:
+    """``N``, the rows with known window dates, and those dates ``(rows, L2)``."""
+    car = arrays.car(start, end)
+    with np.errstate(invalid="ignore"):
+        valid = np.isfinite(car) & (arrays.n_est >= 2) & (arrays.sigma2 > 0)
+    rows = np.flatnonzero(valid)
+    window = arrays.dates(np.arange(start, end + 1), rows)
+    known = ~np.isnat(window).any(axis=1)
+    return int(rows.size), rows[known], window[known]
+
+
+def _compute_rbar(arrays: PairArrays, start: int, end: int) -> float:
+    n, rows, window = _window_candidates(arrays, start, end)
+    if n < 2 or rows.size < 2:
+        return 0.0
+    left, right, total = overlapping_couples(window[:, 0], window[:, -1], RBAR_MAX_COUPLES)
+    if total == 0:
+        return 0.0
+    batches = [slice(a, min(a + COUPLE_BATCH, left.size)) for a in range(0, left.size, COUPLE_BATCH)]
+    days = np.arange(start, end + 1)
+
+    def part(batch: slice) -> np.ndarray:
+        return couple_correlations(arrays, rows[left[batch]], rows[right[batch]], days)
+
+    values = np.concatenate(chunk_map(batches, part))
+    return float(2 * total * values.mean() / (n * (n - 1)))
+
+
+def overlapping_couples(first: np.ndarray, last: np.ndarray,
+                        cap: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Unordered couples of intervals ``[first, last]`` that intersect.
+
+    Parameters
+    ----------
+    first, last
+        ``(P,)`` interval ends (dates or numbers), ``first <= last``.
+    cap
+        Most couples returned; above it, ``cap`` couples are drawn uniformly with
+        replacement (fixed seed).
+
+    Returns
+    -------
+    left, right, total
+        Indices of the returned couples (``left != right``) and the exact number of
+        intersecting unordered couples.
+    """
+    order = np.argsort(first, kind="stable")
+    starts, ends = first[order], last[order]
+    # Sorted by first date, interval p meets every later q with starts[q] <= ends[p].
+    upto = np.searchsorted(starts, ends, side="right")
+    count = np.maximum(upto - np.arange(order.size) - 1, 0)
+    total = int(count.sum())
+    if total == 0:
+        return np.empty(0, np.intp), np.empty(0, np.intp), 0
+    offsets = np.cumsum(count) - count
+    if total <= cap:
+        which = np.arange(total)
+    else:
+        which = np.sort(np.random.default_rng(_SAMPLING_SEED).integers(0, total, cap))
+    p = np.searchsorted(offsets + count, which, side="right")
+    q = p + 1 + (which - offsets[p])
+    return order[p], order[q], total
+
+
+def couple_correlations(arrays: PairArrays, left: np.ndarray, right: np.ndarray,
+                        window_days: np.ndarray) -> np.ndarray:
+    """``rho_ij * c_ij / L2`` for couples of pair rows (module docstring).
+
+    ``rho_ij``: Pearson correlation of the two pairs' estimation residuals over the
+    calendar dates where both have one (zero below :data:`MIN_COMMON_DATES`);
+    ``c_ij``: calendar dates shared by the two windows ``window_days``.
+    """
+    e_left, e_right = arrays.est_ar[left], arrays.est_ar[right]
+    aligned = _align_on_dates(_day_numbers(arrays.dates(arrays.est_days, left)),
+                              _day_numbers(arrays.dates(arrays.est_days, right)), e_right)
+    common = np.isfinite(e_left) & np.isfinite(aligned)
+    n_common = common.sum(axis=1)
+    x = np.where(common, e_left, 0.0)
+    y = np.where(common, aligned, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        x = np.where(common, x - x.sum(axis=1, keepdims=True) / n_common[:, None], 0.0)
+        y = np.where(common, y - y.sum(axis=1, keepdims=True) / n_common[:, None], 0.0)
+        rho = (x * y).sum(axis=1) / np.sqrt((x * x).sum(axis=1) * (y * y).sum(axis=1))
+    rho = np.where((n_common >= MIN_COMMON_DATES) & np.isfinite(rho), rho, 0.0)
+    window_left = arrays.dates(window_days, left)
+    window_right = arrays.dates(window_days, right)
+    shared = (window_left[:, :, None] == window_right[:, None, :]).sum(axis=(1, 2))
+    return rho * shared / window_days.size
+
+
+def _day_numbers(dates: np.ndarray) -> np.ndarray:
+    numbers = dates.astype("datetime64[D]").astype(np.int64)
+    return np.where(np.isnat(dates), _MISSING_DAY, numbers)
+
+
+def _align_on_dates(left_days: np.ndarray, right_days: np.ndarray,
+                    right_values: np.ndarray) -> np.ndarray:
+    """``right_values`` moved to the columns of ``left_days`` holding the same date.
+
+    Row by row: entry ``(b, k)`` is the right value dated ``left_days[b, k]`` (NaN if
+    the right row has no such date). One global sort of ``(row, day)`` keys.
+    """
+    rows, width = left_days.shape
+    shift = np.int64(1) << np.int64(32)
+    base = (np.arange(rows, dtype=np.int64) * shift)[:, None]
+    right_keys = (base + right_days + np.int64(1 << 31)).ravel()
+    left_keys = (base + left_days + np.int64(1 << 31)).ravel()
+    order = np.argsort(right_keys, kind="stable")
+    sorted_keys = right_keys[order]
+    at = np.minimum(np.searchsorted(sorted_keys, left_keys), sorted_keys.size - 1)
+    match = (sorted_keys[at] == left_keys) & (left_days.ravel() != _MISSING_DAY)
+    values = right_values.ravel()[order][at]
+    return np.where(match, values, np.nan).reshape(rows, width)
+
+
+def clustering(arrays: PairArrays, start: int = 0, end: int = 0) -> dict[str, Any]:
+    """Diagnose dependence between pairs: shared day 0, overlapping windows, ``r̄``.
+
+    Parameters
+    ----------
+    arrays
+        The scope's pairs.
+    start, end
+        The CAR window whose calendar overlap and ``r̄`` are reported (default day 0;
+        moved to the first event day if day 0 is outside the event window).
+
+    Returns
+    -------
+    dict
+        ``n_pairs``; ``n_day0`` (distinct day-0 dates); ``n_clustered`` (pairs whose
+        calendar day 0 is shared with another pair; an unknown day 0 never is),
+        ``share_clustered``, ``largest_cluster`` (most pairs on one day 0),
+        ``clustered_day0`` (the shared dates, ``datetime64[D]``); ``window``;
+        ``n_overlapping`` (pairs whose window shares calendar dates with another
+        pair's window, the clustered ones included), ``share_overlapping``;
+        ``rbar`` (:func:`average_cross_correlation` for the window); and from
+        :func:`~eventstudy.inference.recommend.recommended_tests`,
+        ``recommended_tests`` (list) and ``caution`` (test -> reason).
+    """
+    if not arrays.event_days[0] <= start <= end <= arrays.event_days[-1]:
+        start = end = int(arrays.event_days[0])
+    day0 = np.asarray(arrays.day0, dtype="datetime64[D]")
+    dates, counts = np.unique(day0[~np.isnat(day0)], return_counts=True)
+    shared = counts >= 2
+    n_clustered = int(counts[shared].sum())
+    n_pairs = int(day0.size)
+    _, _, window = _window_candidates(arrays, start, end)
+    n_overlapping = int(_has_partner(window[:, 0], window[:, -1]).sum()) if window.size else 0
+    report: dict[str, Any] = {
+        "n_pairs": n_pairs,
+        "n_day0": int(dates.size),
+        "n_clustered": n_clustered,
+        "share_clustered": n_clustered / n_pairs if n_pairs else 0.0,
+        "largest_cluster": int(counts.max()) if counts.size else 0,
+        "clustered_day0": dates[shared],
+        "window": (start, end),
+        "n_overlapping": n_overlapping,
+        "share_overlapping": n_overlapping / n_pairs if n_pairs else 0.0,
+        "rbar": average_cross_correlation(arrays, start, end) if n_overlapping else 0.0,
+    }
+    recommended, caution = recommended_tests(report)
+    report["recommended_tests"] = recommended
+    report["caution"] = caution
+    return report
+
+
+def _has_partner(first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Per interval, whether another interval intersects it."""
+    order = np.argsort(first, kind="stable")
+    starts, ends = first[order], last[order]
+    later = np.searchsorted(starts, ends, side="right") - np.arange(order.size) - 1 > 0
+    reach = np.maximum.accumulate(ends)  # latest end among intervals up to each one
+    earlier = np.zeros(order.size, dtype=bool)
+    earlier[1:] = reach[:-1] >= starts[1:]
+    out = np.empty(order.size, dtype=bool)
+    out[order] = later | earlier
+    return out
