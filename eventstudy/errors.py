@@ -77,6 +77,14 @@ class UnknownAssetError(ConfigError):
     """An asset name that is neither in the catalogue nor of the ``source:SYMBOL`` form."""
 
 
+class NoResultsError(InputError):
+    """Every event-asset pair of a study was skipped: there is no result to report."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem, fix="see the reasons; check the prices' dates against the events' "
+                                      "dates, or the settings (--min-estimation, --max-day0-gap)")
+
+
 class DataUnavailableError(EventStudyError, OSError):
     """A price source could not deliver data (network, server, or no data)."""
 

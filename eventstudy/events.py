@@ -263,6 +263,8 @@ def _read_text(raw: bytes, path: str) -> tuple[list[str], list[tuple[int, list[s
     delimiter = _sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows: list[tuple[int, list[str]]] = []
+    # A cell may be as long as the file (a long description): lift csv's 128 KB field limit.
+    limit = csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     try:
         header = next(reader)
         for values in reader:
@@ -271,6 +273,8 @@ def _read_text(raw: bytes, path: str) -> tuple[list[str], list[tuple[int, list[s
         raise InputError(f"broken CSV quoting ({error})", path=path, line=reader.line_num + 1,
                          fix="close every opening double quote, and double any quote inside a "
                              "quoted field") from None
+    finally:
+        csv.field_size_limit(limit)
     return header, rows
 
 

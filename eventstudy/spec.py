@@ -31,6 +31,7 @@ Window = tuple[int, int]
 DAY0_RULE = ("first session whose observation time is at or after the announcement; "
              "a bare date means that day if the asset trades then, else its next session")
 RETURN_KINDS = ("log", "simple")
+SAME_DAY_PRICES = ("error", "last")
 FIGURE_CHOICES = ("all", "summary", "none")
 FIGURE_FORMATS = ("png", "svg", "pdf")
 
@@ -117,18 +118,37 @@ def parse_windows(value: object, where: str) -> tuple[Window, ...]:
     return windows
 
 
+def _whole_number(value: object, where: str, example: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise _fail(where, f"{value!r} is not a whole number", f"write e.g. {example}")
+    try:
+        return int(value)
+    except ValueError:
+        raise _fail(where, f"{value!r} is not a whole number", f"write e.g. {example}") from None
+
+
 def parse_min_estimation(value: object, where: str) -> int:
     """A whole number of at least 3."""
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise _fail(where, f"{value!r} is not a whole number", "write e.g. 100")
-    try:
-        number = int(value)
-    except ValueError:
-        raise _fail(where, f"{value!r} is not a whole number", "write e.g. 100") from None
+    number = _whole_number(value, where, 100)
     if number < 3:
         raise _fail(where, f"minimum estimation observations {number} is too small",
                     "use at least 3 (the default is 100)")
     return number
+
+
+def parse_days(value: object, where: str) -> int:
+    """A whole, non-negative number of calendar days."""
+    number = _whole_number(value, where, 7)
+    if number < 0:
+        raise _fail(where, f"{number} days is negative", "give a number of calendar days, 0 or more")
+    return number
+
+
+def parse_same_day_prices(value: object, where: str) -> str:
+    """``error`` or ``last``: what to do with several prices on one date of a daily file."""
+    if value not in SAME_DAY_PRICES:
+        raise _fail(where, f"unknown choice {value!r}", f"use one of {', '.join(SAME_DAY_PRICES)}")
+    return str(value)
 
 
 def parse_flag(value: object, where: str) -> bool:
@@ -187,6 +207,18 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in [
             "fewer are skipped (default 100)", "N"),
     Setting("exclude_event_windows", False, parse_flag, "drop other events' windows from each estimation "
             "window"),
+    Setting("one_per_day", False, parse_flag, "aggregate tests on one observation per asset and day 0: pairs "
+            "that share a day 0 are averaged into one (the ids collapsed are listed)"),
+    Setting("max_day0_gap", 7, parse_days, "most calendar days from an announcement to its day 0; a pair "
+            "whose next session is further away (a gap in the prices) is skipped (default 7)", "DAYS"),
+    Setting("max_window_gap", 10, parse_days, "calendar days between two sessions above which a window is "
+            "flagged as spanning a gap in the prices, e.g. a trading halt (default 10)", "DAYS"),
+    Setting("skip_window_gaps", False, parse_flag, "skip pairs whose event window spans such a gap "
+            "instead of flagging them"),
+    Setting("max_benchmark_age", 4, parse_days, "flag pairs whose event window uses a benchmark value older "
+            "than this many days (default 4)", "DAYS"),
+    Setting("same_day_prices", "error", parse_same_day_prices, "several prices on one date in a daily price "
+            "file: error (default) or keep the last of the day", "CHOICE"),
     Setting("cache_dir", None, parse_optional_path, "cache folder for live data (default: the user cache "
             "folder)", "DIR"),
     Setting("offline", False, parse_flag, "use only cached live data"),
@@ -237,6 +269,14 @@ class StudySpec:
         Minimum estimation returns per pair.
     exclude_event_windows
         Drop other events' windows from each estimation window.
+    one_per_day
+        Run the aggregate tests on one observation per asset and day 0.
+    max_day0_gap, max_window_gap, skip_window_gaps, max_benchmark_age
+        Gaps in the prices: the most calendar days from an announcement to day 0 (further
+        is skipped), the gap between sessions that flags (or with ``skip_window_gaps``
+        skips) a window, and the age of a benchmark value that flags a window.
+    same_day_prices
+        ``error`` or ``last``: several prices on one date of a daily file.
     asset_overrides
         Asset definitions that replace the catalogue's (from ``[assets.NAME]`` tables).
     cache_dir, offline, refresh
@@ -263,6 +303,12 @@ class StudySpec:
     event_window: Window = (-10, 10)
     min_estimation: int = 100
     exclude_event_windows: bool = False
+    one_per_day: bool = False
+    max_day0_gap: int = 7
+    max_window_gap: int = 10
+    skip_window_gaps: bool = False
+    max_benchmark_age: int = 4
+    same_day_prices: str = "error"
     cache_dir: str | None = None
     offline: bool = False
     refresh: bool = False

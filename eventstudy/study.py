@@ -7,6 +7,7 @@ returns a new :class:`~eventstudy.results.Results` that holds the spec.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -19,15 +20,21 @@ from eventstudy.errors import ConfigError, InputError, UnknownAssetError
 from eventstudy.events import Events, load_events, unknown_assets
 from eventstudy.models.registry import get_model
 from eventstudy.results import Results
+from eventstudy.results.flags import join_flags
 from eventstudy.results.folder import input_paths
-from eventstudy.results.tables import AssetSeries, build_results
+from eventstudy.results.tables import build_results
 from eventstudy.sources.base import SeriesProvenance
 from eventstudy.sources.local import load_local_prices, provenance_of
 from eventstudy.spec import SETTINGS, Layer, StudySpec, keyword_layer
 from eventstudy.studyfile import load_study_file
 from eventstudy.timing.assets import DEFAULT_ASSETS, Asset, resolve_asset
-from eventstudy.timing.calendars import day0_positions, observation_instants
-from eventstudy.timing.returns import aligned_level, asset_returns, returns_from_levels
+from eventstudy.timing.placement import (
+    asset_series,
+    build_panel,
+    exclusion_mask,
+    place_events,
+    stale_benchmark_flags,
+)
 
 EventsInput = str | Path | pd.DataFrame | Events
 
@@ -124,7 +131,8 @@ class EventStudy:
         if prices_path is None and not files:
             return cls(loaded, spec=spec)
         needed = [*spec.assets, *spec.benchmark] if spec.assets else []
-        local, provenance = load_local_prices(prices_path, files, needed)
+        local, provenance = load_local_prices(prices_path, files, needed,
+                                              same_day_prices=spec.same_day_prices)
         return cls(loaded, local, spec=spec, provenance=provenance)
 
     def input_paths(self) -> list[Path]:
@@ -159,20 +167,28 @@ class EventStudy:
                 provenance_of(name, prices[name]) for name in [*spec.assets, *spec.benchmark])
         else:
             prices, provenance = self._fetch_prices()
-        series = {name: self._asset_series(name, prices) for name in spec.assets}
-        bench = {name: self._asset_series(name, prices) for name in spec.benchmark}
-        pairs = self._pairs(series)
+        series = {name: asset_series(self.asset(name), prices[name], spec.returns) for name in spec.assets}
+        bench = {name: asset_series(self.asset(name), prices[name], spec.returns) for name in spec.benchmark}
+        pairs = place_events(self.events.frame, series, span=spec.span, max_day0_gap=spec.max_day0_gap,
+                             max_window_gap=spec.max_window_gap, skip_window_gaps=spec.skip_window_gaps)
         model = get_model(spec.model)
-        returns, regressors, offset = self._panel(series, bench)
-        exclude = self._exclusion_mask(series, pairs) if spec.exclude_event_windows else None
+        panel = build_panel(series, bench, spec.returns, model.design)
+        pairs["data_flags"] = join_flags(pairs["data_flags"], stale_benchmark_flags(
+            pairs, panel, list(spec.benchmark), spec.span, spec.max_benchmark_age))
+        exclude = (exclusion_mask(pairs, panel.returns.shape, spec.span) if spec.exclude_event_windows
+                   else None)
+        day0_index = np.where(pairs["reason"] == "", pairs["day0_pos"], -1)
         output = model.estimator(
-            returns, regressors, offset,
-            asset_index=pairs["asset_row"].to_numpy(), day0_index=pairs["day0_pos"].to_numpy(),
+            panel.returns, panel.regressors, panel.offset,
+            asset_index=pairs["asset_row"].to_numpy(), day0_index=day0_index,
             estimation=spec.estimation, event_window=spec.span, min_obs=spec.min_estimation,
             exclude=exclude, day0_dates=pairs["day0"].to_numpy().astype("datetime64[D]"),
             constant=model.has_constant,
         )
-        return build_results(spec, self.events, series, pairs, output, provenance)
+        arrays = dataclasses.replace(output.arrays, asset_index=pairs["asset_row"].to_numpy(),
+                                     day0_index=day0_index, calendar=panel.calendar)
+        return build_results(spec, self.events, series, pairs, dataclasses.replace(output, arrays=arrays),
+                             provenance)
 
     def asset(self, name: str) -> Asset:
         """The definition of asset ``name``: the study's override, the catalogue's, or a local file."""
@@ -202,59 +218,6 @@ class EventStudy:
         start = dates.min() - pd.Timedelta(days=int(trading_days_before * 1.5) + 30)
         end = dates.max() + pd.Timedelta(days=int(trading_days_after * 1.5) + 15)
         return start.date(), min(end.date(), date.today())
-
-    def _asset_series(self, name: str, prices: pd.DataFrame) -> AssetSeries:
-        asset = self.asset(name)
-        column = prices[name]
-        observed = column[column.notna() & (column > 0)]
-        instants = observation_instants(pd.DatetimeIndex(observed.index), asset.observed_at, asset.timezone)
-        return AssetSeries(asset=asset, prices=observed, returns=asset_returns(observed, self.spec.returns),
-                           price_instants=instants)
-
-    def _pairs(self, series: Mapping[str, AssetSeries]) -> pd.DataFrame:
-        """One row per event-asset pair: asset row, day-0 position and date."""
-        frame = self.events.frame
-        rows = []
-        for row_number, (name, s) in enumerate(series.items()):
-            applies = frame["assets"].map(lambda names, n=name: names is None or n in names)
-            subset = frame[applies.to_numpy(dtype=bool)]
-            positions = day0_positions(pd.DatetimeIndex(s.returns.index), s.price_instants[1:],
-                                       subset["date"], subset["announced"])
-            day0 = [s.returns.index[p] if p >= 0 else pd.NaT for p in positions]
-            rows.append(pd.DataFrame({
-                "event_id": subset["id"].to_numpy(), "asset": name, "asset_row": row_number,
-                "day0_pos": positions, "day0": pd.to_datetime(pd.Series(day0, dtype="datetime64[ns]")),
-            }))
-        pairs = pd.concat(rows, ignore_index=True)
-        order = {event_id: i for i, event_id in enumerate(frame["id"])}
-        pairs["order"] = pairs["event_id"].map(order)
-        return pairs.sort_values(["order", "asset_row"], kind="stable").reset_index(drop=True)
-
-    def _panel(self, series: Mapping[str, AssetSeries],
-               bench: Mapping[str, AssetSeries]) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """Returns ``(N, T)``, the model's regressors and offset on each asset's own calendar."""
-        length = max(len(s.returns) for s in series.values())
-        n = len(series)
-        returns = np.full((n, length), np.nan)
-        bench_returns = np.full((n, length, len(bench)), np.nan)
-        for i, s in enumerate(series.values()):
-            returns[i, : len(s.returns)] = s.returns.to_numpy()
-            for j, b in enumerate(bench.values()):
-                # On the asset's price days: its first return needs the level one day earlier.
-                levels = aligned_level(b.prices, b.price_instants, s.price_instants)
-                bench_returns[i, : len(s.returns), j] = returns_from_levels(levels, self.spec.returns)[1:]
-        return (returns, *get_model(self.spec.model).design(bench_returns))
-
-    def _exclusion_mask(self, series: Mapping[str, AssetSeries], pairs: pd.DataFrame) -> np.ndarray:
-        """``(N, T)`` True on every event's event-window days, per asset."""
-        length = max(len(s.returns) for s in series.values())
-        mask = np.zeros((len(series), length), dtype=bool)
-        lo, hi = self.spec.span
-        located = pairs[pairs["day0_pos"] >= 0]
-        for row, day0 in zip(located["asset_row"], located["day0_pos"], strict=True):
-            mask[row, max(day0 + lo, 0): max(day0 + hi + 1, 0)] = True
-        return mask
-
 
 def _checked_prices(prices: pd.DataFrame | None) -> pd.DataFrame | None:
     if prices is not None and (not isinstance(prices, pd.DataFrame)

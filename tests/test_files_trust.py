@@ -71,7 +71,7 @@ def test_two_rows_a_day_with_different_times_is_an_error(tmp_path: Path) -> None
     assert "several prices a day (2 rows on 2025-08-07, lines 3, 4; 2 such days in all)" in str(
         raised.value
     )
-    assert "intraday='last'" in str(raised.value)
+    assert "--same-day-prices last" in str(raised.value)
 
 
 def test_finam_time_column_marks_intraday_rows(tmp_path: Path) -> None:

@@ -203,7 +203,7 @@ def test_markdown_numbers_equal_the_csv(saved):
         assert len(shown) == len(rows)
         for row, r in zip(shown, rows.itertuples(index=False), strict=True):
             assert (row["event"], row["asset"]) == (r.event_id, r.asset)
-            assert float(row["CAR %"]) == pytest.approx(round(100 * r.car, 2), abs=1e-9)
+            assert float(row["CAR log %"]) == pytest.approx(round(100 * r.car, 2), abs=1e-9)
             assert float(row["t"]) == pytest.approx(round(r.t, 2), abs=1e-9)
             assert row["p"] == fmt_p(r.pvalue)
     aggregate = pd.read_csv(saved / "aggregate.csv")
@@ -212,7 +212,7 @@ def test_markdown_numbers_equal_the_csv(saved):
         statistic, pvalue = re.match(r"(-?[\d.]+)\**\s+\((.+)\)", row[r.test]).groups()  # type: ignore[union-attr]
         assert float(statistic) == pytest.approx(round(r.statistic, 2), abs=1e-9)
         assert pvalue == fmt_p(r.pvalue)
-        assert float(row["CAAR %"]) == pytest.approx(round(100 * r.caar, 2), abs=1e-9)
+        assert float(row["CAAR log %"]) == pytest.approx(round(100 * r.caar, 2), abs=1e-9)
     text = (saved / "report.md").read_text(encoding="utf-8")
     assert "](figures/timeline.png)" in text
 
@@ -239,7 +239,7 @@ def test_latex_tables_equal_the_csv(saved):
             assert latex_number(cells[2 + 2 * k]) == pytest.approx(round(100 * r.car, 2), abs=1e-9)
             assert latex_number(cells[3 + 2 * k]) == pytest.approx(round(r.t, 2), abs=1e-9)
     agg_tex = (saved / "tables" / "aggregate.tex").read_text(encoding="utf-8")
-    assert r"t\_cs" in agg_tex and r"CAAR (\%)" in agg_tex and "(<" not in agg_tex
+    assert r"t\_cs" in agg_tex and r"CAAR (log \%)" in agg_tex and "(<" not in agg_tex
     aggregate = pd.read_csv(saved / "aggregate.csv")
     scopes = re.search(r"^% Columns: (.*)\.$", agg_tex, re.M).group(1).split(", ")  # type: ignore[union-attr]
     assert scopes == list(dict.fromkeys(aggregate["scope"]))
@@ -268,7 +268,7 @@ def test_latex_tables_equal_the_csv(saved):
         assert latex_number(stat) == pytest.approx(round(r.statistic, 2), abs=1e-9)
         assert p == fmt_p(r.pvalue)
         assert int(shown[(r.start, r.end, r.scope, "$N$")][0]) == r.n
-        caar = shown[(r.start, r.end, r.scope, r"CAAR (\%)")][0]
+        caar = shown[(r.start, r.end, r.scope, r"CAAR (log \%)")][0]
         assert latex_number(caar) == pytest.approx(round(100 * r.caar, 2), abs=1e-9)
 
 

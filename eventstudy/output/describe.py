@@ -15,7 +15,7 @@ import pandas as pd
 
 from eventstudy.events import Events
 from eventstudy.models.registry import MODELS
-from eventstudy.output.format import event_numbers, window_label
+from eventstudy.output.format import event_numbers, percent_unit, window_label
 from eventstudy.sources.base import SeriesProvenance
 from eventstudy.spec import StudySpec
 from eventstudy.timing.assets import BUILTIN_ASSETS
@@ -64,6 +64,11 @@ def descriptions(results: StudyResults) -> dict[str, str]:
     """One-line description of each asset (the study's definitions, else the catalogue's)."""
     known = {**BUILTIN_ASSETS, **results.spec.asset_overrides}
     return {n: a.description for n, a in known.items()}
+
+
+def unit(results: StudyResults) -> str:
+    """How the study's percentages are labelled: ``log %`` for log returns, else ``%``."""
+    return percent_unit(results.spec.returns)
 
 
 def timeline_span(results: StudyResults) -> tuple[pd.Timestamp, pd.Timestamp]:

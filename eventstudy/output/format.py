@@ -56,11 +56,18 @@ def format_p(pvalue: Any) -> str:
     return "p < 0.001" if float(pvalue) < 0.001 else f"p = {float(pvalue):.3f}"
 
 
-def signed_percent(value: Any, digits: int = 2) -> str:
-    """``+3.97%`` / ``\u22120.78%`` (typographic minus) from a fraction."""
+def percent_unit(return_kind: str) -> str:
+    """How a return in percent is labelled: ``log %`` for log returns (a log return is not a
+    percent change: -40.5 log % is a fall of 33.3%), ``%`` for simple returns."""
+    return "log %" if return_kind == "log" else "%"
+
+
+def signed_percent(value: Any, digits: int = 2, unit: str = "%") -> str:
+    """``+3.97%`` / ``\u22120.78 log %`` (typographic minus) from a fraction."""
     if _missing(value) or not math.isfinite(float(value)):
         return "n/a"
-    return typographic(f"{100 * float(value):+.{digits}f}%")
+    suffix = "%" if unit == "%" else f" {unit}"
+    return typographic(f"{100 * float(value):+.{digits}f}{suffix}")
 
 
 def typographic(text: str) -> str:

@@ -15,9 +15,9 @@ from eventstudy.output.describe import StudyResults
 from eventstudy.output.figures.plan import FigureSet
 from eventstudy.output.format import STAR_NOTE, legend_of_tests, pct, stars, window_label
 from eventstudy.output.rows import (
-    CAR_HEADERS,
     METHOD_NOTES,
     aggregate_blocks,
+    car_headers,
     car_rows,
     event_rows,
     overview,
@@ -116,14 +116,16 @@ def _html_summary(results: StudyResults) -> str:
         cards.append(f"<div class=card><b>{significant}</b><span>with CAR{_e(window_label(*w))} "
                      "significant at 5%</span></div>")
         if top is not None:
-            cards.append(f"<div class=card><b>{pct(top['car'])}%{_e(stars(top['pvalue']))}</b><span>largest "
+            cards.append(f"<div class=card><b>{pct(top['car'])} {_e(describe.unit(results))}"
+                         f"{_e(stars(top['pvalue']))}</b><span>largest "
                          f"CAR{_e(window_label(*w))}: {_e(top['event_id'])} / {_e(top['asset'])}, "
                          f"day 0 {_e(top['day0'])}</span></div>")
     assets, windows, rows = overview(results)
     headers = [("event_id", "event", ""), ("event", "label", "label"), ("date", "date", "n")]
     headers += [(f"{a}:{w[0]},{w[1]}", f"{a} {window_label(*w)}", "n") for a in assets for w in windows]
     return (f'<div class="cards">{"".join(cards)}</div>'
-            "<p class=note>CAR in % per event, asset and window; " + _e(STAR_NOTE) + ".</p>"
+            f"<p class=note>CAR in {_e(describe.unit(results))} per event, asset and window; "
+            + _e(STAR_NOTE) + ".</p>"
             + _html_table(headers, rows, "overview"))
 
 
@@ -133,7 +135,7 @@ def _html_car(results: StudyResults) -> str:
                "\u2020: overlap warning (see below).</p>"]
     cls = {"car": "n", "se": "n", "t": "n", "pvalue": "n", "pvalue_empirical": "n", "day0": "n",
            "stars": "s", "event": "label", "#": "n"}
-    headers = [(k, t, cls.get(k, "")) for k, t in CAR_HEADERS.items()]
+    headers = [(k, t, cls.get(k, "")) for k, t in car_headers(results).items()]
     for w in describe.windows(results):
         parts.append(f"<h3>CAR {_e(window_label(*w))}</h3>")
         head = "".join(f'<th class="{c}">{_e(t)}</th>' for _, t, c in headers)
@@ -164,7 +166,7 @@ def _html_aggregate(results: StudyResults) -> str:
              + _e(STAR_NOTE.split(" (")[0]) + ". " + _e(legend) + ".</p>"]
     tables = []
     for w, tests, rows in blocks:
-        head = ('<th>scope</th><th class="n">n</th><th class="n">CAAR %</th>'
+        head = (f'<th>scope</th><th class="n">n</th><th class="n">CAAR {_e(describe.unit(results))}</th>'
                 + "".join(f'<th class="n">{_e(t)}</th>' for t in tests)
                 + ("<th>note</th>" if any(r["note"] for r in rows) else ""))
         body = []

@@ -47,13 +47,14 @@ def car_latex(results: StudyResults) -> str:
     columns = "ll" + "rr" * len(windows)
     lines = ["% eventstudy: cumulative abnormal returns by event and asset. Requires \\usepackage{booktabs};",
              "% non-ASCII labels (e.g. Cyrillic) need LuaLaTeX/XeLaTeX or inputenc with a suitable fontenc.",
-             f"% CAR in percent; {STAR_NOTE}; t in parentheses.",
+             f"% CAR in {describe.unit(results)}; {STAR_NOTE}; t in parentheses.",
              f"\\begin{{tabular}}{{{columns}}}", "\\toprule"]
     head = " & ".join(f"\\multicolumn{{2}}{{c}}{{CAR {_window_tex(*w)}}}" for w in windows)
     lines.append(f"Asset & Day 0 & {head} \\\\")
     rules = "".join(f"\\cmidrule(lr){{{3 + 2 * i}-{4 + 2 * i}}}" for i in range(len(windows)))
     lines.append(rules)
-    lines.append(" & & " + " & ".join("\\% & $t$" for _ in windows) + " \\\\")
+    percent = "log \\%" if describe.unit(results) == "log %" else "\\%"
+    lines.append(" & & " + " & ".join(f"{percent} & $t$" for _ in windows) + " \\\\")
     lines.append("\\midrule")
     by_window = {w: {(r["event_id"], r["asset"]): r for r in car_rows(results, w)} for w in windows}
     car = results.car
@@ -93,14 +94,15 @@ def aggregate_latex(results: StudyResults) -> str:
 
     With up to :data:`MAX_SCOPE_COLUMNS` scopes, the usual layout of the field: one column
     per scope (all pairs, each asset, each group), a panel per window with ``N``, the CAAR
-    in % and each test's statistic (with stars) above its p-value in parentheses.
+    in % (log % for log returns) and each test's statistic (with stars) above its p-value in parentheses.
     Otherwise a long table, one row per scope, window and test.
     """
     blocks = aggregate_blocks(results)
     scopes = list(dict.fromkeys(r["scope"] for _, _, rows in blocks for r in rows))
+    percent = "log \\%" if describe.unit(results) == "log %" else "\\%"
     if blocks and len(scopes) <= MAX_SCOPE_COLUMNS:
-        return _aggregate_wide(blocks, scopes)
-    return _aggregate_long(blocks)
+        return _aggregate_wide(blocks, scopes, percent)
+    return _aggregate_long(blocks, percent)
 
 
 def _scope_title(scope: str) -> str:
@@ -109,7 +111,7 @@ def _scope_title(scope: str) -> str:
 
 
 def _aggregate_wide(blocks: list[tuple[tuple[int, int], list[str], list[dict[str, str]]]],
-                    scopes: list[str]) -> str:
+                    scopes: list[str], percent: str) -> str:
     width = 1 + len(scopes)
     lines = ["% eventstudy: aggregate tests (CAAR). Requires \\usepackage{booktabs}.",
              f"% Columns: {', '.join(scopes)}.",
@@ -134,8 +136,8 @@ def _aggregate_wide(blocks: list[tuple[tuple[int, int], list[str], list[dict[str
             lines.append("\\addlinespace")
         lines.append(f"\\multicolumn{{{width}}}{{l}}{{\\textit{{Window {_window_tex(*w)}}}}} \\\\")
         lines.append("$N$ & " + " & ".join(by_scope.get(s, {}).get("n", "") for s in scopes) + " \\\\")
-        lines.append("CAAR (\\%) & " + " & ".join(number(by_scope.get(s, {}).get("caar", "")) for s in scopes)
-                     + " \\\\")
+        caar = " & ".join(number(by_scope.get(s, {}).get("caar", "")) for s in scopes)
+        lines.append(f"CAAR ({percent}) & {caar} \\\\")
         for test in tests:
             stats = [_starred(by_scope.get(s, {}).get(f"{test}:statistic", ""),
                               by_scope.get(s, {}).get(f"{test}:stars", "")) for s in scopes]
@@ -146,11 +148,12 @@ def _aggregate_wide(blocks: list[tuple[tuple[int, int], list[str], list[dict[str
     return "\n".join(lines)
 
 
-def _aggregate_long(blocks: list[tuple[tuple[int, int], list[str], list[dict[str, str]]]]) -> str:
+def _aggregate_long(blocks: list[tuple[tuple[int, int], list[str], list[dict[str, str]]]],
+                    percent: str) -> str:
     lines = ["% eventstudy: aggregate tests (CAAR). Requires \\usepackage{booktabs}.",
              f"% {STAR_NOTE.split(' (')[0]}; p two-sided.",
              "\\begin{tabular}{llrrlrr}", "\\toprule",
-             "Scope & Window & $N$ & CAAR (\\%) & Test & Statistic & $p$ \\\\", "\\midrule"]
+             f"Scope & Window & $N$ & CAAR ({percent}) & Test & Statistic & $p$ \\\\", "\\midrule"]
     scopes: dict[str, list[tuple[tuple[int, int], list[str], dict[str, str]]]] = {}
     for w, tests, rows in blocks:
         for r in rows:

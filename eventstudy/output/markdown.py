@@ -12,9 +12,9 @@ from eventstudy.output.describe import StudyResults
 from eventstudy.output.figures.plan import FigureSet
 from eventstudy.output.format import STAR_NOTE, legend_of_tests, window_label
 from eventstudy.output.rows import (
-    CAR_HEADERS,
     METHOD_NOTES,
     aggregate_blocks,
+    car_headers,
     car_rows,
     event_rows,
     overview,
@@ -51,20 +51,21 @@ def markdown_report(results: StudyResults, figures: FigureSet | None = None,
            f"{len(results.events.frame)} events; model: {describe.model_text(results)}; "
            f"source: {describe.source_text(results)}.", ""]
     assets, windows, rows = overview(results)
-    out += ["## Summary", "", f"CAR in % per event, asset and window; {STAR_NOTE}.", ""]
+    unit = describe.unit(results)
+    out += ["## Summary", "", f"CAR in {unit} per event, asset and window; {STAR_NOTE}.", ""]
     headers = [("event_id", "event"), ("event", "label"), ("date", "date")]
     headers += [(f"{a}:{w[0]},{w[1]}", f"{a} {window_label(*w)}") for a in assets for w in windows]
     out += [_md_table(headers, rows, right=[k for k, _ in headers[3:]]), ""]
     out += ["## Cumulative abnormal returns", ""]
     for w in describe.windows(results):
         out += [f"### CAR {window_label(*w)}", "",
-                _md_table(list(CAR_HEADERS.items()), car_rows(results, w),
+                _md_table(list(car_headers(results).items()), car_rows(results, w),
                           right=["car", "se", "t", "pvalue", "pvalue_empirical"]), ""]
     legend = legend_of_tests(t for _, tests, _ in aggregate_blocks(results) for t in tests)
     out += ["## Aggregate tests", "",
             f"Statistic with stars, two-sided p-value in parentheses. {legend}.", ""]
     for w, tests, agg_rows in aggregate_blocks(results):
-        headers = [("scope", "scope"), ("n", "n"), ("caar", "CAAR %")] + [(t, t) for t in tests]
+        headers = [("scope", "scope"), ("n", "n"), ("caar", f"CAAR {unit}")] + [(t, t) for t in tests]
         cells = [{**r, **{t: f"{r.get(t + ':statistic', '')}{r.get(t + ':stars', '')} "
                           f"({r.get(t + ':pvalue', '')})" for t in tests}} for r in agg_rows]
         out += [f"### CAAR {window_label(*w)}", "",

@@ -29,9 +29,12 @@ def car_rows(results: StudyResults, window: tuple[int, int]) -> list[dict[str, s
     return rows
 
 
-CAR_HEADERS = {"#": "#", "event_id": "event", "event": "label", "asset": "asset", "day0": "day 0",
-               "car": "CAR %", "stars": "", "se": "se %", "t": "t", "pvalue": "p",
-               "pvalue_empirical": "p (empirical)", "flag": "overlap"}
+def car_headers(results: StudyResults) -> dict[str, str]:
+    """Column titles of the CAR table, percentages labelled with the study's unit."""
+    unit = describe.unit(results)
+    return {"#": "#", "event_id": "event", "event": "label", "asset": "asset", "day0": "day 0",
+            "car": f"CAR {unit}", "stars": "", "se": f"se {unit}", "t": "t", "pvalue": "p",
+            "pvalue_empirical": "p (empirical)", "flag": "overlap"}
 
 
 def aggregate_blocks(results: StudyResults) -> list[tuple[tuple[int, int], list[str], list[dict[str, str]]]]:

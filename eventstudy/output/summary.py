@@ -17,7 +17,7 @@ import pandas as pd
 
 from eventstudy.models.registry import MODELS
 from eventstudy.output.describe import StudyResults
-from eventstudy.output.format import stars, window_label
+from eventstudy.output.format import percent_unit, stars, window_label
 from eventstudy.output.latex import escape
 
 STAR_LEGEND = "* p<0.10, ** p<0.05, *** p<0.01"
@@ -101,15 +101,17 @@ def study_summary(results: StudyResults) -> Summary:
 
 
 def car_summary_table(results: StudyResults) -> pd.DataFrame:
-    """Per-pair CARs in percent with t, p-values and stars, one row per pair and window."""
+    """Per-pair CARs in percent (log % for log returns) with t, p-values and stars, one row per
+    pair and window."""
     car = results.car
+    unit = percent_unit(results.spec.returns)
     return pd.DataFrame({
         "event": car["event_id"] + " " + car["event"].str.slice(0, 40),
         "asset": car["asset"],
         "day0": car["day0"],
         "window": [window_label(a, b) for a, b in zip(car["start"], car["end"], strict=True)],
-        "CAR %": (100 * car["car"]).round(2),
-        "se %": (100 * car["se"]).round(2),
+        f"CAR {unit}": (100 * car["car"]).round(2),
+        f"se {unit}": (100 * car["se"]).round(2),
         "t": car["t"].round(2),
         "p": car["pvalue"].round(4),
         "p_emp": car["pvalue_empirical"].round(4),
@@ -124,23 +126,39 @@ def aggregate_summary_table(results: StudyResults) -> pd.DataFrame:
         return pd.DataFrame()
     cell = agg["statistic"].map(lambda v: f"{v:.2f}") + " (" + agg["pvalue"].map(
         lambda v: f"{v:.3f}") + ")"
+    caar = f"CAAR {percent_unit(results.spec.returns)}"
     table = agg.assign(cell=cell, window=[window_label(a, b) for a, b in zip(agg["start"], agg["end"],
-                                                                             strict=True)],
-                       caar_pct=(100 * agg["caar"]).round(2))
-    return table.pivot_table(index=["scope", "window", "n", "caar_pct"], columns="test", values="cell",
+                                                                             strict=True)])
+    table[caar] = (100 * agg["caar"]).round(2)
+    return table.pivot_table(index=["scope", "window", "n", caar], columns="test", values="cell",
                              aggfunc="first", sort=False)
 
 
 def clustering_note(diagnostics: Mapping[str, Any]) -> str:
-    """A sentence on pairs sharing a day 0, pointing to the tests robust to it ("" if none)."""
-    if not diagnostics.get("n_clustered"):
+    """Dependence between the pairs and the tests suited to it ("" without dependence).
+
+    ``diagnostics`` is the study's (:func:`eventstudy.inference.clustering` over the
+    first CAR window, with the recommended tests and cautions of
+    :func:`eventstudy.inference.recommended_tests`).
+    """
+    caution = dict(diagnostics.get("caution") or {})
+    if not (diagnostics.get("n_clustered") or diagnostics.get("n_overlapping")) or not caution:
         return ""
-    shared = list(diagnostics["clustered_day0"])
-    dates = ", ".join(str(d) for d in shared[:5])
-    more = "" if len(shared) <= 5 else ", ..."
-    return (f"Clustering: {diagnostics['n_clustered']} of {diagnostics['n_pairs']} pairs share a day 0 "
-            f"({dates}{more}); their abnormal returns may be correlated, so prefer kp and "
-            f"patell_adj (average cross-correlation r = {diagnostics['rbar']:.3f}).")
+    parts = []
+    if diagnostics.get("n_clustered"):
+        shared = list(diagnostics["clustered_day0"])
+        more = "" if len(shared) <= 5 else ", ..."
+        parts.append(f"{diagnostics['n_clustered']} of {diagnostics['n_pairs']} pairs share a day 0 "
+                     f"({', '.join(str(d) for d in shared[:5])}{more})")
+    if diagnostics.get("n_overlapping"):
+        parts.append(f"{diagnostics['n_overlapping']} have windows that overlap another pair's in calendar "
+                     "time")
+    window = diagnostics.get("window") or ["?", "?"]
+    return (f"Dependence: {'; '.join(parts)}; average cross-correlation r = {diagnostics['rbar']:.3f} over "
+            f"[{window[0]},{window[1]}]. Tests suited to this dependence: "
+            f"{', '.join(diagnostics.get('recommended_tests') or []) or 'none'}. May over-reject here: "
+            f"{', '.join(caution)} (the note column of aggregate.csv says why; prefer the recommended tests, "
+            "or --one-per-day).")
 
 
 def _header(results: StudyResults) -> list[str]:

@@ -106,6 +106,9 @@ def check_destination(out: Path, inputs: Iterable[Path] = ()) -> None:
                          f"{MARKER} marker); nothing in it was changed", path=out,
                          fix=f"{fix}, or empty this one")
     parent = _existing_ancestor(target.parent)
+    if not parent.is_dir():
+        raise InputError(f"{parent} is a file, so no folder can be made under it", path=out,
+                         fix=f"{fix} under an existing folder")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise InputError(f"cannot write into {parent}", path=out, fix=f"{fix} where you may write")
 

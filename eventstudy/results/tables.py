@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from eventstudy.errors import NoResultsError
 from eventstudy.events import Events
-from eventstudy.inference import clustering, run_tests
 from eventstudy.models.engine import EngineOutput, empirical_pvalue
 from eventstudy.models.pairs import PairArrays
+from eventstudy.results.aggregate import aggregate_table, diagnostics
+from eventstudy.results.flags import join_flags, overlap_flags
 from eventstudy.results.value import Results
 from eventstudy.sources.base import SeriesProvenance
 from eventstudy.spec import StudySpec
-from eventstudy.timing.assets import Asset
+from eventstudy.timing.placement import AssetSeries
 
 AR_COLUMNS = ["event_id", "event", "asset", "day", "date", "return", "expected", "ar", "car",
               "se_ar", "se_car"]
@@ -26,20 +27,6 @@ AGGREGATE_COLUMNS = ["scope", "start", "end", "n", "caar", "test", "statistic", 
 SKIPPED_COLUMNS = ["event_id", "asset", "reason"]
 
 
-@dataclass(frozen=True)
-class AssetSeries:
-    """One asset's valid prices and returns on its own trading days.
-
-    ``price_instants`` are the UTC instants at which the prices were observed; a
-    return is dated by its later price, so the returns' instants are ``[1:]``.
-    """
-
-    asset: Asset
-    prices: pd.Series
-    returns: pd.Series
-    price_instants: pd.DatetimeIndex
-
-
 def build_results(spec: StudySpec, events: Events, series: Mapping[str, AssetSeries], pairs: pd.DataFrame,
                   output: EngineOutput, provenance: Sequence[SeriesProvenance]) -> Results:
     """Assemble :class:`~eventstudy.results.Results` from the engine's output.
@@ -47,19 +34,23 @@ def build_results(spec: StudySpec, events: Events, series: Mapping[str, AssetSer
     The abnormal-return table is built when first read.
     """
     frame = events.frame.set_index("id")
+    overlaps = overlap_flags(pairs, spec.span, spec.estimation, spec.exclude_event_windows)
     pairs = pairs.assign(
         event=pairs["event_id"].map(frame["event"]),
         group=pairs["event_id"].map(frame["group"]),
-        flags=_overlap_flags(pairs, spec),
+        flags=join_flags(overlaps, pairs["data_flags"]),
     )
-    fitted = output.fitted
+    reason = np.where(pairs["reason"] != "", pairs["reason"], output.reason)
+    fitted = output.fitted & (pairs["reason"] == "").to_numpy()
+    if not fitted.any():
+        raise NoResultsError(_no_results_message(reason))
     kept = pairs[fitted].reset_index(drop=True)
     arrays = output.arrays.subset(fitted)
     expected = output.expected[fitted]
     car_table, window_skips = _car_table(kept, arrays, spec.windows)
     skipped = pd.concat([
         pd.DataFrame({"event_id": pairs["event_id"][~fitted], "asset": pairs["asset"][~fitted],
-                      "reason": output.reason[~fitted]}),
+                      "reason": reason[~fitted]}),
         window_skips,
     ], ignore_index=True).reindex(columns=SKIPPED_COLUMNS)
     return Results(
@@ -68,20 +59,13 @@ def build_results(spec: StudySpec, events: Events, series: Mapping[str, AssetSer
         provenance=tuple(provenance),
         prices=_study_span_prices(series, kept, spec),
         car=car_table,
-        aggregate=_aggregate_table(kept, arrays, spec.windows),
+        aggregate=aggregate_table(kept, arrays, spec.windows, one_per_day=spec.one_per_day),
         skipped=skipped,
         abnormal_returns=lambda: _ar_table(kept, arrays, expected, series, spec.event_window),
         pairs=kept,
         arrays=arrays,
-        diagnostics=_diagnostics(arrays),
+        diagnostics=diagnostics(kept, arrays, spec),
     )
-
-
-def _diagnostics(arrays: PairArrays) -> dict[str, object]:
-    """Clustering of the computed pairs (:func:`eventstudy.inference.clustering`), JSON-ready."""
-    report = clustering(arrays)
-    report["clustered_day0"] = [str(d) for d in report["clustered_day0"]]
-    return report
 
 
 def _study_span_prices(series: Mapping[str, AssetSeries], pairs: pd.DataFrame,
@@ -143,52 +127,18 @@ def _car_table(pairs: pd.DataFrame, arrays: PairArrays,
         tables.append(table[~missing])
         skips.append(pd.DataFrame({
             "event_id": pairs["event_id"][missing], "asset": pairs["asset"][missing],
-            "reason": f"CAR window [{start}, {end}] not computed: prices end before day {end}",
+            "reason": f"CAR window [{start}, {end}] not computed: a return or a benchmark value is missing "
+                      "on some of its days (the prices end, or have a gap)",
         }))
     # Pair order (events in file order, then assets), then windows in the order given.
     car_table = pd.concat(tables).sort_index(kind="stable").reset_index(drop=True)[CAR_COLUMNS]
     return car_table, pd.concat(skips, ignore_index=True)
 
 
-def _aggregate_table(pairs: pd.DataFrame, arrays: PairArrays,
-                     windows: Sequence[tuple[int, int]]) -> pd.DataFrame:
-    scopes: list[tuple[str, np.ndarray]] = [("all", np.ones(len(pairs), dtype=bool))]
-    scopes += [(f"asset:{a}", (pairs["asset"] == a).to_numpy()) for a in pairs["asset"].unique()]
-    groups = pairs["group"].dropna().unique()
-    scopes += [(f"group:{g}", (pairs["group"] == g).to_numpy()) for g in groups]
-    rows = []
-    for scope, in_scope in scopes:
-        # One subset per scope: the tests cache window-independent terms on it and skip
-        # pairs whose CAR is missing for a window.
-        subset = arrays.subset(in_scope)
-        for start, end in windows:
-            car = subset.car(start, end)
-            finite = car[np.isfinite(car)]
-            caar = float(finite.mean()) if finite.size else float("nan")
-            for result in run_tests(subset, start, end):
-                rows.append({"scope": scope, "start": start, "end": end, "n": int(finite.size),
-                             "caar": caar, "test": result.test, "statistic": result.statistic,
-                             "pvalue": result.pvalue, "note": result.note})
-    return pd.DataFrame(rows, columns=AGGREGATE_COLUMNS)
-
-
-def _overlap_flags(pairs: pd.DataFrame, spec: StudySpec) -> pd.Series:
-    """Per pair: other events whose windows fall in its estimation window, or share day 0."""
-    lo, hi = spec.span
-    e0, e1 = spec.estimation
-    action = " (excluded from estimation)" if spec.exclude_event_windows else ""
-    flags = pd.Series("", index=pairs.index, dtype=object)
-    for _, same_asset in pairs[pairs["day0_pos"] >= 0].groupby("asset"):
-        ids = same_asset["event_id"].to_numpy()
-        day0 = same_asset["day0_pos"].to_numpy()
-        for index, event_id, d in zip(same_asset.index, ids, day0, strict=True):
-            others = ids != event_id
-            in_estimation = others & (day0 + hi >= d + e0) & (day0 + lo <= d + e1)
-            same_day = others & (day0 == d)
-            notes = []
-            if in_estimation.any():
-                notes.append(f"estimation window contains {', '.join(ids[in_estimation])}{action}")
-            if same_day.any():
-                notes.append(f"shares day 0 with {', '.join(ids[same_day])}")
-            flags[index] = "; ".join(notes)
-    return flags
+def _no_results_message(reasons: np.ndarray) -> str:
+    """``no event-asset pair could be computed (9 pairs: 6 x ..., 3 x ...)``."""
+    counts = pd.Series(reasons).value_counts()
+    parts = [f"{n} x {text}" for text, n in counts.head(3).items()]
+    if len(counts) > 3:
+        parts.append(f"{int(counts.iloc[3:].sum())} other")
+    return f"no event-asset pair could be computed ({len(reasons)} pairs: {'; '.join(parts)})"

@@ -21,6 +21,7 @@ from eventstudy.events import Events
 from eventstudy.models.pairs import PairArrays
 from eventstudy.output import figures as fig
 from eventstudy.output.describe import caption, timeline_span, units
+from eventstudy.output.format import percent_unit
 from eventstudy.output.report import render
 from eventstudy.output.summary import Summary, study_summary
 from eventstudy.results.folder import FolderContents, input_paths, read_folder, study_record, write_folder
@@ -124,6 +125,11 @@ class Results:
                 f"model; {n_pairs} pairs, {len(self.skipped)} skipped; print() or .summary() for the "
                 "tables>")
 
+    @property
+    def unit(self) -> str:
+        """How the tables' and figures' percentages are labelled: ``log %`` or ``%``."""
+        return percent_unit(self.spec.returns)
+
     def _repr_html_(self) -> str:
         return self.summary().as_html()
 
@@ -136,7 +142,7 @@ class Results:
         if rows.empty:
             raise KeyError(f"no abnormal returns for event {event_id!r} and asset {asset!r}")
         car = self.car[(self.car["event_id"] == event_id) & (self.car["asset"] == asset)]
-        return fig.plot_car(rows, car, caption=caption(self), ax=ax)
+        return fig.plot_car(rows, car, caption=caption(self), ax=ax, unit=self.unit)
 
     def plot_event(self, event_id: str, ax: Any = None) -> Figure:
         """Every asset's CAR around one event on a common event-time axis (``output.figures``)."""
@@ -145,16 +151,17 @@ class Results:
             raise KeyError(f"no abnormal returns for event {event_id!r}")
         first = self.car[self.car["event_id"] == event_id]
         first = first[(first["start"] == first["start"].iloc[0]) & (first["end"] == first["end"].iloc[0])]
-        return fig.plot_event(rows, first, caption=caption(self), ax=ax)
+        return fig.plot_event(rows, first, caption=caption(self), ax=ax, unit=self.unit)
 
     def plot_caar(self, by: str = "asset", ax: Any = None) -> Figure:
         """CAAR by ``asset`` or ``group`` with 95% bands (``output.figures``)."""
         groups = dict(zip(self.events.frame["id"], self.events.frame["group"], strict=True))
-        return fig.plot_caar(self.abnormal_returns, by, groups=groups, caption=caption(self), ax=ax)
+        return fig.plot_caar(self.abnormal_returns, by, groups=groups, caption=caption(self), ax=ax,
+                             unit=self.unit)
 
     def plot_forest(self, window: tuple[int, int] | None = None, ax: Any = None) -> Figure:
         """Each event's CAR over ``window`` with its 95% interval, sorted (``output.figures``)."""
-        return fig.plot_forest(self.car, window, caption=caption(self), ax=ax)
+        return fig.plot_forest(self.car, window, caption=caption(self), ax=ax, unit=self.unit)
 
     def plot_timeline(self, ax: Any = None) -> Figure:
         """Every asset's price over the study span, events numbered (``output.figures``)."""

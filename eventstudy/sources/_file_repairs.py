@@ -168,8 +168,8 @@ def _intraday(
         "prices must be daily",
         path=table.path,
         line=line,
-        fix="export daily prices, or read it with intraday='last' "
-            "(the last price of each day)",
+        fix="export daily prices, or keep the last price of each day with --same-day-prices last "
+            "(same_day_prices = \"last\" in a study file, intraday=\"last\" in read_prices)",
     )
 
 

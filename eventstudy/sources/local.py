@@ -44,7 +44,8 @@ def effective_to_set_date(series: pd.Series) -> pd.Series:
 
 
 def load_local_prices(prices_path: str | Path | None, files: Mapping[str, AssetFile],
-                      needed: Sequence[str]) -> tuple[pd.DataFrame, list[SeriesProvenance]]:
+                      needed: Sequence[str], *, same_day_prices: str = "error",
+                      ) -> tuple[pd.DataFrame, list[SeriesProvenance]]:
     """Wide date x asset prices for ``needed`` assets (all available when empty).
 
     Raises
@@ -56,12 +57,12 @@ def load_local_prices(prices_path: str | Path | None, files: Mapping[str, AssetF
     origin: dict[str, str] = {}
     if prices_path is not None:
         wanted = [n for n in needed if n not in files] or None
-        folder = read_prices(prices_path, wanted)
+        folder = read_prices(prices_path, wanted, intraday=same_day_prices)
         for name in folder.columns:
             columns[str(name)] = folder[name]
             origin[str(name)] = str(prices_path)
     for name, spec in files.items():
-        frame = read_price_file(spec.path)
+        frame = read_price_file(spec.path, intraday=same_day_prices)
         series = pick_price_column(frame, name, column=spec.column, path=spec.path)
         if spec.invert:
             series = 1.0 / series
@@ -86,6 +87,9 @@ def load_local_prices(prices_path: str | Path | None, files: Mapping[str, AssetF
 def provenance_of(name: str, series: pd.Series, path: str | None = None) -> SeriesProvenance:
     """Provenance record of a locally read (or user-supplied) price series."""
     observed = series[series.notna() & (series > 0)]
+    if observed.empty:
+        raise InputError(f"no positive price for {name}", path=path,
+                         fix="check the asset's price column (every value is missing, zero or negative)")
     return SeriesProvenance(asset=name, source="file", symbol=name, path=path,
                             first=f"{observed.index.min():%Y-%m-%d}",
                             last=f"{observed.index.max():%Y-%m-%d}", sha256=series_sha256(observed))

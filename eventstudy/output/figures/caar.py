@@ -86,8 +86,10 @@ def caar_scopes(abnormal_returns: pd.DataFrame, by: str,
 @styled
 def plot_caar(abnormal_returns: pd.DataFrame, by: str = "asset", *,
               groups: Mapping[str, Any] | None = None, title: str | None = None,
-              caption: str | None = None, ax: Axes | None = None) -> Figure:
+              caption: str | None = None, ax: Axes | None = None, unit: str = "%") -> Figure:
     """Cumulative average abnormal return by asset or by event group, with 95% bands.
+
+    ``unit`` labels the percentages (``log %`` for log returns).
 
     With ``ax=None`` each scope gets its own panel (own y scale, so a large event
     does not flatten the others); with an ``ax`` the scopes are overlaid.
@@ -134,7 +136,7 @@ def plot_caar(abnormal_returns: pd.DataFrame, by: str = "asset", *,
                    label=f"{scope} (n = {n})")
         panel.axvline(0, color="black", linewidth=0.8, linestyle=(0, (4, 2)))
         panel.axhline(0, color=GREY, linewidth=0.6)
-        percent_axis_auto(panel.yaxis)
+        percent_axis_auto(panel.yaxis, unit=unit)
         if len(days):
             lo, hi = int(days.min()), int(days.max())
             step = 1 if hi - lo <= 8 else 2 if hi - lo <= 14 else 5
@@ -149,7 +151,7 @@ def plot_caar(abnormal_returns: pd.DataFrame, by: str = "asset", *,
         columns = _columns(len(scopes))
         for position, panel in enumerate(used):
             if position % columns == 0:
-                panel.set_ylabel("CAAR, %")
+                panel.set_ylabel(f"CAAR, {unit}")
             if position >= len(used) - columns:
                 panel.set_xlabel("trading day relative to day 0" if columns == 1 else "trading day")
             panel.tick_params(labelbottom=True)
@@ -163,7 +165,7 @@ def plot_caar(abnormal_returns: pd.DataFrame, by: str = "asset", *,
     else:
         ax.legend(loc="best")  # type: ignore[union-attr]
         ax.set_xlabel("trading days relative to day 0")  # type: ignore[union-attr]
-        ax.set_ylabel("CAAR, %")  # type: ignore[union-attr]
+        ax.set_ylabel(f"CAAR, {unit}")  # type: ignore[union-attr]
     return figure
 
 

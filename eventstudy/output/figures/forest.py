@@ -33,8 +33,10 @@ from eventstudy.output.format import signed_percent, stars
 @styled
 def plot_forest(car: pd.DataFrame, window: tuple[int, int] | None = None, *,
                 labels: Mapping[str, str] | None = None, title: str | None = None,
-                caption: str | None = None, ax: Axes | None = None) -> Figure:
+                caption: str | None = None, ax: Axes | None = None, unit: str = "%") -> Figure:
     """Each event's CAR over one window with its 95% confidence interval, sorted.
+
+    ``unit`` labels the percentages (``log %`` for log returns).
 
     One panel per asset (own scale), rows sorted from the largest CAR down. CARs whose
     interval would squeeze all others (more than three times the typical extent) are
@@ -80,7 +82,7 @@ def plot_forest(car: pd.DataFrame, window: tuple[int, int] | None = None, *,
             notes.append(f"{asset}: the {half} largest and {half} smallest of {len(mine)} CARs shown")
             omitted = len(mine) - 2 * half
             mine = pd.concat([mine.head(half), mine.tail(half)])
-        _forest_panel(panel, mine, PALETTE[k % len(PALETTE)], labels, own and asset is not None)
+        _forest_panel(panel, mine, PALETTE[k % len(PALETTE)], labels, own and asset is not None, unit)
         if omitted:
             panel.axhline(MAX_FOREST_ROWS // 2 - 0.5, color=GREY, linewidth=0.8, linestyle=(0, (1, 2)))
             panel.annotate(f"\u22ee {omitted} CARs between these not shown",
@@ -99,7 +101,7 @@ def plot_forest(car: pd.DataFrame, window: tuple[int, int] | None = None, *,
 
 
 def _forest_panel(panel: Axes, rows: pd.DataFrame, colour: str, labels: Mapping[str, str] | None,
-                  titled: bool) -> None:
+                  titled: bool, unit: str) -> None:
     values = 100 * rows["car"].to_numpy(dtype=float)
     half = Z95 * 100 * rows["se"].to_numpy(dtype=float)
     low, high = values - half, values + half
@@ -127,13 +129,13 @@ def _forest_panel(panel: Axes, rows: pd.DataFrame, colour: str, labels: Mapping[
     panel.set_ylim(-0.7, len(rows) - 0.3)
     panel.grid(axis="y", visible=False)
     right = panel.secondary_yaxis("right")
-    right.set_yticks(y, [f"{signed_percent(c)}{stars(p)}" for c, p in
+    right.set_yticks(y, [f"{signed_percent(c, unit=unit)}{stars(p)}" for c, p in
                          zip(rows["car"], rows["pvalue"], strict=True)], fontsize=7.5)
     right.tick_params(length=0)
     right.spines["right"].set_visible(False)
     span = float(np.nanmax(clipped_high) - np.nanmin(clipped_low)) if len(rows) else 10.0
-    percent_axis_auto(panel.xaxis, span)
-    panel.set_xlabel("CAR, %")
+    percent_axis_auto(panel.xaxis, span, unit=unit)
+    panel.set_xlabel(f"CAR, {unit}")
     if titled:
         asset = rows["asset"].iloc[0]
         panel.set_title(str(asset), fontsize=9.5)

@@ -33,8 +33,10 @@ from eventstudy.output.format import format_p, signed_percent
 
 @styled
 def plot_car(rows: pd.DataFrame, car: pd.DataFrame | None = None, *, title: str | None = None,
-             caption: str | None = None, ax: Axes | None = None) -> Figure:
+             caption: str | None = None, ax: Axes | None = None, unit: str = "%") -> Figure:
     """Daily abnormal returns (bars) and the CAR with its 95% band for one event and asset.
+
+    ``unit`` labels the percentages (``log %`` for log returns).
 
     Parameters
     ----------
@@ -67,12 +69,12 @@ def plot_car(rows: pd.DataFrame, car: pd.DataFrame | None = None, *, title: str 
     ax.axhline(0, color=GREY, linewidth=0.7)
     event_day_ticks(ax, rows)
     ax.set_xlabel("trading days relative to day 0 (date of the close)")
-    ax.set_ylabel("abnormal return, %")
+    ax.set_ylabel(f"abnormal return, {unit}")
     low, high = np.nanmin([ar, car_path - band]), np.nanmax([ar, car_path + band])
-    percent_axis_auto(ax.yaxis, float(high - low))
+    percent_axis_auto(ax.yaxis, float(high - low), unit=unit)
     day0_date = rows.loc[rows["day"] == 0, "date"]
     when = f"day 0 = {short_date(day0_date.iloc[0], weekday=True)}" if len(day0_date) else ""
-    stats = car_statistics(car) if car is not None and len(car) else ""
+    stats = car_statistics(car, unit=unit) if car is not None and len(car) else ""
     subtitle = f"{first['asset']} \u00b7 {when}" + (f"\n{stats}" if stats else "")
     if own:
         ax.set_title(subtitle, fontweight="normal", fontsize=8.5, loc="left")
@@ -84,9 +86,9 @@ def plot_car(rows: pd.DataFrame, car: pd.DataFrame | None = None, *, title: str 
     return figure
 
 
-def car_statistics(car: pd.DataFrame, width: int = 80) -> str:
+def car_statistics(car: pd.DataFrame, width: int = 80, unit: str = "%") -> str:
     """``CAR[0,0] = +3.97% (p = 0.018)  ·  CAR[−1,1] = ...`` for one pair's car rows."""
-    parts = [f"CAR{figure_window(int(r['start']), int(r['end']))} = {signed_percent(r['car'])} "
+    parts = [f"CAR{figure_window(int(r['start']), int(r['end']))} = {signed_percent(r['car'], unit=unit)} "
              f"({format_p(r['pvalue'])})" for r in car.to_dict("records")]
     lines: list[str] = []
     for part in parts:
@@ -102,8 +104,8 @@ def car_statistics(car: pd.DataFrame, width: int = 80) -> str:
 
 @styled
 def plot_event(rows: pd.DataFrame, car: pd.DataFrame | None = None, *, title: str | None = None,
-               caption: str | None = None, ax: Axes | None = None) -> Figure:
-    """CARs of several assets around one event, on a common event-time axis (in %).
+               caption: str | None = None, ax: Axes | None = None, unit: str = "%") -> Figure:
+    """CARs of several assets around one event, on a common event-time axis (in ``unit``).
 
     Parameters
     ----------
@@ -137,8 +139,8 @@ def plot_event(rows: pd.DataFrame, car: pd.DataFrame | None = None, *, title: st
             mine = car[car["asset"] == asset]
             if len(mine):
                 r = mine.iloc[0]
-                label += (f"   CAR{figure_window(int(r['start']), int(r['end']))} {signed_percent(r['car'])}"
-                          f" ({format_p(r['pvalue'])})")
+                window = figure_window(int(r["start"]), int(r["end"]))
+                label += f"   CAR{window} {signed_percent(r['car'], unit=unit)} ({format_p(r['pvalue'])})"
         ax.fill_between(days, path - band, path + band, color=colour, alpha=0.07, linewidth=0)
         for edge in (path - band, path + band):
             ax.plot(days, edge, color=colour, linewidth=0.7, linestyle=(0, (2, 2)), alpha=0.9)
@@ -155,8 +157,8 @@ def plot_event(rows: pd.DataFrame, car: pd.DataFrame | None = None, *, title: st
     if rows["asset"].nunique() > 1:
         ax.set_xticks(ax.get_xticks(), [t.get_text().split("\n")[0] for t in ax.get_xticklabels()])
     ax.set_xlabel("trading days relative to day 0 (each asset's own sessions)")
-    ax.set_ylabel("cumulative abnormal return, %")
-    percent_axis_auto(ax.yaxis, float(max(spans, default=10)))
+    ax.set_ylabel(f"cumulative abnormal return, {unit}")
+    percent_axis_auto(ax.yaxis, float(max(spans, default=10)), unit=unit)
     from matplotlib.lines import Line2D
 
     handles, labels = ax.get_legend_handles_labels()

@@ -21,6 +21,7 @@ from eventstudy.output.figures.forest import plot_forest
 from eventstudy.output.figures.pair import plot_car, plot_event
 from eventstudy.output.figures.style import PNG_DPI, STYLE, figure_window
 from eventstudy.output.figures.timeline import densest_cluster, plot_timeline
+from eventstudy.output.format import percent_unit
 
 # -- writing the study's figures ----------------------------------------------------------
 
@@ -59,6 +60,7 @@ def figure_plan(results: StudyResults, figures: str) -> tuple[list[PlannedFigure
     if figures not in ("summary", "all"):
         raise ValueError(f"figures must be 'none', 'summary' or 'all', not {figures!r}")
     line = caption(results)
+    unit = percent_unit(results.spec.returns)
     ar, car = results.abnormal_returns, results.car
     plan: list[PlannedFigure] = []
     notes: list[str] = []
@@ -91,16 +93,16 @@ def figure_plan(results: StudyResults, figures: str) -> tuple[list[PlannedFigure
         notes.append("The timeline needs the prices (prices.csv), which this results folder lacks.")
     if len(ar):
         plan.append(("caar_by_asset", "caar", "Cumulative average abnormal return by asset",
-                     functools.partial(plot_caar, ar, "asset", caption=line)))
+                     functools.partial(plot_caar, ar, "asset", caption=line, unit=unit)))
         groups = dict(zip(events["id"].astype(str), events["group"], strict=True))
         if any(pd.notna(g) and g for g in groups.values()):
             plan.append(("caar_by_group", "caar", "Cumulative average abnormal return by event group",
-                         functools.partial(plot_caar, ar, "group", groups=groups, caption=line)))
+                         functools.partial(plot_caar, ar, "group", groups=groups, caption=line, unit=unit)))
     if len(car):
         for start_day, end_day in car[["start", "end"]].drop_duplicates().itertuples(index=False):
             w = (int(start_day), int(end_day))
             plan.append((f"forest_{w[0]}_{w[1]}", "forest", f"CAR over {figure_window(*w)} by event",
-                         functools.partial(plot_forest, car, w, caption=line)))
+                         functools.partial(plot_forest, car, w, caption=line, unit=unit)))
     if figures == "all" and len(ar):
         ranking = _pair_ranking(car, ar)
         chosen = set(ranking[:MAX_PAIR_FIGURES])
@@ -123,7 +125,7 @@ def figure_plan(results: StudyResults, figures: str) -> tuple[list[PlannedFigure
                            & (car["end"] == first_window[1])] if first_window else None
                 title = f"{event_id}: {rows['event'].iloc[0]}"
                 plan.append((f"event_{event_id}", "event", f"{title} (all assets)",
-                             functools.partial(plot_event, rows, mine, title=title, caption=line)))
+                             functools.partial(plot_event, rows, mine, title=title, caption=line, unit=unit)))
             for asset in dict.fromkeys(ar.loc[ar["event_id"] == event_id, "asset"].astype(str)):
                 if (event_id, asset) not in chosen:
                     continue
@@ -131,7 +133,7 @@ def figure_plan(results: StudyResults, figures: str) -> tuple[list[PlannedFigure
                 mine = car[(car["event_id"] == event_id) & (car["asset"] == asset)]
                 title = f"{event_id}: {rows['event'].iloc[0]}"
                 plan.append((f"car_{event_id}_{asset}", "pair", f"{title} ({asset})",
-                             functools.partial(plot_car, rows, mine, title=title, caption=line)))
+                             functools.partial(plot_car, rows, mine, title=title, caption=line, unit=unit)))
     return plan, notes
 
 

@@ -87,7 +87,7 @@ def wrap(text: str, figure: Figure, points: float) -> str:
     return "\n".join(textwrap.wrap(text, width=max(width, 20), break_on_hyphens=False))
 
 
-def percent_axis_auto(axis: Any, span: float = 0.0) -> None:
+def percent_axis_auto(axis: Any, span: float = 0.0, unit: str = "%") -> None:
     """Percent tick labels (``+2.5%``, ``0``, ``\u22125%``) with as many decimals as the ticks need."""
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
@@ -96,7 +96,7 @@ def percent_axis_auto(axis: Any, span: float = 0.0) -> None:
     def fmt(value: float, _: object) -> str:
         if abs(value) < 1e-9:
             return "0"
-        return f"{round(value, 6):+g}%".replace("-", "\u2212")
+        return f"{round(value, 6):+g}{'%' if unit == '%' else ''}".replace("-", "\u2212")
 
     axis.set_major_formatter(FuncFormatter(fmt))
 

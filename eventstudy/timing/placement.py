@@ -1,0 +1,196 @@
+"""Events placed on each asset's own sessions, and the panel the estimators read.
+
+:func:`place_events` gives one row per event-asset pair with its day-0 position, or the
+reason it cannot be placed (the series ends first, or day 0 would be more than
+``max_day0_gap`` calendar days after the announcement: a gap in the prices), and a flag
+when the pair's event window spans a gap between sessions (a trading halt).
+:func:`build_panel` stacks every asset's returns on its own calendar with its
+benchmarks aligned as of each observation, and the age of the benchmark values used,
+which :func:`stale_benchmark_flags` turns into flags.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.timing.assets import Asset
+from eventstudy.timing.calendars import (
+    DAY0_TOO_FAR,
+    day0_gap_reason,
+    day0_positions,
+    longest_gaps,
+    observation_instants,
+    window_gap_reason,
+)
+from eventstudy.timing.returns import (
+    aligned_level,
+    asset_returns,
+    level_age_days,
+    returns_from_levels,
+    stale_benchmark_reason,
+)
+
+Design = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray | None]]
+
+
+@dataclass(frozen=True)
+class AssetSeries:
+    """One asset's valid prices and returns on its own trading days.
+
+    ``price_instants`` are the UTC instants at which the prices were observed; a
+    return is dated by its later price, so the returns' instants are ``[1:]``.
+    """
+
+    asset: Asset
+    prices: pd.Series
+    returns: pd.Series
+    price_instants: pd.DatetimeIndex
+
+
+def asset_series(asset: Asset, column: pd.Series, return_kind: str) -> AssetSeries:
+    """The asset's positive prices, their observation instants and returns."""
+    observed = column[column.notna() & (column > 0)]
+    instants = observation_instants(pd.DatetimeIndex(observed.index), asset.observed_at, asset.timezone)
+    return AssetSeries(asset=asset, prices=observed, returns=asset_returns(observed, return_kind),
+                       price_instants=instants)
+
+
+def place_events(events: pd.DataFrame, series: Mapping[str, AssetSeries], *, span: tuple[int, int],
+                 max_day0_gap: int, max_window_gap: int, skip_window_gaps: bool) -> pd.DataFrame:
+    """One row per event-asset pair, events in file order, then assets.
+
+    Columns: ``event_id``, ``asset``, ``asset_row``, ``day0_pos`` (position in the
+    asset's returns, negative when not placed), ``day0``, ``reason`` (why the pair is
+    skipped before estimation, else empty) and ``data_flags`` (warnings about its prices).
+    """
+    rows = []
+    for row_number, (name, s) in enumerate(series.items()):
+        applies = events["assets"].map(lambda names, n=name: names is None or n in names)
+        subset = events[applies.to_numpy(dtype=bool)]
+        days = pd.DatetimeIndex(s.returns.index)
+        positions = day0_positions(days, s.price_instants[1:], subset["date"], subset["announced"],
+                                   max_day0_gap=max_day0_gap)
+        reason = np.full(len(subset), "", dtype=object)
+        too_far = positions == DAY0_TOO_FAR
+        if too_far.any():
+            would_be = day0_positions(days, s.price_instants[1:], subset["date"][too_far],
+                                      subset["announced"][too_far], max_day0_gap=None)
+            reason[too_far] = [day0_gap_reason(pd.Timestamp(d), days[p], max_day0_gap)
+                               for d, p in zip(subset["date"][too_far], would_be, strict=True)]
+        flags = _window_gap_texts(s.prices.index, positions, span, max_window_gap)
+        if skip_window_gaps:
+            reason = np.where((reason == "") & (flags != ""), flags, reason)
+            flags = np.full(len(subset), "", dtype=object)
+        day0 = pd.Series(pd.NaT, index=range(len(subset)), dtype="datetime64[ns]")
+        placed = positions >= 0
+        day0[placed] = days[positions[placed]]
+        rows.append(pd.DataFrame({
+            "event_id": subset["id"].to_numpy(), "asset": name, "asset_row": row_number,
+            "day0_pos": positions, "day0": day0.to_numpy(), "reason": reason, "data_flags": flags,
+        }))
+    pairs = pd.concat(rows, ignore_index=True)
+    order = {event_id: i for i, event_id in enumerate(events["id"])}
+    pairs["order"] = pairs["event_id"].map(order)
+    return pairs.sort_values(["order", "asset_row"], kind="stable").reset_index(drop=True)
+
+
+def _window_gap_texts(price_days: pd.Index, positions: np.ndarray, span: tuple[int, int],
+                      max_gap: int) -> np.ndarray:
+    """For each placed pair whose event window spans a step longer than ``max_gap`` calendar
+    days between sessions, the text of :func:`window_gap_reason`; else empty.
+
+    Return ``j`` is dated by price ``j + 1``, so the window's returns ``[d + lo, d + hi]``
+    cover the steps into prices ``d + lo + 1 .. d + hi + 1``.
+    """
+    texts = np.full(len(positions), "", dtype=object)
+    values = pd.DatetimeIndex(price_days).as_unit("ns").asi8
+    if len(values) < 2:
+        return texts
+    big = np.concatenate([[0], np.diff(values) // (86_400 * 10**9) > max_gap]).astype(np.int64)
+    count = np.cumsum(big)
+    placed = np.flatnonzero(positions >= 0)
+    start = np.clip(positions[placed] + span[0] + 1, 1, len(values) - 1)
+    end = np.clip(positions[placed] + span[1] + 1, 1, len(values) - 1)
+    spans_gap = (end >= start) & (count[end] - count[start - 1] > 0)
+    for k, a, b in zip(placed[spans_gap], start[spans_gap], end[spans_gap], strict=True):
+        longest = int(longest_gaps(pd.DatetimeIndex(price_days), int(a), int(b))[0])
+        texts[k] = window_gap_reason(longest, max_gap, "event window")
+    return texts
+
+
+@dataclass(frozen=True)
+class Panel:
+    """Every studied asset's returns ``(N, T)`` on its own calendar, with the model's regressors
+    ``(N, T, K)`` and offset, each return's calendar date, and the age in days of the oldest
+    benchmark value used for each return (NaN without benchmarks)."""
+
+    returns: np.ndarray
+    regressors: np.ndarray
+    offset: np.ndarray | None
+    calendar: np.ndarray
+    benchmark_age: np.ndarray
+    oldest_benchmark: np.ndarray
+
+
+def build_panel(series: Mapping[str, AssetSeries], bench: Mapping[str, AssetSeries], return_kind: str,
+                design: Design) -> Panel:
+    """The panel of returns and the model's design, benchmarks aligned as of each observation."""
+    length = max(len(s.returns) for s in series.values())
+    n = len(series)
+    returns = np.full((n, length), np.nan)
+    calendar = np.full((n, length), np.datetime64("NaT"), dtype="datetime64[D]")
+    bench_returns = np.full((n, length, len(bench)), np.nan)
+    age = np.full((n, length), np.nan)
+    oldest = np.full((n, length), -1, dtype=np.int64)
+    for i, s in enumerate(series.values()):
+        t = len(s.returns)
+        returns[i, :t] = s.returns.to_numpy()
+        calendar[i, :t] = pd.DatetimeIndex(s.returns.index).to_numpy().astype("datetime64[D]")
+        for j, b in enumerate(bench.values()):
+            # On the asset's price days: its first return needs the level one day earlier.
+            levels = aligned_level(b.prices, b.price_instants, s.price_instants)
+            bench_returns[i, :t, j] = returns_from_levels(levels, return_kind)[1:]
+            days_old = level_age_days(b.price_instants, s.price_instants)[1:]
+            older = np.nan_to_num(days_old, nan=-1.0) > np.nan_to_num(age[i, :t], nan=-1.0)
+            age[i, :t] = np.where(older, days_old, age[i, :t])
+            oldest[i, :t] = np.where(older, j, oldest[i, :t])
+    regressors, offset = design(bench_returns)
+    return Panel(returns=returns, regressors=regressors, offset=offset, calendar=calendar,
+                 benchmark_age=age, oldest_benchmark=oldest)
+
+
+def stale_benchmark_flags(pairs: pd.DataFrame, panel: Panel, benchmarks: list[str], span: tuple[int, int],
+                          max_age: int) -> pd.Series:
+    """Per placed pair: a flag when its event window uses a benchmark value older than ``max_age`` days."""
+    flags = pd.Series("", index=pairs.index, dtype=object)
+    if not benchmarks:
+        return flags
+    placed = pairs[pairs["day0_pos"] >= 0]
+    days = np.arange(span[0], span[1] + 1)
+    rows = placed["asset_row"].to_numpy()[:, None]
+    cols = placed["day0_pos"].to_numpy()[:, None] + days[None, :]
+    inside = (cols >= 0) & (cols < panel.returns.shape[1])
+    ages = np.where(inside, panel.benchmark_age[rows, np.clip(cols, 0, panel.returns.shape[1] - 1)], np.nan)
+    with np.errstate(invalid="ignore"):
+        stale = np.nan_to_num(ages, nan=-1.0) > max_age
+    for k in np.flatnonzero(stale.any(axis=1)):
+        worst = int(np.nanargmax(np.where(stale[k], ages[k], -1.0)))
+        row, col = int(rows[k, 0]), int(cols[k, worst])
+        name = benchmarks[int(panel.oldest_benchmark[row, col])]
+        flags[int(placed.index[int(k)])] = stale_benchmark_reason(name, int(ages[k, worst]),
+                                                        pd.Timestamp(panel.calendar[row, col]))
+    return flags
+
+
+def exclusion_mask(pairs: pd.DataFrame, shape: tuple[int, int], span: tuple[int, int]) -> np.ndarray:
+    """``(N, T)`` True on every placed event's event-window days, per asset."""
+    mask = np.zeros(shape, dtype=bool)
+    lo, hi = span
+    placed = pairs[pairs["day0_pos"] >= 0]
+    for row, day0 in zip(placed["asset_row"], placed["day0_pos"], strict=True):
+        mask[row, max(day0 + lo, 0): max(day0 + hi + 1, 0)] = True
+    return mask
