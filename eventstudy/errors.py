@@ -3,7 +3,7 @@
 Every error the package raises on purpose derives from :class:`EventStudyError`, and
 also from the built-in type it resembles, so callers can catch either. The command
 line maps :class:`InputError` to exit code 2 and :class:`DataUnavailableError` to
-exit code 3 (DESIGN section 6).
+exit code 3 (``docs/cli.md``).
 """
 
 from __future__ import annotations
@@ -92,9 +92,6 @@ class DataUnavailableError(EventStudyError, OSError):
 class CacheMissError(DataUnavailableError):
     """Offline, the cache lacks data that a study needs."""
 
-
-# Data sources raise this name; it is the same type.
-SourceError = DataUnavailableError
 
 
 class EventStudyWarning(UserWarning):

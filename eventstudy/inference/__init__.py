@@ -1,4 +1,4 @@
-"""Test statistics across event-asset pairs (DESIGN section 5).
+"""Test statistics across event-asset pairs (README, "Models and statistics").
 
 The package: :mod:`~eventstudy.inference.base` (result type, registry, chunked
 passes), :mod:`~eventstudy.inference.parametric` (``t_cs``, ``bw_cda``, ``patell``,

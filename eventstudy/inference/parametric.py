@@ -1,5 +1,5 @@
 """Parametric tests of CAAR: cross-sectional, Brown-Warner, Patell, BMP and the
-Kolari-Pynnönen adjustments for cross-correlation (DESIGN section 5)."""
+Kolari-Pynnönen adjustments for cross-correlation (README, "Models and statistics")."""
 
 from __future__ import annotations
 

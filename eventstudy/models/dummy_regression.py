@@ -68,7 +68,7 @@ def event_dummy_regression(
         One asset's returns indexed by its trading dates (ascending).
     events_day0
         Day 0 of each event. A date the asset did not trade maps to its next
-        session (DESIGN section 4).
+        session (``docs/events-file.md``, "When an event happened: day 0").
     window
         ``(start, end)`` relative trading days dummied for every event; the CAR is
         the sum of their coefficients.

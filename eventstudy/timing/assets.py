@@ -2,8 +2,8 @@
 
 An asset is a name (``IMOEX``) bound to a source and a symbol, plus the facts the
 timing logic needs: the local time at which a day's price is observed and the time
-zone of that clock (DESIGN sections 3 and 4). A study may override any of these
-through its TOML study file.
+zone of that clock (``docs/events-file.md``, "When an event happened: day 0"). A study
+may override any of these through its TOML study file.
 """
 
 from __future__ import annotations

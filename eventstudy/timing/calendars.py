@@ -1,4 +1,4 @@
-"""Trading calendars, observation instants and day-0 alignment (DESIGN section 4).
+"""Trading calendars, observation instants and day-0 alignment (``docs/events-file.md``).
 
 Each asset's calendar is the set of days on which it has a price: returns, windows
 and day 0 are all counted in the asset's own trading days. A day's price is
