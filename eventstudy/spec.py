@@ -25,6 +25,7 @@ from typing import Any
 from eventstudy.errors import ConfigError
 from eventstudy.models.registry import MODELS, get_model
 from eventstudy.timing.assets import Asset
+from eventstudy.timing.bars import INTERVALS
 
 Window = tuple[int, int]
 
@@ -141,6 +142,13 @@ def parse_flag(value: object, where: str) -> bool:
     return value
 
 
+def parse_interval(value: object, where: str) -> str:
+    """A bar interval of :data:`eventstudy.timing.bars.INTERVALS` (``1d``: a daily study)."""
+    if value not in INTERVALS:
+        raise _fail(where, f"unknown interval {value!r}", f"use one of {', '.join(INTERVALS)}")
+    return str(value)
+
+
 def parse_optional_path(value: object, where: str) -> str | None:
     """A path as text, or ``None``."""
     if value is None:
@@ -187,6 +195,8 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in [
             "fewer are skipped (default 100)", "N"),
     Setting("exclude_event_windows", False, parse_flag, "drop other events' windows from each estimation "
             "window"),
+    Setting("interval", "1d", parse_interval, "bar interval: 1min, 5min, 10min, 1h or 1d (default 1d, "
+            "a daily study); windows count bars", "INTERVAL"),
     Setting("cache_dir", None, parse_optional_path, "cache folder for live data (default: the user cache "
             "folder)", "DIR"),
     Setting("offline", False, parse_flag, "use only cached live data"),
@@ -237,6 +247,8 @@ class StudySpec:
         Minimum estimation returns per pair.
     exclude_event_windows
         Drop other events' windows from each estimation window.
+    interval
+        Bar interval (``1d``: trading days; else intraday bars, :mod:`eventstudy.timing.bars`).
     asset_overrides
         Asset definitions that replace the catalogue's (from ``[assets.NAME]`` tables).
     cache_dir, offline, refresh
@@ -263,6 +275,7 @@ class StudySpec:
     event_window: Window = (-10, 10)
     min_estimation: int = 100
     exclude_event_windows: bool = False
+    interval: str = "1d"
     cache_dir: str | None = None
     offline: bool = False
     refresh: bool = False
