@@ -127,7 +127,8 @@ def _bar_asset(column: pd.Series, asset: Asset, kind: str) -> BarAsset:
     closes = pd.Series(closes.to_numpy(dtype=float), index=index.tz_convert("UTC"), name=asset.name)
     closes = closes[closes.index.notna()]
     if asset.session:
-        closes = closes[in_session(pd.DatetimeIndex(closes.index), asset.timezone, Session.parse(asset.session))]
+        session = Session.parse(asset.session)
+        closes = closes[in_session(pd.DatetimeIndex(closes.index), asset.timezone, session)]
     return BarAsset(bars=bar_series(closes, asset.timezone, kind), closes=closes.sort_index())
 
 

@@ -151,7 +151,8 @@ def _ar_table(pairs: pd.DataFrame, arrays: PairArrays, expected: np.ndarray, ass
     return pd.concat(frames, ignore_index=True)[BAR_AR_COLUMNS]
 
 
-def _span_closes(assets: Mapping[str, BarAsset], pairs: pd.DataFrame, spec: StudySpec) -> dict[str, pd.Series]:
+def _span_closes(assets: Mapping[str, BarAsset], pairs: pd.DataFrame,
+                 spec: StudySpec) -> dict[str, pd.Series]:
     """Each asset's closes from the earliest estimation bar to the latest event-window bar (UTC index)."""
     closes = {name: a.closes for name, a in assets.items()}
     if len(pairs) == 0:

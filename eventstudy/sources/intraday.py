@@ -143,8 +143,10 @@ def _instants(values: pd.Series, timezone: str, path: Path, column: str) -> pd.D
     text = values.astype(str).str.strip()
     numeric = pd.to_numeric(text, errors="coerce")
     if numeric.notna().all():
-        unit = "ms" if float(numeric.abs().max()) > _MILLISECONDS_ABOVE else "s"
-        return pd.DatetimeIndex(pd.to_datetime(numeric.astype("int64"), unit=unit, utc=True)).as_unit("ns")
+        counts = numeric.to_numpy(dtype=np.int64)
+        if float(numeric.abs().max()) > _MILLISECONDS_ABOVE:
+            return pd.DatetimeIndex(counts * 1_000_000, tz="UTC").as_unit("ns")
+        return pd.DatetimeIndex(counts * 1_000_000_000, tz="UTC").as_unit("ns")
     with_offset = text.str.contains(_OFFSET)
     if with_offset.any() and not with_offset.all():
         row = int(np.flatnonzero((~with_offset).to_numpy() if with_offset.iloc[0] else

@@ -78,13 +78,18 @@ class Session:
         parts = text.replace(" ", "").split("-")
         if len(parts) != 2:
             raise ValueError(f"{text!r} is not HH:MM-HH:MM")
-        start, end = (time(*(int(v) for v in p.split(":"))) for p in parts)
+        start, end = (_clock(p) for p in parts)
         if start >= end:
             raise ValueError(f"{text!r} ends before it starts")
         return cls(start, end)
 
     def __str__(self) -> str:
         return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+def _clock(text: str) -> time:
+    hour, minute = (int(v) for v in text.split(":"))
+    return time(hour, minute)
 
 
 def check_bar_keys(table: Mapping[str, Any], where: str, path: str | Path | None) -> None:

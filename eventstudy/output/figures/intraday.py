@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 from eventstudy.output.describe import StudyResults, caption
 from eventstudy.output.figures.style import CAR_COLOUR, EVENT_COLOUR, GREY, PRICE_COLOUR, WIDTH, Z95, styled
+from eventstudy.timing.bars import INTERVALS
 
 #: Sessions shown at most in an asset's price-path figure.
 MAX_SESSIONS = 12
@@ -49,12 +50,14 @@ def intraday_plan(results: StudyResults, figures: str) -> tuple[list[PlannedFigu
                          f"event days of {len(days)}.")
         title = f"{asset}: intraday prices around the announcements"
         plan.append((f"intraday_{asset}", "intraday_prices", title, functools.partial(
-            plot_intraday_path, closes, zone, days[: MAX_SESSIONS // 2], announced, title=title,
+            plot_intraday_path, closes, zone, days[: MAX_SESSIONS // 2], announced,
+            pd.Timedelta(INTERVALS[results.spec.interval]), title=title,
             caption=line)))
     if figures == "all" and len(ar):
         pairs = list(dict.fromkeys(zip(ar["event_id"].astype(str), ar["asset"].astype(str), strict=True)))
         if len(pairs) > MAX_PAIR_FIGURES:
-            notes.append(f"CAR-by-bar figures were drawn for the first {MAX_PAIR_FIGURES} of {len(pairs)} pairs.")
+            notes.append(f"CAR-by-bar figures were drawn for the first {MAX_PAIR_FIGURES} "
+                         f"of {len(pairs)} pairs.")
         for event_id, asset in pairs[:MAX_PAIR_FIGURES]:
             rows = ar[(ar["event_id"] == event_id) & (ar["asset"] == asset)]
             title = f"{event_id}: {rows['event'].iloc[0]} ({asset})"
@@ -76,7 +79,8 @@ def _announcements(results: StudyResults) -> pd.Series:
 
 @styled
 def plot_intraday_path(closes: pd.Series, timezone: str, days: Sequence[str], announced: pd.Series,
-                       *, title: str = "", caption: str = "", ax: Axes | None = None) -> Figure:
+                       interval: pd.Timedelta, *, title: str = "", caption: str = "",
+                       ax: Axes | None = None) -> Figure:
     """The closes of the sessions of ``days`` (local ``YYYY-MM-DD``) and the session before each,
     on a compressed bar axis, with session breaks and announcement instants marked."""
     import matplotlib.pyplot as plt
@@ -97,19 +101,14 @@ def plot_intraday_path(closes: pd.Series, timezone: str, days: Sequence[str], an
     x = np.arange(len(values))
     axis.plot(x, values, color=PRICE_COLOUR, linewidth=1.1)
     starts = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]])
-    for position in starts:
-        if position:
-            axis.axvline(position - 0.5, color=GREY, linestyle=":", linewidth=0.8)
-    axis.set_xticks(starts, [f"{stamps[p]:%d %b}\n{stamps[p]:%H:%M}" for p in starts])
+    for start in starts:
+        if start:
+            axis.axvline(float(start) - 0.5, color=GREY, linestyle=":", linewidth=0.8)
+    axis.set_xticks(starts, [f"{stamps[int(p)]:%d %b}\n{stamps[int(p)]:%H:%M}" for p in starts])
     utc = stamps.tz_convert("UTC").asi8
     for event_id, when in announced.items():
-        moment = pd.Timestamp(when).as_unit("ns").value
-        if len(utc) == 0 or moment < utc[0] or moment > utc[-1] + 86_400 * 10**9:
-            continue
-        after = int(np.searchsorted(utc, moment, side="left"))
-        position = min(after, len(utc) - 1) - 0.5 if after == 0 or moment != utc[min(after, len(utc) - 1)] \
-            else float(after)
-        if after < len(utc) and labels[min(after, len(utc) - 1)] not in shown:
+        position = _announcement_x(utc, pd.Timestamp(when).as_unit("ns").value, interval)
+        if position is None:
             continue
         axis.axvline(position, color=EVENT_COLOUR, linewidth=1.0)
         axis.annotate(str(event_id), (position, 1.0), xycoords=("data", "axes fraction"), rotation=90,
@@ -118,7 +117,19 @@ def plot_intraday_path(closes: pd.Series, timezone: str, days: Sequence[str], an
     axis.set_title(title)
     if caption:
         figure.text(0.01, 0.0, caption, fontsize=7, color=GREY, ha="left", va="bottom")
-    return figure
+    return cast("Figure", figure)
+
+
+def _announcement_x(utc: np.ndarray, moment: int, interval: pd.Timedelta) -> float | None:
+    """x of an instant on the compressed axis (point ``k`` is bar ``k``'s close), or None if
+    it is outside the bars shown."""
+    last = int(np.searchsorted(utc, moment, side="right")) - 1
+    if last < 0 or last >= len(utc) or moment > utc[last] + 2 * 86_400 * 10**9:
+        return None
+    step = int(interval.value)
+    if moment < utc[last] + step:  # inside bar `last`, which runs from x = last - 1 to x = last
+        return float(last - 1 + (moment - utc[last]) / step)
+    return last + 0.5  # between sessions (or bars): at the break after bar `last`
 
 
 @styled
@@ -157,7 +168,7 @@ def plot_car_by_bar(rows: pd.DataFrame, *, title: str = "", caption: str = "",
     axis.legend(loc="best")
     if caption:
         figure.text(0.01, 0.0, caption, fontsize=7, color=GREY, ha="left", va="bottom")
-    return figure
+    return cast("Figure", figure)
 
 
 def _truthy(values: pd.Series | Mapping[str, object]) -> np.ndarray:
