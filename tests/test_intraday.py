@@ -18,6 +18,7 @@ from scipy import stats
 
 import eventstudy as es
 from eventstudy.errors import ConfigError, InputError
+from eventstudy.event_lists import cbr_key_rate_events
 from eventstudy.sources.intraday import BarFile, read_bar_file
 from eventstudy.spec import StudySpec
 from eventstudy.timing.assets import Asset
@@ -288,3 +289,61 @@ def test_models_without_a_bar_version_are_refused(shared_data: Path) -> None:
                           model="garch", benchmark=["IMOEX"], assets=["IMOEX"])
     with pytest.raises(ConfigError):
         study.run()
+
+
+# -- Bank of Russia decisions: the Russian-dated list, IMOEX hourly and SBER 1-minute --------------
+
+
+def test_cbr_list_converts_with_release_times(shared_data: Path, tmp_path: Path) -> None:
+    path = shared_data / "panel" / "events" / "cbr_key_rate_decisions_2020-03_2025-10.csv"
+    table = cbr_key_rate_events(path).set_index("id")
+    assert len(table) == 50
+    assert table.loc["CBR_2023-08-15", "time"] == "10:30"
+    assert table.loc["CBR_2024-12-20", ["time", "timezone", "group"]].tolist() == ["13:30", MOSCOW, "hold"]
+    assert "CBR_2022-04-08" in table.index and "CBR_2022-04-11" not in table.index  # effective-date slip
+    assert table.loc["CBR_2022-02-28", "time"] == ""
+    bad = tmp_path / "bad.csv"
+    bad.write_text("date,change_key_rate,basis_points,key_rate\n24 октября 2025,снизить,50,16.5\n"
+                   "31 Octobre 2025,снизить,50,16.5\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        cbr_key_rate_events(bad)
+    assert caught.value.line == 3 and caught.value.column == "date"
+
+
+def test_cbr_decisions_on_imoex_hourly(shared_data: Path, tmp_path: Path) -> None:
+    path = shared_data / "panel" / "events" / "cbr_key_rate_decisions_2020-03_2025-10.csv"
+    table = cbr_key_rate_events(path).query("date >= '2022-09-16'")
+    results = es.EventStudy.from_file(_seed_file(shared_data, tmp_path), table).run()
+    ar = results.abnormal_returns.query("bar == 0").set_index("event_id")
+    assert ar.loc["CBR_2024-12-20", "date"] == "2024-12-20T13:00:00+03:00"
+    closes = imoex_hourly(shared_data)
+    at = int(np.flatnonzero(closes.index == pd.Timestamp("2024-12-20 13:00", tz=MOSCOW))[0])
+    assert closes.iloc[at] == 2545.23
+    assert ar.loc["CBR_2024-12-20", "return"] == pytest.approx(math.log(2545.23 / closes.iloc[at - 1]))
+    # the extraordinary 10:30 meeting falls in the opening 10:00 bar, which carries the night's gap
+    assert ar.loc["CBR_2023-08-15", "date"] == "2023-08-15T10:00:00+03:00"
+    assert bool(ar.loc["CBR_2023-08-15", "overnight"])
+    car = results.car.query("end == 0").set_index("event_id")
+    assert not bool(car.loc["CBR_2023-08-15", "overnight"])  # the market was open at 10:30
+    assert len(car) == table["id"].size
+
+
+def test_cbr_decisions_on_sber_minutes_with_the_session(shared_data: Path, tmp_path: Path) -> None:
+    path = shared_data / "intraday" / "SBER_1m_tinvest_utc_2025-08-10_2025-11-08.parquet"
+    config = tmp_path / "sber.toml"
+    config.write_text(
+        "[study]\ninterval = \"1min\"\nassets = [\"SBER\"]\nestimation = [-11500, -30]\n"
+        "windows = [[0, 0], [0, 10]]\nevent_window = [-10, 30]\n\n[assets.SBER]\n"
+        f"file = \"{path.as_posix()}\"\ntimezone = \"Europe/Moscow\"\nsession = \"09:50-18:50\"\n")
+    table = events(("CBR_2025-09-12", "2025-09-12", "13:30", MOSCOW),
+                   ("CBR_2025-10-24", "2025-10-24", "13:30", MOSCOW))
+    results = es.EventStudy.from_file(config, table).run()
+    ar = results.abnormal_returns.query("bar == 0").set_index("event_id")
+    raw = pd.read_parquet(path).set_index("time")["close"]
+    at = raw.index.get_loc(pd.Timestamp("2025-10-24 10:30", tz="UTC"))
+    assert raw.iloc[at] == 294.50
+    assert ar.loc["CBR_2025-10-24", "return"] == pytest.approx(math.log(294.50 / raw.iloc[at - 1]), abs=1e-12)
+    assert ar.loc["CBR_2025-10-24", "date"] == "2025-10-24T13:30:00+03:00"
+    # the estimation bars hold no off-exchange bar: every bar-0 slot has one bar per estimation day
+    row = results.car.query("event_id == 'CBR_2025-10-24' and end == 0").iloc[0]
+    assert np.isfinite(row["pvalue_empirical"]) and np.isfinite(row["t"])
