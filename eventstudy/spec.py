@@ -25,6 +25,7 @@ from typing import Any
 from eventstudy.errors import ConfigError
 from eventstudy.models.registry import MODELS, get_model
 from eventstudy.timing.assets import Asset
+from eventstudy.timing.bars import INTERVALS
 
 Window = tuple[int, int]
 
@@ -161,6 +162,13 @@ def parse_flag(value: object, where: str) -> bool:
     return value
 
 
+def parse_interval(value: object, where: str) -> str:
+    """A bar interval of :data:`eventstudy.timing.bars.INTERVALS` (``1d``: a daily study)."""
+    if value not in INTERVALS:
+        raise _fail(where, f"unknown interval {value!r}", f"use one of {', '.join(INTERVALS)}")
+    return str(value)
+
+
 def parse_optional_path(value: object, where: str) -> str | None:
     """A path as text, or ``None``."""
     if value is None:
@@ -219,6 +227,8 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in [
             "than this many days (default 4)", "DAYS"),
     Setting("same_day_prices", "error", parse_same_day_prices, "several prices on one date in a daily price "
             "file: error (default) or keep the last of the day", "CHOICE"),
+    Setting("interval", "1d", parse_interval, "bar interval: 1min, 5min, 10min, 1h or 1d (default 1d, "
+            "a daily study); windows count bars", "INTERVAL"),
     Setting("cache_dir", None, parse_optional_path, "cache folder for live data (default: the user cache "
             "folder)", "DIR"),
     Setting("offline", False, parse_flag, "use only cached live data"),
@@ -277,6 +287,8 @@ class StudySpec:
         skips) a window, and the age of a benchmark value that flags a window.
     same_day_prices
         ``error`` or ``last``: several prices on one date of a daily file.
+    interval
+        Bar interval (``1d``: trading days; else intraday bars, :mod:`eventstudy.timing.bars`).
     asset_overrides
         Asset definitions that replace the catalogue's (from ``[assets.NAME]`` tables).
     cache_dir, offline, refresh
@@ -309,6 +321,7 @@ class StudySpec:
     skip_window_gaps: bool = False
     max_benchmark_age: int = 4
     same_day_prices: str = "error"
+    interval: str = "1d"
     cache_dir: str | None = None
     offline: bool = False
     refresh: bool = False

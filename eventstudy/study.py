@@ -28,6 +28,7 @@ from eventstudy.sources.local import load_local_prices, provenance_of
 from eventstudy.spec import SETTINGS, Layer, StudySpec, keyword_layer
 from eventstudy.studyfile import load_study_file
 from eventstudy.timing.assets import DEFAULT_ASSETS, Asset, resolve_asset
+from eventstudy.timing.bars import DAILY
 from eventstudy.timing.placement import (
     asset_series,
     build_panel,
@@ -131,6 +132,13 @@ class EventStudy:
         if prices_path is None and not files:
             return cls(loaded, spec=spec)
         needed = [*spec.assets, *spec.benchmark] if spec.assets else []
+        if spec.interval != DAILY:
+            from eventstudy.bar_study import load_bar_prices
+
+            bars, bar_provenance = load_bar_prices(
+                files, lambda name: spec.asset_overrides.get(name) or Asset(name, "file", name),
+                spec.interval, needed)
+            return cls(loaded, bars, spec=spec, provenance=bar_provenance)
         local, provenance = load_local_prices(prices_path, files, needed,
                                               same_day_prices=spec.same_day_prices)
         return cls(loaded, local, spec=spec, provenance=provenance)
@@ -161,6 +169,8 @@ class EventStudy:
             When live prices cannot be fetched.
         """
         spec = self.spec
+        if spec.interval != DAILY:
+            return self._run_bars()
         if self.prices is not None:
             prices = self.prices
             provenance = self.provenance or tuple(
@@ -189,6 +199,17 @@ class EventStudy:
                                      day0_index=day0_index, calendar=panel.calendar)
         return build_results(spec, self.events, series, pairs, dataclasses.replace(output, arrays=arrays),
                              provenance)
+
+    def _run_bars(self) -> Results:
+        """An intraday study (``interval`` other than ``1d``): :mod:`eventstudy.bar_study`."""
+        from eventstudy.bar_study import run_bar_study
+
+        if self.prices is None:
+            raise ConfigError(f"interval {self.spec.interval!r} needs intraday price files",
+                              fix='give each asset a file of bars: [assets.NAME] file = "bars.csv"')
+        provenance = self.provenance or tuple(
+            provenance_of(name, self.prices[name]) for name in [*self.spec.assets, *self.spec.benchmark])
+        return run_bar_study(self.spec, self.events, self.prices, self.asset, provenance)
 
     def asset(self, name: str) -> Asset:
         """The definition of asset ``name``: the study's override, the catalogue's, or a local file."""

@@ -36,11 +36,12 @@ from eventstudy.errors import ConfigError, UnknownAssetError
 from eventstudy.sources.local import DATED_BY, AssetFile
 from eventstudy.spec import SETTINGS, SOURCE_SETTINGS, Layer
 from eventstudy.timing.assets import Asset, resolve_asset
+from eventstudy.timing.bars import check_bar_keys
 
 PATH_KEYS = ("events", "prices")
 STUDY_KEYS = tuple(name for name in SETTINGS if name not in SOURCE_SETTINGS) + PATH_KEYS
 TEXT_ASSET_KEYS = ("file", "column", "dated_by", "observed_at", "timezone", "source", "symbol", "units",
-                   "description", "board", "market", "engine")
+                   "description", "board", "market", "engine", "bar_label", "session", "shift")
 ASSET_KEYS = (*TEXT_ASSET_KEYS, "invert")
 
 
@@ -154,7 +155,7 @@ def _asset(name: str, spec: dict[str, Any], path: Path) -> Asset:
         base = resolve_asset(name)
     except UnknownAssetError:
         base = Asset(name, spec.get("source", "file"), spec.get("symbol", name))
-    changed = ("source", "symbol", "units", "description", "invert")
+    changed = ("source", "symbol", "units", "description", "invert", "bar_label", "session", "shift")
     changes: dict[str, Any] = {key: spec[key] for key in changed if key in spec}
     if "observed_at" in spec:
         changes["observed_at"] = _clock(spec["observed_at"], name, path)
@@ -165,6 +166,7 @@ def _asset(name: str, spec: dict[str, Any], path: Path) -> Asset:
             raise ConfigError(f"[assets.{name}] unknown time zone {spec['timezone']!r}", path=path,
                               fix="use an IANA name such as Europe/Moscow") from None
         changes["timezone"] = spec["timezone"]
+    check_bar_keys(spec, f"[assets.{name}]", path)
     options = {k: spec[k] for k in ("board", "market", "engine") if k in spec}
     if options:
         changes["options"] = {**base.options, **options}

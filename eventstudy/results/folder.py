@@ -158,7 +158,9 @@ def _write_contents(folder: Path, contents: FolderContents, report_options: Mapp
     if contents.prices:
         wide = pd.concat(contents.prices, axis=1, sort=True)
         wide.index.name = "date"
-        wide.to_csv(folder / "prices.csv", date_format="%Y-%m-%d", float_format="%.10g")
+        # Intraday prices keep their UTC instants (a bar per row), daily ones their dates.
+        daily = contents.spec.interval == "1d"
+        wide.to_csv(folder / "prices.csv", date_format="%Y-%m-%d" if daily else None, float_format="%.10g")
 
 
 def write_events(events: pd.DataFrame, path: Path) -> None:
@@ -235,7 +237,9 @@ def read_folder(folder: Path) -> FolderContents:
         spec=spec, events=_read_events(folder / "events.csv", record.get("events_file")),
         provenance=provenance, prices=prices, car=_read_table(folder / "car.csv"),
         aggregate=_read_table(folder / "aggregate.csv"), skipped=_read_table(folder / "skipped.csv"),
-        abnormal_returns=_read_table(folder / "abnormal_returns.csv", dates=["date"]),
+        # intraday dates keep their text (local time with offset; offsets differ across DST)
+        abnormal_returns=_read_table(folder / "abnormal_returns.csv",
+                                     dates=["date"] if spec.interval == "1d" else []),
         diagnostics=record.get("diagnostics") or {}, version=str(record.get("eventstudy_version", "")),
         report_options=options if isinstance(options, dict) else None)
 

@@ -43,7 +43,7 @@ def build_results(spec: StudySpec, events: Events, series: Mapping[str, AssetSer
     reason = np.where(pairs["reason"] != "", pairs["reason"], output.reason)
     fitted = output.fitted & (pairs["reason"] == "").to_numpy()
     if not fitted.any():
-        raise NoResultsError(_no_results_message(reason))
+        raise NoResultsError(no_results_message(reason))
     kept = pairs[fitted].reset_index(drop=True)
     arrays = output.arrays.subset(fitted)
     expected = output.expected[fitted]
@@ -135,7 +135,7 @@ def _car_table(pairs: pd.DataFrame, arrays: PairArrays,
     return car_table, pd.concat(skips, ignore_index=True)
 
 
-def _no_results_message(reasons: np.ndarray) -> str:
+def no_results_message(reasons: np.ndarray) -> str:
     """``no event-asset pair could be computed (9 pairs: 6 x ..., 3 x ...)``."""
     counts = pd.Series(reasons).value_counts()
     parts = [f"{n} x {text}" for text, n in counts.head(3).items()]

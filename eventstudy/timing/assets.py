@@ -40,6 +40,13 @@ class Asset:
         One line for ``eventstudy assets`` and reports.
     options
         Source-specific settings (e.g. the MOEX board or market).
+    bar_label
+        Intraday files: which end of the bar a timestamp marks, ``start`` or ``end``.
+    session
+        Intraday studies: the exchange session ``"HH:MM-HH:MM"`` in ``timezone``; bars
+        outside it (and on weekends) are dropped. Empty: keep every bar.
+    shift
+        Intraday files: a correction added to every timestamp, e.g. ``"-3h"``.
     """
 
     name: str
@@ -51,6 +58,9 @@ class Asset:
     units: str = ""
     description: str = ""
     options: dict[str, str] = dataclasses.field(default_factory=dict)
+    bar_label: str = "start"
+    session: str = ""
+    shift: str = ""
 
     def replace(self, **changes: object) -> Asset:
         """Return a copy with some fields changed."""

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 from eventstudy.output.describe import StudyResults, caption, timeline_span, units
 from eventstudy.output.figures.caar import plot_caar
 from eventstudy.output.figures.forest import plot_forest
+from eventstudy.output.figures.intraday import intraday_plan
 from eventstudy.output.figures.pair import plot_car, plot_event
 from eventstudy.output.figures.style import PNG_DPI, STYLE, figure_window
 from eventstudy.output.figures.timeline import densest_cluster, plot_timeline
@@ -59,6 +60,8 @@ def figure_plan(results: StudyResults, figures: str) -> tuple[list[PlannedFigure
     """
     if figures not in ("summary", "all"):
         raise ValueError(f"figures must be 'none', 'summary' or 'all', not {figures!r}")
+    if results.spec.interval != "1d":
+        return intraday_plan(results, figures)  # type: ignore[return-value]
     line = caption(results)
     unit = percent_unit(results.spec.returns)
     ar, car = results.abnormal_returns, results.car
