@@ -10,22 +10,27 @@ from typing import Any
 
 import numpy as np
 
-from eventstudy.output import describe
+from eventstudy.output import charts, describe, interactive
 from eventstudy.output.describe import StudyResults
 from eventstudy.output.figures.plan import FigureSet
 from eventstudy.output.format import STAR_NOTE, legend_of_tests, pct, stars, window_label
 from eventstudy.output.rows import (
     CAR_HEADERS,
     METHOD_NOTES,
+    TOP_PAIRS,
     aggregate_blocks,
     car_rows,
     event_rows,
     overview,
+    ranked_pairs,
     settings_rows,
     source_rows,
     text_cell,
     warnings_list,
 )
+
+IMAGE_BUDGET = 2_500_000  # characters of base64 images; per-event figures beyond it are linked
+LISTED_ROWS = 200  # events, skipped pairs and warnings shown before the page links the CSV instead
 
 # -- HTML ----------------------------------------------------------------------------------------------
 
@@ -58,7 +63,7 @@ border:1px solid var(--line)}figcaption{font-size:13px;color:var(--mute);margin-
 .note{font-size:13px;color:var(--mute)}ul.warn li{margin:3px 0}
 code{font-size:12.5px;background:var(--band);padding:0 3px;border-radius:3px}
 @media print{body{max-width:none;padding:0;font-size:11pt}nav{display:none}h2{page-break-after:avoid}}
-"""
+""" + interactive.INTERACTIVE_STYLE
 
 
 def _e(value: Any) -> str:
@@ -66,7 +71,7 @@ def _e(value: Any) -> str:
 
 
 def _html_table(headers: Sequence[tuple[str, str, str]], rows: Iterable[Mapping[str, str]],
-                table_id: str = "", extra: str = "") -> str:
+                table_id: str = "", extra: str = ' class="sortable"') -> str:
     """``headers``: (key, title, css class) per column."""
     head = "".join(f'<th class="{c}">{_e(t)}</th>' for _, t, c in headers)
     body = "".join("<tr>" + "".join(f'<td class="{c}" data-col="{_e(k)}">{_e(row.get(k, ""))}</td>'
@@ -78,11 +83,23 @@ def _html_table(headers: Sequence[tuple[str, str, str]], rows: Iterable[Mapping[
 
 def html_report(results: StudyResults, figures: FigureSet | None = None, folder: Path | None = None, *,
                 title: str | None = None) -> str:
-    """The self-contained HTML report; ``title`` replaces the default title."""
+    """The self-contained HTML report; ``title`` replaces the default title.
+
+    Interactive (plotly.js charts, sortable and searchable tables, the result files of ``folder``
+    downloadable from the page) and self-contained: everything is inline. Studies with more than
+    ``TOP_PAIRS`` event-asset pairs show the most significant ones in the overview, the CAR
+    tables and the charts, and link the full CSV files.
+    """
     heading = title or describe.title(results)
+    ranked = ranked_pairs(results)
+    shown = set(ranked[:TOP_PAIRS]) if len(ranked) > TOP_PAIRS else None
+    drawn = [c for c in (charts.prices_chart(results), charts.car_path_chart(results, ranked[:TOP_PAIRS]),
+                         charts.forest_chart(results, ranked[:TOP_PAIRS])) if c is not None]
+    embedded, sizes = interactive.embedded_files(folder)
     sections = [
-        ("summary", "Summary", _html_summary(results)),
-        ("car", "Cumulative abnormal returns", _html_car(results)),
+        ("summary", "Summary", _html_summary(results, shown, len(ranked))),
+        ("charts", "Interactive charts", _html_charts(drawn, shown)),
+        ("car", "Cumulative abnormal returns", _html_car(results, shown, len(ranked))),
         ("aggregate", "Aggregate tests", _html_aggregate(results)),
         ("figures", "Figures", _html_figures(figures, folder)),
         ("events", "Events", _html_events(results)),
@@ -99,11 +116,33 @@ def html_report(results: StudyResults, figures: FigureSet | None = None, folder:
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{_e(heading)}</title><style>{STYLE}</style></head><body>"
-            f"<header><h1>{_e(heading)}</h1><p class=\"lede\">{_e(lede)}</p><nav>{nav}</nav></header>"
-            f"{body}</body></html>\n")
+            f"<header><h1>{_e(heading)}</h1><p class=\"lede\">{_e(lede)}</p><nav>{nav}</nav>"
+            f"{interactive.downloads_block(embedded, sizes)}</header>"
+            f"{body}{interactive.scripts(drawn, embedded)}</body></html>\n")
 
 
-def _html_summary(results: StudyResults) -> str:
+def _capped_note(shown: set[tuple[str, str]] | None, total: int, where: str) -> str:
+    if shown is None:
+        return ""
+    return (f'<p class="capped">This study has {total:,} event-asset pairs: {where} shows the {len(shown)} '
+            "most significant (smallest p over the first CAR window). Every pair is in "
+            '<a href="car.csv">car.csv</a> (and day by day in <a href="abnormal_returns.csv">'
+            "abnormal_returns.csv</a>).</p>")
+
+
+def _html_charts(drawn: Sequence[charts.Chart], shown: set[tuple[str, str]] | None) -> str:
+    if not drawn:
+        return "<p>No charts: no prices or pairs.</p>"
+    note = ("<p class=note>Hover for values; drag to zoom (double-click to zoom out); click a legend "
+            "entry to hide or show it, double-click to show it alone. The CAR paths start with the "
+            f"{charts.VISIBLE_PATHS} most significant pairs; the others are in the legend. "
+            "The static figures below are for print.</p>")
+    capped = ("" if shown is None else
+              f"<p class=note>The CAR charts draw the {len(shown)} most significant pairs.</p>")
+    return note + capped + interactive.chart_blocks(drawn)
+
+
+def _html_summary(results: StudyResults, shown: set[tuple[str, str]] | None, total: int) -> str:
     windows = describe.windows(results)
     cards = []
     if windows and len(results.car):
@@ -119,16 +158,17 @@ def _html_summary(results: StudyResults) -> str:
             cards.append(f"<div class=card><b>{pct(top['car'])}%{_e(stars(top['pvalue']))}</b><span>largest "
                          f"CAR{_e(window_label(*w))}: {_e(top['event_id'])} / {_e(top['asset'])}, "
                          f"day 0 {_e(top['day0'])}</span></div>")
-    assets, windows, rows = overview(results)
+    assets, windows, rows = overview(results, shown)
     headers = [("event_id", "event", ""), ("event", "label", "label"), ("date", "date", "n")]
     headers += [(f"{a}:{w[0]},{w[1]}", f"{a} {window_label(*w)}", "n") for a in assets for w in windows]
     return (f'<div class="cards">{"".join(cards)}</div>'
             "<p class=note>CAR in % per event, asset and window; " + _e(STAR_NOTE) + ".</p>"
-            + _html_table(headers, rows, "overview"))
+            + _capped_note(shown, total, "the overview") + _html_table(headers, rows, "overview"))
 
 
-def _html_car(results: StudyResults) -> str:
-    parts = ["<p class=note>One table per CAR window. " + _e(STAR_NOTE)
+def _html_car(results: StudyResults, shown: set[tuple[str, str]] | None, total: int) -> str:
+    parts = [_capped_note(shown, total, "each CAR table"),
+             "<p class=note>One table per CAR window. " + _e(STAR_NOTE)
              + "; p (empirical): rank of the CAR among the estimation window's CARs of the same length; "
                "\u2020: overlap warning (see below).</p>"]
     cls = {"car": "n", "se": "n", "t": "n", "pvalue": "n", "pvalue_empirical": "n", "day0": "n",
@@ -138,17 +178,17 @@ def _html_car(results: StudyResults) -> str:
         parts.append(f"<h3>CAR {_e(window_label(*w))}</h3>")
         head = "".join(f'<th class="{c}">{_e(t)}</th>' for _, t, c in headers)
         body, previous = [], None
-        for row in car_rows(results, w):
+        for row in car_rows(results, w, shown):
             repeat = row["event_id"] == previous
             previous = row["event_id"]
+            blank = ("#", "event_id", "event") if repeat else ()
             cells = "".join(
-                f'<td class="{c}" data-col="{_e(k)}">'
-                f'{"" if repeat and k in ("#", "event_id", "event") else _e(row.get(k, ""))}</td>'
-                for k, _, c in headers)
+                f'<td class="{c}" data-col="{_e(k)}" data-value="{_e(row.get(k, ""))}"></td>' if k in blank
+                else f'<td class="{c}" data-col="{_e(k)}">{_e(row.get(k, ""))}</td>' for k, _, c in headers)
             style = "" if repeat else ' class="first"'
             body.append(f'<tr{style} data-event="{_e(row["event_id"])}" data-asset="{_e(row["asset"])}">'
                         f"{cells}</tr>")
-        parts.append(f'<div class="scroll"><table class="car" id="car_{w[0]}_{w[1]}" '
+        parts.append(f'<div class="scroll"><table class="car sortable" id="car_{w[0]}_{w[1]}" '
                      f'data-window="{w[0]},{w[1]}"><thead><tr>{head}</tr></thead>'
                      f'<tbody>{"".join(body)}</tbody></table></div>')
     return "".join(parts)
@@ -173,7 +213,9 @@ def _html_aggregate(results: StudyResults) -> str:
                      f'<td class="n" data-col="n">{_e(r["n"])}</td>',
                      f'<td class="n" data-col="caar">{_e(r["caar"])}</td>']
             for t in tests:
-                cells.append(f'<td class="n" data-col="{_e(t)}"><span data-part="statistic">'
+                statistic = _e(r.get(t + ":statistic", ""))
+                cells.append(f'<td class="n" data-col="{_e(t)}" data-value="{statistic}">'
+                             '<span data-part="statistic">'
                              f'{_e(r.get(t + ":statistic", ""))}</span><span class="s">'
                              f'{_e(r.get(t + ":stars", ""))}</span><br>'
                              '<span class="small" data-part="pvalue">'
@@ -181,7 +223,7 @@ def _html_aggregate(results: StudyResults) -> str:
             if any(x["note"] for x in rows):
                 cells.append(f'<td class="small" data-col="note">{_e(r["note"])}</td>')
             body.append("<tr>" + "".join(cells) + "</tr>")
-        tables.append(f"<div><h3>CAAR {_e(window_label(*w))}</h3><div class=scroll><table "
+        tables.append(f"<div><h3>CAAR {_e(window_label(*w))}</h3><div class=scroll><table class=sortable "
                       f'id="aggregate_{w[0]}_{w[1]}" data-window="{w[0]},{w[1]}"><thead><tr>{head}</tr>'
                       f"</thead><tbody>{''.join(body)}</tbody></table></div></div>")
     wide = max(len(tests) for _, tests, _ in blocks) > 2
@@ -200,22 +242,33 @@ def _html_figures(figures: FigureSet | None, folder: Path | None) -> str:
         parts.append("<p class=note>Each asset's timeline on its own (not shown here): "
                      + _e(", ".join(f"figures/{p.name}" for r in singles for p in r.files.values())) + "</p>")
     shown = [r for r in figures.records if r.kind != "asset_timeline"]
+    budget = IMAGE_BUDGET
+    linked: list[str] = []
     for number, record in enumerate(shown, start=1):
         path = record.files.get("png") or record.files.get("svg")
         if path is None or not path.is_file():
             continue
+        files = ", ".join(f"figures/{p.name}" for p in record.files.values())
+        detail = record.kind in ("pair", "event")
+        if detail and 4 * path.stat().st_size // 3 > budget:
+            linked.append(f'<a href="figures/{_e(path.name)}">{_e(path.name)}</a>')
+            continue
         mime = "image/png" if path.suffix == ".png" else "image/svg+xml"
         data = base64.b64encode(path.read_bytes()).decode("ascii")
-        files = ", ".join(f"figures/{p.name}" for p in record.files.values())
+        budget -= len(data)
         block = (f'<figure id="fig-{_e(record.name)}"><img alt="{_e(record.title)}" '
                  f'src="data:{mime};base64,{data}"><figcaption><b>Figure {number}.</b> {_e(record.title)}. '
                  f"{_e(record.description)} <span class=small>({_e(files)})</span></figcaption></figure>")
-        (detail_parts if record.kind in ("pair", "event") else overview_parts).append(block)
+        (detail_parts if detail else overview_parts).append(block)
     parts += overview_parts
     if detail_parts:
         parts.append(f"<details open><summary><b>Per-event figures ({len(detail_parts)})</b>: each "
                      "event's assets together, then each event-asset pair</summary>"
                      + "".join(detail_parts) + "</details>")
+    if linked:
+        parts.append(f"<details><summary><b>{len(linked)} more figures</b>, not embedded so that this page "
+                     "stays small: the files in figures/ beside report.html</summary><p class=small>"
+                     + " \u00b7 ".join(linked) + "</p></details>")
     return "".join(parts)
 
 
