@@ -29,7 +29,7 @@ from eventstudy.output.rows import (
     warnings_list,
 )
 
-IMAGE_BUDGET = 2_500_000  # characters of base64 images; per-event figures beyond it are linked
+IMAGE_BUDGET = 3_000_000  # characters of base64 images (overview figures first); the rest are linked
 LISTED_ROWS = 200  # events, skipped pairs and warnings shown before the page links the CSV instead
 
 # -- HTML ----------------------------------------------------------------------------------------------
@@ -88,20 +88,30 @@ def html_report(results: StudyResults, figures: FigureSet | None = None, folder:
     Interactive (plotly.js charts, sortable and searchable tables, the result files of ``folder``
     downloadable from the page) and self-contained: everything is inline. Studies with more than
     ``TOP_PAIRS`` event-asset pairs show the most significant ones in the overview, the CAR
-    tables and the charts, and link the full CSV files.
+    tables and the charts, and link the full CSV files. The page stays under
+    ``interactive.PAGE_LIMIT`` bytes: if the figures and files would take it over, they are linked
+    (``figures/*.png``, ``car.csv`` beside ``report.html``) instead of embedded.
     """
+    page = _page(results, figures, folder, title, IMAGE_BUDGET, embed=True)
+    if len(page.encode("utf-8")) > interactive.PAGE_LIMIT:
+        page = _page(results, figures, folder, title, 0, embed=False)
+    return page
+
+
+def _page(results: StudyResults, figures: FigureSet | None, folder: Path | None, title: str | None,
+          image_budget: int, *, embed: bool) -> str:
     heading = title or describe.title(results)
     ranked = ranked_pairs(results)
     shown = set(ranked[:TOP_PAIRS]) if len(ranked) > TOP_PAIRS else None
     drawn = [c for c in (charts.prices_chart(results), charts.car_path_chart(results, ranked[:TOP_PAIRS]),
                          charts.forest_chart(results, ranked[:TOP_PAIRS])) if c is not None]
-    embedded, sizes = interactive.embedded_files(folder)
+    embedded, sizes = interactive.embedded_files(folder, limit=interactive.EMBED_TOTAL_LIMIT if embed else 0)
     sections = [
         ("summary", "Summary", _html_summary(results, shown, len(ranked))),
         ("charts", "Interactive charts", _html_charts(drawn, shown)),
         ("car", "Cumulative abnormal returns", _html_car(results, shown, len(ranked))),
         ("aggregate", "Aggregate tests", _html_aggregate(results)),
-        ("figures", "Figures", _html_figures(figures, folder)),
+        ("figures", "Figures", _html_figures(figures, image_budget)),
         ("events", "Events", _html_events(results)),
         ("data", "Data sources", _html_sources(results)),
         ("settings", "Settings and method", _html_settings(results)),
@@ -230,7 +240,9 @@ def _html_aggregate(results: StudyResults) -> str:
     return "".join(parts) + (("".join(tables)) if wide else f'<div class="agg">{"".join(tables)}</div>')
 
 
-def _html_figures(figures: FigureSet | None, folder: Path | None) -> str:
+def _html_figures(figures: FigureSet | None, budget: int) -> str:
+    """The static figures, embedded while ``budget`` (base64 characters) lasts, overview figures
+    first; the others are linked."""
     if figures is None or not figures.records:
         notes = figures.notes if figures is not None else []
         return "<p>No figures.</p>" + "".join(f"<p class=note>{_e(n)}</p>" for n in notes)
@@ -242,15 +254,15 @@ def _html_figures(figures: FigureSet | None, folder: Path | None) -> str:
         parts.append("<p class=note>Each asset's timeline on its own (not shown here): "
                      + _e(", ".join(f"figures/{p.name}" for r in singles for p in r.files.values())) + "</p>")
     shown = [r for r in figures.records if r.kind != "asset_timeline"]
-    budget = IMAGE_BUDGET
     linked: list[str] = []
-    for number, record in enumerate(shown, start=1):
+    numbered = sorted(enumerate(shown, start=1), key=lambda item: item[1].kind in ("pair", "event"))
+    for number, record in numbered:
         path = record.files.get("png") or record.files.get("svg")
         if path is None or not path.is_file():
             continue
         files = ", ".join(f"figures/{p.name}" for p in record.files.values())
         detail = record.kind in ("pair", "event")
-        if detail and 4 * path.stat().st_size // 3 > budget:
+        if 4 * (path.stat().st_size + 2) // 3 > budget:
             linked.append(f'<a href="figures/{_e(path.name)}">{_e(path.name)}</a>')
             continue
         mime = "image/png" if path.suffix == ".png" else "image/svg+xml"
@@ -266,7 +278,7 @@ def _html_figures(figures: FigureSet | None, folder: Path | None) -> str:
                      "event's assets together, then each event-asset pair</summary>"
                      + "".join(detail_parts) + "</details>")
     if linked:
-        parts.append(f"<details><summary><b>{len(linked)} more figures</b>, not embedded so that this page "
+        parts.append(f"<details><summary><b>{len(linked)} figures</b> not embedded, so that this page "
                      "stays small: the files in figures/ beside report.html</summary><p class=small>"
                      + " \u00b7 ".join(linked) + "</p></details>")
     return "".join(parts)
@@ -277,9 +289,20 @@ def _html_events(results: StudyResults) -> str:
                ("utc", "UTC", "n"),
                ("event", "event", "label"), ("group", "group", ""), ("assets", "assets", ""),
                ("source", "source", "small"), ("description", "description", "small label")]
+    rows = event_rows(results)
     return ("<p class=note>Numbers are those of the timeline figures. A time means the announcement "
             "is placed at that instant; a bare date means during that day.</p>"
-            + _html_table(headers, event_rows(results), "events"))
+            + _listed_note(len(rows), "events", "events.csv")
+            + _html_table(headers, rows[:LISTED_ROWS], "events"))
+
+
+def _listed_note(total: int, what: str, file: str, column: str = "") -> str:
+    """The note above a list cut at ``LISTED_ROWS`` items (empty when nothing is cut)."""
+    if total <= LISTED_ROWS:
+        return ""
+    within = f"the {_e(column)} column of " if column else ""
+    return (f'<p class="capped">The first {LISTED_ROWS} of {total:,} {what} are listed here; all are in '
+            f'{within}<a href="{_e(file)}">{_e(file)}</a>.</p>')
 
 
 def _html_sources(results: StudyResults) -> str:
@@ -300,13 +323,16 @@ def _html_warnings(results: StudyResults, figures: FigureSet | None) -> str:
     parts = ["<h3>Skipped</h3>"]
     if len(results.skipped):
         headers = [("event_id", "event", ""), ("asset", "asset", ""), ("reason", "reason", "label")]
-        parts.append(_html_table(headers, [{str(k): text_cell(v) for k, v in r.items()}
-                                           for r in results.skipped.to_dict("records")], "skipped"))
+        skipped = results.skipped.head(LISTED_ROWS).to_dict("records")
+        parts.append(_listed_note(len(results.skipped), "skipped pairs", "skipped.csv")
+                     + _html_table(headers, [{str(k): text_cell(v) for k, v in r.items()} for r in skipped],
+                                   "skipped"))
     else:
         parts.append("<p>None: every event-asset pair was computed.</p>")
     parts.append("<h3>Overlap warnings</h3>")
     notes = warnings_list(results)
-    parts.append("<ul class=warn>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>" if notes
-                 else "<p>None.</p>")
+    parts.append(_listed_note(len(notes), "overlap warnings", "car.csv", "flags"))
+    parts.append("<ul class=warn>" + "".join(f"<li>{_e(n)}</li>" for n in notes[:LISTED_ROWS]) + "</ul>"
+                 if notes else "<p>None.</p>")
     return "".join(parts)
 

@@ -46,9 +46,10 @@ def chart_blocks(charts: Sequence[Chart]) -> str:
                    f'aria-label="{html.escape(c["title"])}"></div>' for c in charts)
 
 
-def embedded_files(folder: Path | None, names: Sequence[str] = DOWNLOADS
+def embedded_files(folder: Path | None, names: Sequence[str] = DOWNLOADS, limit: int = EMBED_TOTAL_LIMIT
                    ) -> tuple[dict[str, str], dict[str, int]]:
-    """The result files small enough to embed (name -> text) and every existing file's size."""
+    """The result files small enough to embed (name -> text; ``limit`` bytes in all) and every
+    existing file's size."""
     embedded: dict[str, str] = {}
     sizes: dict[str, int] = {}
     total = 0
@@ -58,7 +59,7 @@ def embedded_files(folder: Path | None, names: Sequence[str] = DOWNLOADS
             continue
         size = path.stat().st_size
         sizes[name] = size
-        if size <= EMBED_FILE_LIMIT and total + size <= EMBED_TOTAL_LIMIT:
+        if size <= EMBED_FILE_LIMIT and total + size <= limit:
             embedded[name] = path.read_text(encoding="utf-8")
             total += size
     return embedded, sizes
