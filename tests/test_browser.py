@@ -110,7 +110,8 @@ def test_charts_render_their_data(page, report):
     counts = page.execute_script("""
         return ['chart-prices','chart-car-paths','chart-forest'].map(function(id){
           var gd=document.getElementById(id);
-          return {traces: gd.querySelectorAll('g.trace').length, points: gd.querySelectorAll('path.point').length,
+          return {traces: gd.querySelectorAll('g.trace').length,
+                  points: gd.querySelectorAll('path.point').length,
                   lines: Array.prototype.filter.call(gd.querySelectorAll('path.js-line'),
                            function(p){return (p.getAttribute('d')||'').length>100;}).length};
         });""")
@@ -185,7 +186,8 @@ def test_tables_sort_and_filter(page, report):
     assert page.execute_script("return document.querySelector('#car_0_0 tbody tr:last-child "
                                "td[data-col=event_id]').textContent") == ranked["event_id"].iloc[-1]
     header.click()
-    assert page.execute_script(script) == ranked.sort_values("display", ascending=False, kind="stable")["key"].tolist()
+    descending = ranked.sort_values("display", ascending=False, kind="stable")
+    assert page.execute_script(script) == descending["key"].tolist()
     search = page.execute_script("return document.getElementById('car_0_0').parentNode.previousElementSibling"
                                  ".previousElementSibling")
     search.send_keys("alaska")
