@@ -156,3 +156,24 @@ def test_large_study_shows_the_top_pairs_and_stays_under_10_mb(large):
     files = embedded_json(html, "embedded-files")
     assert "abnormal_returns.csv" not in files  # too large to embed: linked instead
     assert '<a class="download" href="abnormal_returns.csv" download="abnormal_returns.csv">' in html
+
+
+def test_page_over_the_limit_links_its_figures_and_files(saved, tmp_path, monkeypatch):
+    import shutil
+
+    from eventstudy.output import interactive
+    from eventstudy.output.report import render
+    from eventstudy.results import Results
+
+    folder = tmp_path / "out"
+    shutil.copytree(saved, folder)
+    full = (folder / "report.html").stat().st_size
+    monkeypatch.setattr(interactive, "PAGE_LIMIT", full - 1)
+    render(Results.from_folder(folder), folder, figures="summary", skip_existing=True)
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    markup = re.sub(r"<script\b[^>]*>.*?</script>", "", html, flags=re.S)
+    assert "data:image/" not in markup and embedded_json(html, "embedded-files") == {}
+    links = re.findall(r'<a href="(figures/[^"]+)">', html)
+    assert "figures/timeline.png" in links and all((folder / link).is_file() for link in links)
+    assert (folder / "report.html").stat().st_size < full - 1
+    assert '<a class="download" href="car.csv" download="car.csv">' in html

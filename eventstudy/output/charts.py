@@ -83,7 +83,7 @@ def prices_chart(results: StudyResults) -> Chart | None:
                      "x": [_day(d) for d in prices.index], "y": _round(index, 3),
                      "customdata": _round(prices, 4),
                      "line": {"width": 1.4, "color": PALETTE[n % len(PALETTE)]},
-                     "hovertemplate": f"{name} %{{x}}<br>%{{customdata:,.4~f}}{unit}"
+                     "hovertemplate": f"{name}: %{{customdata:,.6~g}}{unit}"
                                       " (index %{y:.1f})<extra></extra>"})
     low = min(float(s.min()) for s in rebased.values())
     high = max(float(s.max()) for s in rebased.values())
@@ -92,10 +92,10 @@ def prices_chart(results: StudyResults) -> Chart | None:
     dates = [_day(d) for d in frame["date"]]
     labels = [f"#{numbers.get(str(i), '')} {i}: {e}"
               for i, e in zip(frame["id"], frame["event"], strict=True)]
-    data.append({"type": "scatter", "mode": "markers", "name": "events", "x": dates,
-                 "y": [round(high * 1.03, 3)] * len(dates), "text": labels,
+    data.append({"type": "scatter", "mode": "markers", "name": "events", "x": dates, "yaxis": "y2",
+                 "y": [0.97] * len(dates), "text": labels,  # at the top whatever the zoom
                  "marker": {"symbol": "triangle-down", "size": 9, "color": "#b34700"},
-                 "hovertemplate": "%{text}<br>%{x}<extra></extra>"})
+                 "hovertemplate": "%{text}<extra></extra>"})
     shapes = [] if len(dates) > MARKED_EVENTS else [
         {"type": "line", "xref": "x", "yref": "paper", "x0": d, "x1": d, "y0": 0, "y1": 1,
          "line": {"color": "rgba(179,71,0,0.35)", "width": 1, "dash": "dot"}} for d in dates]
@@ -115,12 +115,13 @@ def prices_chart(results: StudyResults) -> Chart | None:
             buttons.append({"label": f"zoom: {start:%b %Y} ({count} events)", "method": "relayout",
                             "args": [{"xaxis.range": [_day(left), _day(right)],
                                       "yaxis.range": [float(values.min()) - 0.1 * span,
-                                                      float(values.max()) + 0.25 * span]}]})
+                                                      float(values.max()) + 0.15 * span]}]})
     layout = _layout("Prices (first observation = 100) and the events",
-                     height=460, shapes=shapes,
+                     height=460, hovermode="x unified", shapes=shapes,
                      xaxis={"type": "date", "showgrid": True, "gridcolor": "#e3e3e3"},
                      yaxis={"title": {"text": "index (first = 100)"}, "gridcolor": "#e3e3e3",
                             "range": [low * 0.97, high * 1.06]},
+                     yaxis2={"overlaying": "y", "range": [0, 1], "visible": False, "fixedrange": True},
                      margin={"l": 60, "r": 20, "t": 84, "b": 50},
                      updatemenus=[{"type": "buttons", "direction": "right", "x": 0, "xanchor": "left",
                                    "y": 1.02, "yanchor": "bottom", "showactive": False, "buttons": buttons,
