@@ -42,6 +42,11 @@ def _round(values: Any, digits: int = 4) -> list[float | None]:
     return [None if np.isnan(v) else float(v) for v in array]
 
 
+def _significant(values: Any, digits: int = 6) -> list[float | None]:
+    """Plain floats to ``digits`` significant digits (a price of 0.0125 keeps its precision)."""
+    return [None if np.isnan(v) else float(f"{v:.{digits}g}") for v in np.asarray(values, dtype=float)]
+
+
 def _layout(title: str, **extra: Any) -> dict[str, Any]:
     layout = {"title": {"text": title, "x": 0, "font": {"size": 15}},
               "margin": {"l": 60, "r": 20, "t": 50, "b": 50}, "hovermode": "closest",
@@ -69,7 +74,9 @@ def busiest_month(dates: pd.Series) -> tuple[pd.Timestamp, pd.Timestamp, int] | 
 def prices_chart(results: StudyResults) -> Chart | None:
     """Each asset's price rebased to 100 at its first observation (hover: the price itself),
     the events marked, and a button that zooms into the busiest month of events."""
-    series = {name: s.dropna() for name, s in results.prices.items() if len(s.dropna())}
+    # at the precision of prices.csv, so that a report rendered again from the folder is the same
+    series = {name: s.dropna().map(lambda v: float(f"{v:.10g}")) for name, s in results.prices.items()
+              if len(s.dropna())}
     if not series:
         return None
     units = describe.units(results)
@@ -81,7 +88,7 @@ def prices_chart(results: StudyResults) -> Chart | None:
         unit = f" {units[name]}" if name in units else ""
         data.append({"type": "scatter", "mode": "lines", "name": name,
                      "x": [_day(d) for d in prices.index], "y": _round(index, 3),
-                     "customdata": _round(prices, 4),
+                     "customdata": _significant(prices),
                      "line": {"width": 1.4, "color": PALETTE[n % len(PALETTE)]},
                      "hovertemplate": f"{name}: %{{customdata:,.6~g}}{unit}"
                                       " (index %{y:.1f})<extra></extra>"})
@@ -103,7 +110,7 @@ def prices_chart(results: StudyResults) -> Chart | None:
     last = max(pd.Timestamp(s.index.max()) for s in series.values())
     buttons = [{"label": "whole span", "method": "relayout",
                 "args": [{"xaxis.range": [_day(first), _day(last)],
-                          "yaxis.range": [low * 0.97, high * 1.06]}]}]
+                          "yaxis.range": _round([low * 0.97, high * 1.06], 2)}]}]
     cluster = busiest_month(frame["date"])
     if cluster is not None:
         start, end, count = cluster
@@ -114,13 +121,13 @@ def prices_chart(results: StudyResults) -> Chart | None:
             span = float(values.max() - values.min()) or 1.0
             buttons.append({"label": f"zoom: {start:%b %Y} ({count} events)", "method": "relayout",
                             "args": [{"xaxis.range": [_day(left), _day(right)],
-                                      "yaxis.range": [float(values.min()) - 0.1 * span,
-                                                      float(values.max()) + 0.15 * span]}]})
+                                      "yaxis.range": _round([float(values.min()) - 0.1 * span,
+                                                             float(values.max()) + 0.15 * span], 2)}]})
     layout = _layout("Prices (first observation = 100) and the events",
                      height=460, hovermode="x unified", shapes=shapes,
                      xaxis={"type": "date", "showgrid": True, "gridcolor": "#e3e3e3"},
                      yaxis={"title": {"text": "index (first = 100)"}, "gridcolor": "#e3e3e3",
-                            "range": [low * 0.97, high * 1.06]},
+                            "range": _round([low * 0.97, high * 1.06], 2)},
                      yaxis2={"overlaying": "y", "range": [0, 1], "visible": False, "fixedrange": True},
                      margin={"l": 60, "r": 20, "t": 84, "b": 50},
                      updatemenus=[{"type": "buttons", "direction": "right", "x": 0, "xanchor": "left",
