@@ -10,22 +10,27 @@ from typing import Any
 
 import numpy as np
 
-from eventstudy.output import describe
+from eventstudy.output import charts, describe, interactive
 from eventstudy.output.describe import StudyResults
 from eventstudy.output.figures.plan import FigureSet
 from eventstudy.output.format import STAR_NOTE, legend_of_tests, pct, stars, window_label
 from eventstudy.output.rows import (
     METHOD_NOTES,
+    TOP_PAIRS,
     aggregate_blocks,
     car_headers,
     car_rows,
     event_rows,
     overview,
+    ranked_pairs,
     settings_rows,
     source_rows,
     text_cell,
     warnings_list,
 )
+
+IMAGE_BUDGET = 3_000_000  # characters of base64 images (overview figures first); the rest are linked
+LISTED_ROWS = 200  # events, skipped pairs and warnings shown before the page links the CSV instead
 
 # -- HTML ----------------------------------------------------------------------------------------------
 
@@ -58,7 +63,7 @@ border:1px solid var(--line)}figcaption{font-size:13px;color:var(--mute);margin-
 .note{font-size:13px;color:var(--mute)}ul.warn li{margin:3px 0}
 code{font-size:12.5px;background:var(--band);padding:0 3px;border-radius:3px}
 @media print{body{max-width:none;padding:0;font-size:11pt}nav{display:none}h2{page-break-after:avoid}}
-"""
+""" + interactive.INTERACTIVE_STYLE
 
 
 def _e(value: Any) -> str:
@@ -66,7 +71,7 @@ def _e(value: Any) -> str:
 
 
 def _html_table(headers: Sequence[tuple[str, str, str]], rows: Iterable[Mapping[str, str]],
-                table_id: str = "", extra: str = "") -> str:
+                table_id: str = "", extra: str = ' class="sortable"') -> str:
     """``headers``: (key, title, css class) per column."""
     head = "".join(f'<th class="{c}">{_e(t)}</th>' for _, t, c in headers)
     body = "".join("<tr>" + "".join(f'<td class="{c}" data-col="{_e(k)}">{_e(row.get(k, ""))}</td>'
@@ -78,13 +83,35 @@ def _html_table(headers: Sequence[tuple[str, str, str]], rows: Iterable[Mapping[
 
 def html_report(results: StudyResults, figures: FigureSet | None = None, folder: Path | None = None, *,
                 title: str | None = None) -> str:
-    """The self-contained HTML report; ``title`` replaces the default title."""
+    """The self-contained HTML report; ``title`` replaces the default title.
+
+    Interactive (plotly.js charts, sortable and searchable tables, the result files of ``folder``
+    downloadable from the page) and self-contained: everything is inline. Studies with more than
+    ``TOP_PAIRS`` event-asset pairs show the most significant ones in the overview, the CAR
+    tables and the charts, and link the full CSV files. The page stays under
+    ``interactive.PAGE_LIMIT`` bytes: if the figures and files would take it over, they are linked
+    (``figures/*.png``, ``car.csv`` beside ``report.html``) instead of embedded.
+    """
+    page = _page(results, figures, folder, title, IMAGE_BUDGET, embed=True)
+    if len(page.encode("utf-8")) > interactive.PAGE_LIMIT:
+        page = _page(results, figures, folder, title, 0, embed=False)
+    return page
+
+
+def _page(results: StudyResults, figures: FigureSet | None, folder: Path | None, title: str | None,
+          image_budget: int, *, embed: bool) -> str:
     heading = title or describe.title(results)
+    ranked = ranked_pairs(results)
+    shown = set(ranked[:TOP_PAIRS]) if len(ranked) > TOP_PAIRS else None
+    drawn = [c for c in (charts.prices_chart(results), charts.car_path_chart(results, ranked[:TOP_PAIRS]),
+                         charts.forest_chart(results, ranked[:TOP_PAIRS])) if c is not None]
+    embedded, sizes = interactive.embedded_files(folder, limit=interactive.EMBED_TOTAL_LIMIT if embed else 0)
     sections = [
-        ("summary", "Summary", _html_summary(results)),
-        ("car", "Cumulative abnormal returns", _html_car(results)),
+        ("summary", "Summary", _html_summary(results, shown, len(ranked))),
+        ("charts", "Interactive charts", _html_charts(drawn, shown)),
+        ("car", "Cumulative abnormal returns", _html_car(results, shown, len(ranked))),
         ("aggregate", "Aggregate tests", _html_aggregate(results)),
-        ("figures", "Figures", _html_figures(figures, folder)),
+        ("figures", "Figures", _html_figures(figures, image_budget)),
         ("events", "Events", _html_events(results)),
         ("data", "Data sources", _html_sources(results)),
         ("settings", "Settings and method", _html_settings(results)),
@@ -99,11 +126,33 @@ def html_report(results: StudyResults, figures: FigureSet | None = None, folder:
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{_e(heading)}</title><style>{STYLE}</style></head><body>"
-            f"<header><h1>{_e(heading)}</h1><p class=\"lede\">{_e(lede)}</p><nav>{nav}</nav></header>"
-            f"{body}</body></html>\n")
+            f"<header><h1>{_e(heading)}</h1><p class=\"lede\">{_e(lede)}</p><nav>{nav}</nav>"
+            f"{interactive.downloads_block(embedded, sizes)}</header>"
+            f"{body}{interactive.scripts(drawn, embedded)}</body></html>\n")
 
 
-def _html_summary(results: StudyResults) -> str:
+def _capped_note(shown: set[tuple[str, str]] | None, total: int, where: str) -> str:
+    if shown is None:
+        return ""
+    return (f'<p class="capped">This study has {total:,} event-asset pairs: {where} shows the {len(shown)} '
+            "most significant (smallest p over the first CAR window). Every pair is in "
+            '<a href="car.csv">car.csv</a> (and day by day in <a href="abnormal_returns.csv">'
+            "abnormal_returns.csv</a>).</p>")
+
+
+def _html_charts(drawn: Sequence[charts.Chart], shown: set[tuple[str, str]] | None) -> str:
+    if not drawn:
+        return "<p>No charts: no prices or pairs.</p>"
+    note = ("<p class=note>Hover for values; drag to zoom (double-click to zoom out); click a legend "
+            "entry to hide or show it, double-click to show it alone. The CAR paths start with the "
+            f"{charts.VISIBLE_PATHS} most significant pairs; the others are in the legend. "
+            "The static figures below are for print.</p>")
+    capped = ("" if shown is None else
+              f"<p class=note>The CAR charts draw the {len(shown)} most significant pairs.</p>")
+    return note + capped + interactive.chart_blocks(drawn)
+
+
+def _html_summary(results: StudyResults, shown: set[tuple[str, str]] | None, total: int) -> str:
     windows = describe.windows(results)
     cards = []
     if windows and len(results.car):
@@ -120,17 +169,18 @@ def _html_summary(results: StudyResults) -> str:
                          f"{_e(stars(top['pvalue']))}</b><span>largest "
                          f"CAR{_e(window_label(*w))}: {_e(top['event_id'])} / {_e(top['asset'])}, "
                          f"day 0 {_e(top['day0'])}</span></div>")
-    assets, windows, rows = overview(results)
+    assets, windows, rows = overview(results, shown)
     headers = [("event_id", "event", ""), ("event", "label", "label"), ("date", "date", "n")]
     headers += [(f"{a}:{w[0]},{w[1]}", f"{a} {window_label(*w)}", "n") for a in assets for w in windows]
     return (f'<div class="cards">{"".join(cards)}</div>'
             f"<p class=note>CAR in {_e(describe.unit(results))} per event, asset and window; "
             + _e(STAR_NOTE) + ".</p>"
-            + _html_table(headers, rows, "overview"))
+            + _capped_note(shown, total, "the overview") + _html_table(headers, rows, "overview"))
 
 
-def _html_car(results: StudyResults) -> str:
-    parts = ["<p class=note>One table per CAR window. " + _e(STAR_NOTE)
+def _html_car(results: StudyResults, shown: set[tuple[str, str]] | None, total: int) -> str:
+    parts = [_capped_note(shown, total, "each CAR table"),
+             "<p class=note>One table per CAR window. " + _e(STAR_NOTE)
              + "; p (empirical): rank of the CAR among the estimation window's CARs of the same length; "
                "\u2020: overlap warning (see below).</p>"]
     cls = {"car": "n", "se": "n", "t": "n", "pvalue": "n", "pvalue_empirical": "n", "day0": "n",
@@ -140,17 +190,17 @@ def _html_car(results: StudyResults) -> str:
         parts.append(f"<h3>CAR {_e(window_label(*w))}</h3>")
         head = "".join(f'<th class="{c}">{_e(t)}</th>' for _, t, c in headers)
         body, previous = [], None
-        for row in car_rows(results, w):
+        for row in car_rows(results, w, shown):
             repeat = row["event_id"] == previous
             previous = row["event_id"]
+            blank = ("#", "event_id", "event") if repeat else ()
             cells = "".join(
-                f'<td class="{c}" data-col="{_e(k)}">'
-                f'{"" if repeat and k in ("#", "event_id", "event") else _e(row.get(k, ""))}</td>'
-                for k, _, c in headers)
+                f'<td class="{c}" data-col="{_e(k)}" data-value="{_e(row.get(k, ""))}"></td>' if k in blank
+                else f'<td class="{c}" data-col="{_e(k)}">{_e(row.get(k, ""))}</td>' for k, _, c in headers)
             style = "" if repeat else ' class="first"'
             body.append(f'<tr{style} data-event="{_e(row["event_id"])}" data-asset="{_e(row["asset"])}">'
                         f"{cells}</tr>")
-        parts.append(f'<div class="scroll"><table class="car" id="car_{w[0]}_{w[1]}" '
+        parts.append(f'<div class="scroll"><table class="car sortable" id="car_{w[0]}_{w[1]}" '
                      f'data-window="{w[0]},{w[1]}"><thead><tr>{head}</tr></thead>'
                      f'<tbody>{"".join(body)}</tbody></table></div>')
     return "".join(parts)
@@ -175,7 +225,9 @@ def _html_aggregate(results: StudyResults) -> str:
                      f'<td class="n" data-col="n">{_e(r["n"])}</td>',
                      f'<td class="n" data-col="caar">{_e(r["caar"])}</td>']
             for t in tests:
-                cells.append(f'<td class="n" data-col="{_e(t)}"><span data-part="statistic">'
+                statistic = _e(r.get(t + ":statistic", ""))
+                cells.append(f'<td class="n" data-col="{_e(t)}" data-value="{statistic}">'
+                             '<span data-part="statistic">'
                              f'{_e(r.get(t + ":statistic", ""))}</span><span class="s">'
                              f'{_e(r.get(t + ":stars", ""))}</span><br>'
                              '<span class="small" data-part="pvalue">'
@@ -183,14 +235,16 @@ def _html_aggregate(results: StudyResults) -> str:
             if any(x["note"] for x in rows):
                 cells.append(f'<td class="small" data-col="note">{_e(r["note"])}</td>')
             body.append("<tr>" + "".join(cells) + "</tr>")
-        tables.append(f"<div><h3>CAAR {_e(window_label(*w))}</h3><div class=scroll><table "
+        tables.append(f"<div><h3>CAAR {_e(window_label(*w))}</h3><div class=scroll><table class=sortable "
                       f'id="aggregate_{w[0]}_{w[1]}" data-window="{w[0]},{w[1]}"><thead><tr>{head}</tr>'
                       f"</thead><tbody>{''.join(body)}</tbody></table></div></div>")
     wide = max(len(tests) for _, tests, _ in blocks) > 2
     return "".join(parts) + (("".join(tables)) if wide else f'<div class="agg">{"".join(tables)}</div>')
 
 
-def _html_figures(figures: FigureSet | None, folder: Path | None) -> str:
+def _html_figures(figures: FigureSet | None, budget: int) -> str:
+    """The static figures, embedded while ``budget`` (base64 characters) lasts, overview figures
+    first; the others are linked."""
     if figures is None or not figures.records:
         notes = figures.notes if figures is not None else []
         return "<p>No figures.</p>" + "".join(f"<p class=note>{_e(n)}</p>" for n in notes)
@@ -202,22 +256,33 @@ def _html_figures(figures: FigureSet | None, folder: Path | None) -> str:
         parts.append("<p class=note>Each asset's timeline on its own (not shown here): "
                      + _e(", ".join(f"figures/{p.name}" for r in singles for p in r.files.values())) + "</p>")
     shown = [r for r in figures.records if r.kind != "asset_timeline"]
-    for number, record in enumerate(shown, start=1):
+    linked: list[str] = []
+    numbered = sorted(enumerate(shown, start=1), key=lambda item: item[1].kind in ("pair", "event"))
+    for number, record in numbered:
         path = record.files.get("png") or record.files.get("svg")
         if path is None or not path.is_file():
             continue
+        files = ", ".join(f"figures/{p.name}" for p in record.files.values())
+        detail = record.kind in ("pair", "event")
+        if 4 * (path.stat().st_size + 2) // 3 > budget:
+            linked.append(f'<a href="figures/{_e(path.name)}">{_e(path.name)}</a>')
+            continue
         mime = "image/png" if path.suffix == ".png" else "image/svg+xml"
         data = base64.b64encode(path.read_bytes()).decode("ascii")
-        files = ", ".join(f"figures/{p.name}" for p in record.files.values())
+        budget -= len(data)
         block = (f'<figure id="fig-{_e(record.name)}"><img alt="{_e(record.title)}" '
                  f'src="data:{mime};base64,{data}"><figcaption><b>Figure {number}.</b> {_e(record.title)}. '
                  f"{_e(record.description)} <span class=small>({_e(files)})</span></figcaption></figure>")
-        (detail_parts if record.kind in ("pair", "event") else overview_parts).append(block)
+        (detail_parts if detail else overview_parts).append(block)
     parts += overview_parts
     if detail_parts:
         parts.append(f"<details open><summary><b>Per-event figures ({len(detail_parts)})</b>: each "
                      "event's assets together, then each event-asset pair</summary>"
                      + "".join(detail_parts) + "</details>")
+    if linked:
+        parts.append(f"<details><summary><b>{len(linked)} figures</b> not embedded, so that this page "
+                     "stays small: the files in figures/ beside report.html</summary><p class=small>"
+                     + " \u00b7 ".join(linked) + "</p></details>")
     return "".join(parts)
 
 
@@ -226,9 +291,20 @@ def _html_events(results: StudyResults) -> str:
                ("utc", "UTC", "n"),
                ("event", "event", "label"), ("group", "group", ""), ("assets", "assets", ""),
                ("source", "source", "small"), ("description", "description", "small label")]
+    rows = event_rows(results)
     return ("<p class=note>Numbers are those of the timeline figures. A time means the announcement "
             "is placed at that instant; a bare date means during that day.</p>"
-            + _html_table(headers, event_rows(results), "events"))
+            + _listed_note(len(rows), "events", "events.csv")
+            + _html_table(headers, rows[:LISTED_ROWS], "events"))
+
+
+def _listed_note(total: int, what: str, file: str, column: str = "") -> str:
+    """The note above a list cut at ``LISTED_ROWS`` items (empty when nothing is cut)."""
+    if total <= LISTED_ROWS:
+        return ""
+    within = f"the {_e(column)} column of " if column else ""
+    return (f'<p class="capped">The first {LISTED_ROWS} of {total:,} {what} are listed here; all are in '
+            f'{within}<a href="{_e(file)}">{_e(file)}</a>.</p>')
 
 
 def _html_sources(results: StudyResults) -> str:
@@ -249,13 +325,16 @@ def _html_warnings(results: StudyResults, figures: FigureSet | None) -> str:
     parts = ["<h3>Skipped</h3>"]
     if len(results.skipped):
         headers = [("event_id", "event", ""), ("asset", "asset", ""), ("reason", "reason", "label")]
-        parts.append(_html_table(headers, [{str(k): text_cell(v) for k, v in r.items()}
-                                           for r in results.skipped.to_dict("records")], "skipped"))
+        skipped = results.skipped.head(LISTED_ROWS).to_dict("records")
+        parts.append(_listed_note(len(results.skipped), "skipped pairs", "skipped.csv")
+                     + _html_table(headers, [{str(k): text_cell(v) for k, v in r.items()} for r in skipped],
+                                   "skipped"))
     else:
         parts.append("<p>None: every event-asset pair was computed.</p>")
     parts.append("<h3>Overlap warnings</h3>")
     notes = warnings_list(results)
-    parts.append("<ul class=warn>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>" if notes
-                 else "<p>None.</p>")
+    parts.append(_listed_note(len(notes), "overlap warnings", "car.csv", "flags"))
+    parts.append("<ul class=warn>" + "".join(f"<li>{_e(n)}</li>" for n in notes[:LISTED_ROWS]) + "</ul>"
+                 if notes else "<p>None.</p>")
     return "".join(parts)
 

@@ -18,9 +18,11 @@ from eventstudy.output.rows import (
     car_rows,
     event_rows,
     overview,
+    ranked_pairs,
     settings_rows,
     source_rows,
     text_cell,
+    top_pairs,
     warnings_list,
 )
 
@@ -50,16 +52,21 @@ def markdown_report(results: StudyResults, figures: FigureSet | None = None,
     out = [f"# {heading}", "",
            f"{len(results.events.frame)} events; model: {describe.model_text(results)}; "
            f"source: {describe.source_text(results)}.", ""]
-    assets, windows, rows = overview(results)
+    shown = top_pairs(results)
+    assets, windows, rows = overview(results, shown)
     unit = describe.unit(results)
     out += ["## Summary", "", f"CAR in {unit} per event, asset and window; {STAR_NOTE}.", ""]
+    if shown is not None:
+        out += [f"_The {len(shown)} most significant of {len(ranked_pairs(results))} event-asset pairs "
+                "(smallest p over the first CAR window) are shown here and in the CAR tables; every "
+                "pair is in [car.csv](car.csv)._", ""]
     headers = [("event_id", "event"), ("event", "label"), ("date", "date")]
     headers += [(f"{a}:{w[0]},{w[1]}", f"{a} {window_label(*w)}") for a in assets for w in windows]
     out += [_md_table(headers, rows, right=[k for k, _ in headers[3:]]), ""]
     out += ["## Cumulative abnormal returns", ""]
     for w in describe.windows(results):
         out += [f"### CAR {window_label(*w)}", "",
-                _md_table(list(car_headers(results).items()), car_rows(results, w),
+                _md_table(list(car_headers(results).items()), car_rows(results, w, shown),
                           right=["car", "se", "t", "pvalue", "pvalue_empirical"]), ""]
     legend = legend_of_tests(t for _, tests, _ in aggregate_blocks(results) for t in tests)
     out += ["## Aggregate tests", "",

@@ -13,11 +13,43 @@ from eventstudy.output import describe
 from eventstudy.output.describe import StudyResults
 from eventstudy.output.format import STAR_NOTE, num, pct, pval, stars, window_label
 
+TOP_PAIRS = 50
+"""Above this many event-asset pairs, the overview and the CAR tables show only the most
+significant ones (:func:`top_pairs`) and link the full CSV files."""
 
-def car_rows(results: StudyResults, window: tuple[int, int]) -> list[dict[str, str]]:
-    """Display rows of the CAR table for one window (numbers as printed everywhere)."""
+
+def ranked_pairs(results: StudyResults) -> list[tuple[str, str]]:
+    """Every (event_id, asset) pair, most significant first: the smallest p-value over the first
+    CAR window, then the larger absolute CAR, then the events-file order (missing p last)."""
+    windows = describe.windows(results)
+    if not windows or not len(results.car):
+        return []
+    first = results.car[(results.car["start"] == windows[0][0]) & (results.car["end"] == windows[0][1])]
+    ranked = first.assign(_p=first["pvalue"].fillna(2.0), _size=-first["car"].abs().fillna(0.0))
+    ranked = ranked.sort_values(["_p", "_size"], kind="stable")
+    return [(str(e), str(a)) for e, a in zip(ranked["event_id"], ranked["asset"], strict=True)]
+
+
+def top_pairs(results: StudyResults, limit: int = TOP_PAIRS) -> set[tuple[str, str]] | None:
+    """The ``limit`` most significant pairs (:func:`ranked_pairs`), or None when there are no
+    more than ``limit`` pairs (every pair is shown)."""
+    ranked = ranked_pairs(results)
+    return set(ranked[:limit]) if len(ranked) > limit else None
+
+
+def _only(car: pd.DataFrame, pairs: set[tuple[str, str]] | None) -> pd.DataFrame:
+    if pairs is None:
+        return car
+    keys = [(str(e), str(a)) in pairs for e, a in zip(car["event_id"], car["asset"], strict=True)]
+    return car[np.asarray(keys, dtype=bool)]
+
+
+def car_rows(results: StudyResults, window: tuple[int, int],
+             pairs: set[tuple[str, str]] | None = None) -> list[dict[str, str]]:
+    """Display rows of the CAR table for one window (numbers as printed everywhere); only
+    ``pairs`` (event_id, asset) when given."""
     numbers = describe.numbers(results)
-    car = results.car[(results.car["start"] == window[0]) & (results.car["end"] == window[1])]
+    car = _only(results.car[(results.car["start"] == window[0]) & (results.car["end"] == window[1])], pairs)
     rows = []
     for r in car.itertuples(index=False):
         flags = str(getattr(r, "flags", "") or "")
@@ -64,13 +96,15 @@ def aggregate_blocks(results: StudyResults) -> list[tuple[tuple[int, int], list[
     return blocks
 
 
-def overview(results: StudyResults) -> tuple[list[str], list[tuple[int, int]], list[dict[str, str]]]:
-    """CAR % with stars per event (rows) and asset x window (columns)."""
+def overview(results: StudyResults, pairs: set[tuple[str, str]] | None = None
+             ) -> tuple[list[str], list[tuple[int, int]], list[dict[str, str]]]:
+    """CAR % with stars per event (rows) and asset x window (columns); only ``pairs``
+    (event_id, asset) when given."""
     assets = list(dict.fromkeys(results.car["asset"])) if len(results.car) else []
     frame = results.events.frame
     dates = {str(i): f"{pd.Timestamp(d):%Y-%m-%d}" for i, d in zip(frame["id"], frame["date"], strict=True)}
     rows = []
-    for event_id, mine in results.car.groupby("event_id", sort=False):
+    for event_id, mine in _only(results.car, pairs).groupby("event_id", sort=False):
         row = {"event_id": str(event_id), "event": str(mine["event"].iloc[0]),
                "date": dates.get(str(event_id), "")}
         for r in mine.itertuples(index=False):
