@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from eventstudy.cli.options import add_output_options
+
 SHELLS = ("bash", "zsh", "tcsh")
 HELP = "print a shell completion script (bash, zsh, tcsh)"
 EPILOG = """\
@@ -29,6 +31,7 @@ def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser("completion", help=HELP, description=HELP.capitalize() + ".",
                                    epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("shell", choices=SHELLS, help="the shell to complete for")
+    add_output_options(parser)  # accepted like everywhere; the script is the command's data
     parser.set_defaults(handler=run)
 
 
