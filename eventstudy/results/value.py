@@ -128,7 +128,7 @@ class Results:
     @property
     def unit(self) -> str:
         """How the tables' and figures' percentages are labelled: ``log %`` or ``%``."""
-        return percent_unit(self.spec.returns)
+        return percent_unit(self.spec.returns, self.spec.measure)
 
     def _repr_html_(self) -> str:
         return self.summary().as_html()

@@ -60,7 +60,7 @@ def figure_plan(results: StudyResults, figures: str) -> tuple[list[PlannedFigure
     if figures not in ("summary", "all"):
         raise ValueError(f"figures must be 'none', 'summary' or 'all', not {figures!r}")
     line = caption(results)
-    unit = percent_unit(results.spec.returns)
+    unit = percent_unit(results.spec.returns, results.spec.measure)
     ar, car = results.abnormal_returns, results.car
     plan: list[PlannedFigure] = []
     notes: list[str] = []
