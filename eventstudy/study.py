@@ -22,6 +22,7 @@ from eventstudy.models.registry import get_model
 from eventstudy.results import Results
 from eventstudy.results.flags import join_flags
 from eventstudy.results.folder import input_paths
+from eventstudy.results.optional import optional_tables
 from eventstudy.results.tables import build_results
 from eventstudy.sources.base import SeriesProvenance
 from eventstudy.sources.local import load_local_prices, provenance_of
@@ -187,8 +188,10 @@ class EventStudy:
         )
         arrays = dataclasses.replace(output.arrays, asset_index=pairs["asset_row"].to_numpy(),
                                      day0_index=day0_index, calendar=panel.calendar)
-        return build_results(spec, self.events, series, pairs, dataclasses.replace(output, arrays=arrays),
-                             provenance)
+        results = build_results(spec, self.events, series, pairs, dataclasses.replace(output, arrays=arrays),
+                                provenance)
+        results.extra_tables.update(optional_tables(results, series, bench))
+        return results
 
     def asset(self, name: str) -> Asset:
         """The definition of asset ``name``: the study's override, the catalogue's, or a local file."""

@@ -70,9 +70,9 @@ def _pair_rows(pairs: pd.DataFrame, car: pd.DataFrame) -> np.ndarray:
 def _with_variance_ratio(car: pd.DataFrame, arrays: PairArrays, row: np.ndarray) -> pd.DataFrame:
     ratio = np.full(len(car), np.nan)
     pvalue = np.full(len(car), np.nan)
-    for window, rows in car.groupby(["start", "end"], sort=False).indices.items():
-        start, end = (int(bound) for bound in window)  # type: ignore[union-attr]
-        result = variance_ratio(arrays, start, end)
+    for start, end in car[["start", "end"]].drop_duplicates().itertuples(index=False):
+        rows = ((car["start"] == start) & (car["end"] == end)).to_numpy()
+        result = variance_ratio(arrays, int(start), int(end))
         ratio[rows] = result.ratio[row[rows]]
         pvalue[rows] = result.pvalue[row[rows]]
     return car.assign(variance_ratio=ratio, pvalue_variance=pvalue)
