@@ -12,6 +12,7 @@ import numpy as np
 
 from eventstudy.output import describe
 from eventstudy.output.describe import StudyResults
+from eventstudy.output.extras import extra_sections
 from eventstudy.output.figures.plan import FigureSet
 from eventstudy.output.format import STAR_NOTE, legend_of_tests, pct, stars, window_label
 from eventstudy.output.rows import (
@@ -84,6 +85,8 @@ def html_report(results: StudyResults, figures: FigureSet | None = None, folder:
         ("summary", "Summary", _html_summary(results)),
         ("car", "Cumulative abnormal returns", _html_car(results)),
         ("aggregate", "Aggregate tests", _html_aggregate(results)),
+        *[(s.key, s.title, "".join(f"<p>{_e(line)}</p>" for line in s.lines) + (_html_table(
+            [(k, t, "") for k, t in s.headers.items()], s.rows) if s.rows else "")) for s in extra_sections(results)],
         ("figures", "Figures", _html_figures(figures, folder)),
         ("events", "Events", _html_events(results)),
         ("data", "Data sources", _html_sources(results)),
