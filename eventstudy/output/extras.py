@@ -94,7 +94,8 @@ def _context(results: StudyResults) -> Section | None:
         for asset, value in mde.items():
             if np.isfinite(value):
                 lines.append(f"{asset}: a CAR {window} had to exceed \u00b1{abs(100 * value):.2f} "
-                             f"{unit(results)} to be significant at 5% (median over events; column mde of car.csv).")
+                             f"{unit(results)} to be significant at 5% (median over events; "
+                             "column mde of car.csv).")
     lines += largest_since_statements(results)
     return Section("context", "Context of the moves", lines) if lines else None
 
@@ -148,8 +149,8 @@ def _synthetic(tables: Mapping[str, pd.DataFrame]) -> Section | None:
     if table is None or table.empty:
         return None
     lines = ["Synthetic control (Abadie, Diamond & Hainmueller 2010): each asset's counterfactual is a "
-             "convex combination of the donors fitted on the estimation window; the p-value is the rank of its "
-             "post/pre RMSPE ratio among the placebo ratios of the donors (synthetic.csv)."]
+             "convex combination of the donors fitted on the estimation window; the p-value is the rank "
+             "of its post/pre RMSPE ratio among the placebo ratios of the donors (synthetic.csv)."]
     columns = {"event_id": None, "asset": None, "weights": None, "car": 4, "ratio": 2, "rank": 0,
                "pvalue_placebo": 4}
     return Section("synthetic", "Synthetic control", lines,

@@ -86,7 +86,8 @@ def html_report(results: StudyResults, figures: FigureSet | None = None, folder:
         ("car", "Cumulative abnormal returns", _html_car(results)),
         ("aggregate", "Aggregate tests", _html_aggregate(results)),
         *[(s.key, s.title, "".join(f"<p>{_e(line)}</p>" for line in s.lines) + (_html_table(
-            [(k, t, "") for k, t in s.headers.items()], s.rows) if s.rows else "")) for s in extra_sections(results)],
+            [(k, t, "") for k, t in s.headers.items()], s.rows) if s.rows else ""))
+          for s in extra_sections(results)],
         ("figures", "Figures", _html_figures(figures, folder)),
         ("events", "Events", _html_events(results)),
         ("data", "Data sources", _html_sources(results)),
