@@ -1,0 +1,248 @@
+"""Issue 13 wired through EventStudy, Results and the command line, on the seed events with
+IMOEX and EEM: multiple testing, minimum detectable effect, variance ratio, Savickas, the
+cross-sectional regression, BHAR and "largest since" (numbers checked against statsmodels,
+scipy, hand computations or the validated module functions)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.formula.api as smf
+from conftest import REPO_ROOT
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+import eventstudy as es
+from eventstudy.cli.main import main
+from eventstudy.errors import ConfigError, InputError
+from eventstudy.measures.volatility import savickas
+from eventstudy.results import Results
+from eventstudy.spec import StudySpec
+
+SEEDS = REPO_ROOT / "seeds" / "events.csv"
+REFERENCE = Path(__file__).parent / "reference"
+IMOEX_FILE = "IMOEX_iss_history_2018_2026.csv"
+EEM_FILE = "EEM_ohlcv_yahoo_2018_2026.csv"
+
+
+@pytest.fixture(scope="module")
+def prices() -> pd.DataFrame:
+    from conftest import require_shared_data
+
+    data = require_shared_data()
+    eem = es.read_prices(data / EEM_FILE).set_axis(["EEM"], axis=1)
+    return es.read_prices(data / IMOEX_FILE).join(eem, how="outer")
+
+
+@pytest.fixture(scope="module")
+def seed(prices: pd.DataFrame) -> Results:
+    return es.EventStudy(SEEDS, prices, assets=["IMOEX"], model="market", benchmark="EEM").run()
+
+
+@pytest.fixture
+def prices_dir(shared_data: Path, tmp_path: Path) -> Path:
+    folder = tmp_path / "prices"
+    folder.mkdir()
+    (folder / "IMOEX.csv").symlink_to(shared_data / IMOEX_FILE)
+    (folder / "EEM.csv").symlink_to(shared_data / EEM_FILE)
+    return folder
+
+
+def run_cli(*args: object) -> int:
+    return main([str(a) for a in args])
+
+
+# -- the seed case: new columns at the end, the others unchanged --------------------------------
+
+
+def test_seed_car_keeps_its_columns_and_appends_holm_bh_mde(seed: Results) -> None:
+    before = pd.read_csv(REFERENCE / "seed_car_market_eem_before_issue13.csv", keep_default_na=False,
+                         na_values=[""])
+    assert list(seed.car.columns) == [*before.columns, "pvalue_holm", "pvalue_bh", "mde"]
+    now = seed.car[before.columns].copy()
+    now["flags"] = now["flags"].replace("", np.nan)
+    pd.testing.assert_frame_equal(now.reset_index(drop=True), before, check_exact=False, rtol=1e-12,
+                                  check_dtype=False)
+
+
+def test_seed_aggregate_keeps_its_rows_and_appends_holm_bh(seed: Results) -> None:
+    before = pd.read_csv(REFERENCE / "seed_aggregate_market_eem_before_issue13.csv")
+    assert list(seed.aggregate.columns) == [*before.columns, "pvalue_holm", "pvalue_bh"]
+    now = seed.aggregate[before.columns].copy()
+    now["note"] = now["note"].replace("", np.nan)
+    pd.testing.assert_frame_equal(now, before, check_exact=False, rtol=1e-12, check_dtype=False)
+
+
+def test_car_holm_and_bh_are_statsmodels_over_all_rows(seed: Results) -> None:
+    p = seed.car["pvalue"].to_numpy()
+    np.testing.assert_allclose(seed.car["pvalue_holm"], multipletests(p, method="holm")[1], rtol=1e-12)
+    np.testing.assert_allclose(seed.car["pvalue_bh"], multipletests(p, method="fdr_bh")[1], rtol=1e-12)
+
+
+def test_aggregate_holm_and_bh_are_per_test(seed: Results) -> None:
+    for _, rows in seed.aggregate.groupby("test"):
+        finite = rows["pvalue"].notna()
+        p = rows.loc[finite, "pvalue"].to_numpy()
+        np.testing.assert_allclose(rows.loc[finite, "pvalue_holm"], multipletests(p, method="holm")[1])
+        np.testing.assert_allclose(rows.loc[finite, "pvalue_bh"], multipletests(p, method="fdr_bh")[1])
+        assert rows.loc[~finite, "pvalue_holm"].isna().all()
+
+
+def test_mde_is_the_critical_t_times_se(seed: Results) -> None:
+    # The pair's t test: p = 2 P(T_dof > |t|); the MDE is t_{0.975, dof} * se with the same dof,
+    # here the market model's n_est - 2 recovered from the reported t and p.
+    car = seed.car
+    for row in car.itertuples(index=False):
+        dofs = np.arange(30, 300)
+        dof = dofs[np.argmin(np.abs(2 * stats.t.sf(abs(row.t), dofs) - row.pvalue))]
+        assert row.mde == pytest.approx(stats.t.ppf(0.975, dof) * row.se, rel=1e-9)
+    assert car.loc[car["event_id"] == "WITKOFF", "mde"].iloc[0] == pytest.approx(0.0328, abs=5e-4)
+
+
+# -- volatility ---------------------------------------------------------------------------------
+
+
+def test_volatility_measure_adds_beaver_variance_ratio(prices: pd.DataFrame, seed: Results) -> None:
+    res = es.EventStudy(SEEDS, prices, assets=["IMOEX"], model="market", benchmark="EEM",
+                        measure="volatility").run()
+    assert list(res.car.columns)[-2:] == ["variance_ratio", "pvalue_variance"]
+    pd.testing.assert_frame_equal(res.car[seed.car.columns], seed.car)  # the returns part is the same
+    ar = res.abnormal_returns
+    assert res.arrays is not None
+    est = res.arrays.est_ar
+    for row in res.car.itertuples(index=False):
+        i = list(res.pairs["event_id"]).index(row.event_id) if res.pairs is not None else -1
+        residuals = est[i][np.isfinite(est[i])]
+        sigma2 = (residuals**2).sum() / (residuals.size - 2)  # market model: 2 parameters
+        days = ar[(ar["event_id"] == row.event_id) & ar["day"].between(row.start, row.end)]["ar"]
+        ratio = float((days**2).mean() / sigma2)
+        assert row.variance_ratio == pytest.approx(ratio, rel=1e-9)
+        assert row.pvalue_variance == pytest.approx(stats.f.sf(ratio, row.end - row.start + 1,
+                                                                residuals.size - 2), rel=1e-9)
+    invasion = res.car[(res.car["event_id"] == "INVASION22") & (res.car["start"] == 0) & (res.car["end"] == 0)]
+    assert invasion["pvalue_variance"].iloc[0] < 1e-10  # a -40% day is a volatility event
+    assert "abnormal returns and volatility" in str(res.summary())
+
+
+def test_savickas_row_with_the_garch_model(prices: pd.DataFrame) -> None:
+    pytest.importorskip("arch")
+    res = es.EventStudy(SEEDS, prices, assets=["IMOEX"], model="garch", benchmark="EEM",
+                        windows=[(0, 0)]).run()
+    row = res.aggregate[(res.aggregate["test"] == "savickas") & (res.aggregate["scope"] == "all")]
+    assert len(row) == 1
+    assert res.arrays is not None
+    expected = savickas(res.arrays, 0, 0)
+    assert row["statistic"].iloc[0] == pytest.approx(expected.statistic, rel=1e-12)
+    # By hand: S_i = CAR_i / sqrt(h_i0), cross-sectional t with N - 1 dof.
+    col = list(res.arrays.event_days).index(0)
+    s = res.arrays.ar[:, col] / np.sqrt(res.arrays.disturbance_var[:, col])  # type: ignore[index]
+    t = s.mean() / (s.std(ddof=1) / np.sqrt(s.size))
+    assert row["statistic"].iloc[0] == pytest.approx(t, rel=1e-9)
+    assert row["pvalue"].iloc[0] == pytest.approx(2 * stats.t.sf(abs(t), s.size - 1), rel=1e-9)
+
+
+def test_measure_is_checked_and_recorded(seed: Results) -> None:
+    with pytest.raises(ConfigError):
+        StudySpec(measure="turnover")
+    assert seed.study_record()["settings"]["measure"] == "returns"
+
+
+# -- cross-sectional regression ----------------------------------------------------------------
+
+
+def _statsmodels_group_regression(res: Results, window: tuple[int, int]) -> object:
+    data = res.car[(res.car["start"] == window[0]) & (res.car["end"] == window[1])]
+    groups = pd.factorize(data["day0"])[0]
+    return smf.ols("car ~ C(group)", data).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
+
+
+def test_regress_clusters_by_day0_when_pairs_share_one(seed: Results) -> None:
+    fit = seed.regress("car ~ C(group)", window=(-1, 1))
+    expected = _statsmodels_group_regression(seed, (-1, 1))
+    assert fit.cov_type == "cluster"  # three seed events share day 0 on 2025-08-07
+    np.testing.assert_allclose(fit.params, expected.params, rtol=1e-10)  # type: ignore[attr-defined]
+    np.testing.assert_allclose(fit.bse, expected.bse, rtol=1e-10)  # type: ignore[attr-defined]
+    # HC3 would divide by zero here: the 'war' group has one event (leverage 1).
+    hc1 = seed.regress("car ~ C(group)", window=(-1, 1), cov_type="HC1")
+    car = seed.car[(seed.car["start"] == -1) & (seed.car["end"] == 1)]
+    direct = smf.ols("car ~ C(group)", car).fit(cov_type="HC1", use_t=True)
+    np.testing.assert_allclose(hc1.bse, direct.bse, rtol=1e-10)
+
+
+def test_regress_rejects_an_unknown_column(seed: Results) -> None:
+    with pytest.raises(InputError):
+        seed.regress("car ~ surprise")
+
+
+def test_cli_regress_writes_regression_csv_and_report_sections(prices_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert run_cli("run", SEEDS, "--prices", prices_dir, "--assets", "IMOEX", "--model", "market",
+                   "--benchmark", "EEM", "--regress", "car ~ C(group)", "--window", "0,0", "--window", "0,30",
+                   "--figures", "none", "--out", out, "-q") == 0
+    table = pd.read_csv(out / "regression.csv")
+    back = Results.from_folder(out)
+    expected = _statsmodels_group_regression(back, (0, 0))
+    np.testing.assert_allclose(table["coef"], expected.params, rtol=1e-10)  # type: ignore[attr-defined]
+    np.testing.assert_allclose(table["se"], expected.bse, rtol=1e-10)  # type: ignore[attr-defined]
+    assert set(table["cov_type"]) == {"cluster"}
+    pd.testing.assert_frame_equal(back.extra_tables["regression"], table)
+    for report in ("report.md", "report.html"):
+        text = (out / report).read_text(encoding="utf-8")
+        assert "Cross-sectional regression" in text
+        assert "Long-horizon buy-and-hold returns" in text
+        assert "was its largest daily move since 2025-04-10" in text
+    assert back.spec.regress == "car ~ C(group)"
+
+
+# -- BHAR ---------------------------------------------------------------------------------------
+
+
+def test_bhar_for_a_long_window_by_hand(prices: pd.DataFrame) -> None:
+    res = es.EventStudy(SEEDS, prices, assets=["IMOEX"], model="market", benchmark="EEM",
+                        windows=[(0, 0), (0, 30)]).run()
+    bhar = res.extra_tables["bhar"]
+    pairs = bhar[bhar["scope"] == "pair"]
+    assert set(zip(pairs["start"], pairs["end"], strict=True)) == {(0, 30)}
+    imoex, eem = prices["IMOEX"].dropna(), prices["EEM"].dropna()
+    witkoff = pairs[pairs["event_id"] == "WITKOFF"].iloc[0]
+    p = imoex.index.get_loc(pd.Timestamp("2025-08-06"))
+    before, last = imoex.index[p - 1], imoex.index[p + 30]
+    by_hand = imoex.iloc[p + 30] / imoex.iloc[p - 1] - eem.asof(last) / eem.asof(before)
+    assert witkoff["bhar"] == pytest.approx(by_hand, rel=1e-12)
+    # Lyon, Barber & Tsai (1999, eq. 5) by hand on the pair BHARs.
+    x = pairs["bhar"].to_numpy()
+    n, s = x.size, x.mean() / x.std(ddof=1)
+    gamma = ((x - x.mean()) ** 3).sum() / (n * x.std(ddof=1) ** 3)
+    t_sa = np.sqrt(n) * (s + gamma * s**2 / 3 + gamma / (6 * n))
+    test = bhar[bhar["scope"] == "all"].iloc[0]
+    assert test["n"] == n
+    assert test["t_sa"] == pytest.approx(t_sa, rel=1e-10)
+    assert test["pvalue_sa"] == pytest.approx(2 * stats.t.sf(abs(t_sa), n - 1), rel=1e-10)
+    assert 0 < test["pvalue_bootstrap"] <= 1
+
+
+def test_bhar_window_setting_and_short_windows(seed: Results, prices: pd.DataFrame) -> None:
+    assert "bhar" not in seed.extra_tables  # no window longer than 21 days, none asked
+    res = es.EventStudy(SEEDS, prices, assets=["IMOEX"], model="market", benchmark="EEM",
+                        bhar_window=(0, 60)).run()
+    assert set(res.extra_tables["bhar"]["end"]) == {60}
+    assert res.study_record()["settings"]["bhar_window"] == [0, 60]
+
+
+# -- largest since ------------------------------------------------------------------------------
+
+
+def test_largest_since_matches_the_price_history(seed: Results, prices: pd.DataFrame) -> None:
+    from eventstudy.output.extras import largest_since_statements
+
+    imoex = prices["IMOEX"].dropna()
+    r = np.log(imoex).diff()
+    day0 = pd.Timestamp("2025-08-07")
+    earlier = r[(r.index < day0) & (r.abs() >= abs(r.loc[day0]))]
+    assert earlier.index[-1] == pd.Timestamp("2025-04-10")
+    statement = (f"IMOEX's +{100 * r.loc[day0]:.2f} log % day-0 return on 2025-08-07 was its largest daily "
+                 "move since 2025-04-10.")
+    assert statement in largest_since_statements(seed)
