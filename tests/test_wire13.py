@@ -122,7 +122,8 @@ def test_volatility_measure_adds_beaver_variance_ratio(prices: pd.DataFrame, see
         assert row.variance_ratio == pytest.approx(ratio, rel=1e-9)
         assert row.pvalue_variance == pytest.approx(stats.f.sf(ratio, row.end - row.start + 1,
                                                                 residuals.size - 2), rel=1e-9)
-    invasion = res.car[(res.car["event_id"] == "INVASION22") & (res.car["start"] == 0) & (res.car["end"] == 0)]
+    car = res.car
+    invasion = car[(car["event_id"] == "INVASION22") & (car["start"] == 0) & (car["end"] == 0)]
     assert invasion["pvalue_variance"].iloc[0] < 1e-10  # a -40% day is a volatility event
     assert "abnormal returns and volatility" in str(res.summary())
 
