@@ -40,7 +40,7 @@ from eventstudy.timing.assets import Asset, resolve_asset
 PATH_KEYS = ("events", "prices")
 STUDY_KEYS = tuple(name for name in SETTINGS if name not in SOURCE_SETTINGS) + PATH_KEYS
 TEXT_ASSET_KEYS = ("file", "column", "dated_by", "observed_at", "timezone", "source", "symbol", "units",
-                   "description", "board", "market", "engine")
+                   "description", "board", "market", "engine", "volume_column")
 ASSET_KEYS = (*TEXT_ASSET_KEYS, "invert")
 
 
@@ -114,7 +114,7 @@ def load_study_file(path: str | Path) -> StudyFile:
                                   fix=f"use one of {', '.join(DATED_BY)}")
             files[name] = AssetFile(path=_path_value(spec["file"], path, f"{where} file"),
                                     column=spec.get("column"), invert=spec.get("invert", False),
-                                    dated_by=dated_by)
+                                    dated_by=dated_by, volume_column=spec.get("volume_column"))
     return StudyFile(path=path, settings=Layer(study, lambda key: f"{path}: [study] {key}"),
                      events=paths.get("events"), prices=paths.get("prices"), assets=assets, files=files)
 

@@ -247,3 +247,101 @@ def test_largest_since_matches_the_price_history(seed: Results, prices: pd.DataF
     statement = (f"IMOEX's +{100 * r.loc[day0]:.2f} log % day-0 return on 2025-08-07 was its largest daily "
                  "move since 2025-04-10.")
     assert statement in largest_since_statements(seed)
+
+
+# -- abnormal volume ----------------------------------------------------------------------------
+
+CBR_HOLD = "id,date,time,timezone,event\nCBR_HOLD,2024-12-20,13:30,Europe/Moscow,CBR holds the key rate at 21%\n"
+
+
+@pytest.fixture
+def volume_dir(shared_data: Path, tmp_path: Path) -> Path:
+    folder = tmp_path / "volumes"
+    folder.mkdir()
+    (folder / "SBER.csv").symlink_to(shared_data / "panel/moex_iss_daily/SBER.csv")
+    (folder / "IMOEX.csv").symlink_to(shared_data / IMOEX_FILE)
+    return folder
+
+
+def test_cli_volume_study_is_campbell_wasley_mean_adjusted(volume_dir: Path, tmp_path: Path,
+                                                         shared_data: Path) -> None:
+    events = tmp_path / "cbr.csv"
+    events.write_text(CBR_HOLD, encoding="utf-8")
+    out = tmp_path / "out"
+    assert run_cli("run", events, "--prices", volume_dir, "--assets", "SBER", "--measure", "volume",
+                   "--figures", "none", "--out", out, "-q") == 0
+    car = pd.read_csv(out / "car.csv")
+    # By hand: log turnover ('value') on SBER's sessions, mean over days -250..-11.
+    value = pd.read_csv(shared_data / "panel/moex_iss_daily/SBER.csv", parse_dates=["date"],
+                        index_col="date")["value"]
+    logs = np.log(value)
+    p = value.index.get_loc(pd.Timestamp("2024-12-20"))
+    normal = logs.iloc[p - 250: p - 10].mean()
+    residual = logs.iloc[p - 250: p - 10] - normal
+    sigma2 = (residual**2).sum() / 239
+    day0 = car[(car["start"] == 0) & (car["end"] == 0)].iloc[0]
+    assert day0["car"] == pytest.approx(logs.iloc[p] - normal, abs=1e-12)
+    assert day0["car"] == pytest.approx(1.826, abs=1e-3)  # turnover about 6.2 times normal
+    assert day0["se"] == pytest.approx(np.sqrt(sigma2 * (1 + 1 / 240)), rel=1e-10)
+    window = car[(car["start"] == -1) & (car["end"] == 1)].iloc[0]
+    assert window["car"] == pytest.approx((logs.iloc[p - 1: p + 2] - normal).sum(), abs=1e-12)
+    back = Results.from_folder(out)
+    assert back.spec.measure == "volume"
+    assert "Event study: abnormal log volume" in str(back.summary())
+    assert "log volume %" in (out / "report.md").read_text(encoding="utf-8")
+
+
+def test_volume_market_model_on_the_index_turnover(volume_dir: Path, tmp_path: Path,
+                                                    shared_data: Path) -> None:
+    from eventstudy.measures.volume import abnormal_log_volume
+
+    events = tmp_path / "cbr.csv"
+    events.write_text(CBR_HOLD, encoding="utf-8")
+    study = es.EventStudy.from_file(None, events, prices=volume_dir, assets=["SBER"], measure="volume",
+                                    model="market", benchmark="IMOEX")
+    res = study.run()
+    value = pd.read_csv(shared_data / "panel/moex_iss_daily/SBER.csv", parse_dates=["date"],
+                        index_col="date")["value"]
+    index = pd.read_csv(shared_data / IMOEX_FILE, sep=";", decimal=",")
+    market = pd.Series(index["VALUE"].to_numpy(dtype=float),
+                       index=pd.to_datetime(index["TRADEDATE"], format="%d.%m.%Y"))
+    validated = abnormal_log_volume(value, ["2024-12-20"], market_volume=market)
+    ar = res.abnormal_returns
+    np.testing.assert_allclose(ar["ar"].to_numpy(), validated.arrays.ar[0], rtol=0, atol=1e-10)
+    car = res.car[(res.car["start"] == 0) & (res.car["end"] == 5)]["car"].iloc[0]
+    assert car == pytest.approx(validated.arrays.car(0, 5)[0], abs=1e-10)
+
+
+def test_volume_column_setting_and_errors(volume_dir: Path, tmp_path: Path, shared_data: Path,
+                                          prices: pd.DataFrame) -> None:
+    events = tmp_path / "cbr.csv"
+    events.write_text(CBR_HOLD, encoding="utf-8")
+    shares = es.EventStudy.from_file(None, events, prices=volume_dir, assets=["SBER"], measure="volume",
+                                     volume_column="volume").run()
+    volume = pd.read_csv(shared_data / "panel/moex_iss_daily/SBER.csv", parse_dates=["date"],
+                         index_col="date")["volume"]
+    logs = np.log(volume)
+    p = volume.index.get_loc(pd.Timestamp("2024-12-20"))
+    expected = logs.iloc[p] - logs.iloc[p - 250: p - 10].mean()
+    assert shares.car["car"].iloc[0] == pytest.approx(expected, abs=1e-12)
+    with pytest.raises(InputError):
+        es.EventStudy.from_file(None, events, prices=volume_dir, assets=["SBER"], measure="volume",
+                                volume_column="turnover")
+    with pytest.raises(ConfigError):
+        es.EventStudy(SEEDS, prices, assets=["IMOEX"], measure="volume")  # no volumes given
+
+
+def test_zero_volume_day_is_missing_and_skips_its_windows(tmp_path: Path, shared_data: Path) -> None:
+    frame = pd.read_csv(shared_data / "panel/moex_iss_daily/SBER.csv")
+    frame.loc[frame["date"] == "2024-12-23", "value"] = 0.0  # day +1 of the decision
+    folder = tmp_path / "prices"
+    folder.mkdir()
+    frame.to_csv(folder / "SBER.csv", index=False)
+    events = tmp_path / "cbr.csv"
+    events.write_text(CBR_HOLD, encoding="utf-8")
+    res = es.EventStudy.from_file(None, events, prices=folder, assets=["SBER"], measure="volume").run()
+    windows = set(zip(res.car["start"], res.car["end"], strict=True))
+    assert windows == {(0, 0)}  # [-1,1] and [0,5] cover the zero-volume day
+    assert res.skipped["reason"].str.contains(r"CAR window \[-1, 1\]").any()
+    ar = res.abnormal_returns.set_index("day")["ar"]
+    assert np.isnan(ar.loc[1]) and np.isfinite(ar.loc[0])

@@ -169,7 +169,8 @@ def _header(results: StudyResults) -> list[str]:
     measure = measure_text(spec).rstrip(", ")
     return [
         f"Event study: {measure}" if measure else "Event study",
-        f"  model: {MODELS[spec.model].name}{bench}; {spec.returns} returns; estimation window "
+        f"  model: {MODELS[spec.model].name}{bench}; "
+        f"{'log volume' if spec.measure == 'volume' else spec.returns + ' returns'}; estimation window "
         f"{list(spec.estimation)}; event window {list(spec.event_window)}",
         f"  {len(results.events)} events x {len(spec.assets)} assets: {n_pairs} pairs "
         f"computed, {skipped} events with skipped pairs or windows",
