@@ -251,7 +251,8 @@ def test_largest_since_matches_the_price_history(seed: Results, prices: pd.DataF
 
 # -- abnormal volume ----------------------------------------------------------------------------
 
-CBR_HOLD = "id,date,time,timezone,event\nCBR_HOLD,2024-12-20,13:30,Europe/Moscow,CBR holds the key rate at 21%\n"
+CBR_HOLD = ("id,date,time,timezone,event\n"
+            "CBR_HOLD,2024-12-20,13:30,Europe/Moscow,CBR holds the key rate at 21%\n")
 
 
 @pytest.fixture
