@@ -35,6 +35,7 @@ SAME_DAY_PRICES = ("error", "last")
 FIGURE_CHOICES = ("all", "summary", "none")
 FIGURE_FORMATS = ("png", "svg", "pdf")
 MEASURES = ("returns", "volume", "volatility")
+LAGGED_MODELS = ("market", "factor")  # models whose benchmark returns are OLS regressors (Dimson lags)
 
 
 # -- parsers: raw value (TOML, flag text or Python) -> checked value ------------------------------
@@ -375,6 +376,10 @@ class StudySpec:
             object.__setattr__(self, name, setting.parse(getattr(self, name), f"{name}="))
         object.__setattr__(self, "asset_overrides", types.MappingProxyType(dict(self.asset_overrides)))
         get_model(self.model).check_benchmarks(list(self.benchmark))
+        if self.lags and self.model not in LAGGED_MODELS:
+            raise ConfigError(f"lags = {self.lags} needs a model with benchmark regressors, "
+                              f"not {self.model!r}",
+                              fix=f"use --model {' or '.join(LAGGED_MODELS)}, or lags = 0")
         _check_window_order(self.estimation, self.event_window, self.windows)
 
     # -- construction ----------------------------------------------------------------------

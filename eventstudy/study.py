@@ -18,6 +18,7 @@ import pandas as pd
 
 from eventstudy.errors import ConfigError, InputError, UnknownAssetError
 from eventstudy.events import Events, load_events, unknown_assets
+from eventstudy.measures.dimson import lagged_design
 from eventstudy.measures.volume_panel import volume_series
 from eventstudy.models.registry import get_model
 from eventstudy.results import Results
@@ -187,7 +188,7 @@ class EventStudy:
                              max_window_gap=spec.max_window_gap, skip_window_gaps=spec.skip_window_gaps)
         model = get_model(spec.model)
         kind = LOG_LEVEL if self.volumes is not None else spec.returns
-        panel = build_panel(series, bench, kind, model.design)
+        panel = build_panel(series, bench, kind, lagged_design(model.design, spec.lags))
         pairs["data_flags"] = join_flags(pairs["data_flags"], stale_benchmark_flags(
             pairs, panel, list(spec.benchmark), spec.span, spec.max_benchmark_age))
         exclude = (exclusion_mask(pairs, panel.returns.shape, spec.span) if spec.exclude_event_windows

@@ -346,3 +346,36 @@ def test_zero_volume_day_is_missing_and_skips_its_windows(tmp_path: Path, shared
     assert res.skipped["reason"].str.contains(r"CAR window \[-1, 1\]").any()
     ar = res.abnormal_returns.set_index("day")["ar"]
     assert np.isnan(ar.loc[1]) and np.isfinite(ar.loc[0])
+
+
+# -- Dimson lags --------------------------------------------------------------------------------
+
+
+def test_lags_one_is_the_dimson_market_model_by_statsmodels(prices: pd.DataFrame) -> None:
+    import statsmodels.api as sm
+
+    res = es.EventStudy(SEEDS, prices, assets=["IMOEX"], model="market", benchmark="EEM", lags=1).run()
+    imoex, eem = prices["IMOEX"].dropna(), prices["EEM"].dropna()
+    # EEM closes in New York after Moscow's close: as of IMOEX's close on day t, EEM's latest
+    # close is that of the last US session before t.
+    level = eem.iloc[eem.index.searchsorted(imoex.index, side="left") - 1].to_numpy()
+    r = np.diff(np.log(imoex.to_numpy()))
+    m = np.diff(np.log(level))
+    m_lag = np.r_[np.nan, m[:-1]]
+    day0 = imoex.index[1:].get_loc(pd.Timestamp("2025-08-06"))
+    est = slice(day0 - 250, day0 - 10)
+    x = np.column_stack([np.ones_like(m), m, m_lag])
+    fit = sm.OLS(r[est], x[est], missing="drop").fit()
+    ar0 = r[day0] - x[day0] @ fit.params
+    se0 = np.sqrt(fit.scale * (1 + x[day0] @ fit.normalized_cov_params @ x[day0]))
+    car = res.car
+    row = car[(car["event_id"] == "WITKOFF") & (car["start"] == 0) & (car["end"] == 0)].iloc[0]
+    assert row["car"] == pytest.approx(ar0, abs=1e-12)
+    assert row["se"] == pytest.approx(se0, rel=1e-10)
+    assert res.study_record()["settings"]["lags"] == 1
+
+
+def test_lags_need_a_regression_model() -> None:
+    with pytest.raises(ConfigError):
+        StudySpec(model="constant-mean", lags=1)
+    assert run_cli("run", SEEDS, "--lags", "1", "--assets", "IMOEX") == 2
