@@ -205,7 +205,7 @@ class EventStudy:
                                      day0_index=day0_index, calendar=panel.calendar)
         results = build_results(spec, self.events, series, pairs, dataclasses.replace(output, arrays=arrays),
                                 provenance)
-        results.extra_tables.update(optional_tables(results, series, bench))
+        results.extra_tables.update(optional_tables(results, series, bench, panel))
         return results
 
     def asset(self, name: str) -> Asset:

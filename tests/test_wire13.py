@@ -379,3 +379,54 @@ def test_lags_need_a_regression_model() -> None:
     with pytest.raises(ConfigError):
         StudySpec(model="constant-mean", lags=1)
     assert run_cli("run", SEEDS, "--lags", "1", "--assets", "IMOEX") == 2
+
+
+# -- synthetic control --------------------------------------------------------------------------
+
+DONORS = {"EEM": EEM_FILE, "SP500": "SP500_close_yahoo_2018_2026.csv", "BRENT": "BRENT_eia_spot_2018_2026.csv"}
+
+
+def test_synthetic_control_of_imoex_from_shared_donors(shared_data: Path, tmp_path: Path) -> None:
+    from eventstudy.models.synthetic import synthetic_control
+
+    folder = tmp_path / "prices"
+    folder.mkdir()
+    (folder / "IMOEX.csv").symlink_to(shared_data / IMOEX_FILE)
+    for name, file in DONORS.items():
+        (folder / f"{name}.csv").symlink_to(shared_data / file)
+    out = tmp_path / "out"
+    assert run_cli("run", SEEDS, "--prices", folder, "--assets", "IMOEX", "--model", "synthetic",
+                   "--benchmark", ",".join(DONORS), "--figures", "none", "--out", out, "-q") == 0
+    table = pd.read_csv(out / "synthetic.csv", keep_default_na=False, na_values=[""])
+    assert len(table) == 9 and list(table["event_id"].unique()) == list(pd.read_csv(SEEDS)["id"])
+    # Independent outcomes: IMOEX log returns and each donor's close as of IMOEX's close (all
+    # three close after Moscow, so the last close of an earlier date), in log returns.
+    imoex = es.read_prices(shared_data / IMOEX_FILE).iloc[:, 0].dropna()
+    outcomes = {"IMOEX": np.log(imoex).diff()}
+    for name, file in DONORS.items():
+        donor = es.read_prices(shared_data / file).iloc[:, 0].dropna()
+        level = donor.iloc[donor.index.searchsorted(imoex.index, side="left") - 1].to_numpy()
+        outcomes[name] = pd.Series(np.log(level), index=imoex.index).diff()
+    frame = pd.DataFrame(outcomes).iloc[1:]
+    fit = synthetic_control(frame, "IMOEX", list(DONORS), "2025-08-06", (-250, -11), (0, 0))
+    row = table[table["event_id"] == "WITKOFF"].iloc[0]
+    assert row["car"] == pytest.approx(fit.car, abs=1e-9)
+    assert row["ratio"] == pytest.approx(fit.ratio, rel=1e-6)
+    assert row["pvalue_placebo"] == fit.pvalue and row["rank"] == fit.rank
+    weights = dict(item.split(" ") for item in row["weights"].split("; "))
+    for name in DONORS:
+        assert float(weights[name]) == pytest.approx(fit.weights[name], abs=1e-4)
+    car = pd.read_csv(out / "car.csv")
+    day0 = car[(car["event_id"] == "WITKOFF") & (car["start"] == 0) & (car["end"] == 0)].iloc[0]
+    assert day0["car"] == pytest.approx(fit.car, abs=1e-9)  # the model's AR is the same gap
+    # The invasion day: IMOEX's -38% gap is the largest ratio of all four units.
+    invasion = table[table["event_id"] == "INVASION22"].iloc[0]
+    assert invasion["rank"] == 1 and invasion["pvalue_placebo"] == pytest.approx(0.25)
+    assert "Synthetic control" in (out / "report.html").read_text(encoding="utf-8")
+    pd.testing.assert_frame_equal(Results.from_folder(out).extra_tables["synthetic"].drop(columns="note"),
+                                  table.drop(columns="note"))
+
+
+def test_synthetic_needs_two_donors() -> None:
+    with pytest.raises(ConfigError):
+        StudySpec(model="synthetic", benchmark=("EEM",))

@@ -7,6 +7,8 @@
   window's CARs on the events' own columns (:meth:`Results.regress
   <eventstudy.results.Results.regress>`; ``cluster`` by day 0 when pairs share one, else
   ``HC3``), one row per term (:func:`eventstudy.inference.regression.regression_table`);
+- ``synthetic``: with ``model = "synthetic"``, each pair's donor weights and placebo-rank
+  p-value (:func:`eventstudy.results.synthetic_table.synthetic_table`);
 - ``bhar``: for the ``bhar_window`` setting and every CAR window longer than
   :data:`LONG_WINDOW` days, each pair's buy-and-hold abnormal return against the first
   benchmark (the raw buy-and-hold return without one; Barber & Lyon 1997) and, per
@@ -23,9 +25,10 @@ import pandas as pd
 
 from eventstudy.inference.regression import regression_table
 from eventstudy.measures.bhar import bhar_tests, buy_and_hold
+from eventstudy.results.synthetic_table import synthetic_table
 from eventstudy.results.value import Results
 from eventstudy.spec import StudySpec, Window
-from eventstudy.timing.placement import AssetSeries
+from eventstudy.timing.placement import AssetSeries, Panel
 
 #: CAR windows longer than this many trading days (a month) also get a BHAR.
 LONG_WINDOW = 21
@@ -34,7 +37,7 @@ BHAR_COLUMNS = ["scope", "event_id", "asset", "start", "end", "day0", "n", "bhar
 
 
 def optional_tables(results: Results, series: Mapping[str, AssetSeries],
-                    bench: Mapping[str, AssetSeries]) -> dict[str, pd.DataFrame]:
+                    bench: Mapping[str, AssetSeries], panel: Panel) -> dict[str, pd.DataFrame]:
     """The optional tables the study's settings ask for, by file name.
 
     Raises
@@ -51,6 +54,8 @@ def optional_tables(results: Results, series: Mapping[str, AssetSeries],
     if windows and spec.measure != "volume":
         benchmark = bench[spec.benchmark[0]].prices if spec.benchmark else None
         tables["bhar"] = bhar_table(results.car, {n: s.prices for n, s in series.items()}, benchmark, windows)
+    if spec.model == "synthetic" and results.pairs is not None:
+        tables["synthetic"] = synthetic_table(spec, results.pairs, panel)
     return tables
 
 
