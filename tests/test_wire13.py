@@ -383,7 +383,8 @@ def test_lags_need_a_regression_model() -> None:
 
 # -- synthetic control --------------------------------------------------------------------------
 
-DONORS = {"EEM": EEM_FILE, "SP500": "SP500_close_yahoo_2018_2026.csv", "BRENT": "BRENT_eia_spot_2018_2026.csv"}
+DONORS = {"EEM": EEM_FILE, "SP500": "SP500_close_yahoo_2018_2026.csv",
+          "BRENT": "BRENT_eia_spot_2018_2026.csv"}
 
 
 def test_synthetic_control_of_imoex_from_shared_donors(shared_data: Path, tmp_path: Path) -> None:
