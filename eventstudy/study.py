@@ -24,6 +24,7 @@ from eventstudy.models.registry import get_model
 from eventstudy.results import Results
 from eventstudy.results.flags import join_flags
 from eventstudy.results.folder import input_paths
+from eventstudy.results.garch_columns import with_garch_variance_dummy
 from eventstudy.results.optional import optional_tables
 from eventstudy.results.tables import build_results
 from eventstudy.sources.base import SeriesProvenance
@@ -206,6 +207,8 @@ class EventStudy:
         results = build_results(spec, self.events, series, pairs, dataclasses.replace(output, arrays=arrays),
                                 provenance)
         results.extra_tables.update(optional_tables(results, series, bench, panel))
+        if spec.model == "garch" and spec.measure == "volatility" and results.pairs is not None:
+            results.car = with_garch_variance_dummy(results.car, results.pairs, panel, spec)
         return results
 
     def asset(self, name: str) -> Asset:

@@ -431,3 +431,27 @@ def test_synthetic_control_of_imoex_from_shared_donors(shared_data: Path, tmp_pa
 def test_synthetic_needs_two_donors() -> None:
     with pytest.raises(ConfigError):
         StudySpec(model="synthetic", benchmark=("EEM",))
+
+
+def test_garch_event_variance_dummy_columns(prices: pd.DataFrame) -> None:
+    pytest.importorskip("arch")
+    from eventstudy.measures.garch_dummy import event_variance_test
+
+    res = es.EventStudy(SEEDS, prices, assets=["IMOEX"], model="garch", benchmark="EEM", measure="volatility",
+                        windows=[(0, 5)]).run()
+    assert list(res.car.columns)[-4:] == ["variance_ratio", "pvalue_variance", "garch_delta",
+                                         "pvalue_garch_delta"]
+    imoex, eem = prices["IMOEX"].dropna(), prices["EEM"].dropna()
+    level = eem.iloc[eem.index.searchsorted(imoex.index, side="left") - 1].to_numpy()
+    r = np.diff(np.log(imoex.to_numpy()))
+    m = np.diff(np.log(level))
+    p = imoex.index[1:].get_loc(pd.Timestamp("2025-08-07"))
+    days = np.zeros(256, dtype=bool)
+    days[-6:] = True
+    expected = event_variance_test(r[p - 250: p + 6], m[p - 250: p + 6], days)
+    row = res.car[res.car["event_id"] == "SUMMIT_AGREED"].iloc[0]
+    # Same data up to rounding in the last digits; SLSQP stops within its tolerance of the optimum.
+    assert row["garch_delta"] == pytest.approx(expected.delta, rel=1e-5)
+    assert row["pvalue_garch_delta"] == pytest.approx(expected.pvalue, rel=1e-4)
+    invasion = res.car[res.car["event_id"] == "INVASION22"].iloc[0]
+    assert invasion["garch_delta"] > 0 and invasion["pvalue_garch_delta"] < 0.01

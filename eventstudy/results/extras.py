@@ -47,7 +47,7 @@ def extend_tables(spec: StudySpec, pairs: pd.DataFrame, arrays: PairArrays, car:
     tuple of pandas.DataFrame
         The extended ``car`` and ``aggregate`` tables (existing columns unchanged).
     """
-    row = _pair_rows(pairs, car)
+    row = pair_rows(pairs, car)
     car = car.assign(mde=minimum_detectable_effect(car["se"].to_numpy(dtype=float),
                                                    np.asarray(arrays.dof, dtype=float)[row]))
     car = adjust_car_table(car)[[*[c for c in car.columns if c != "mde"], "pvalue_holm", "pvalue_bh", "mde"]]
@@ -59,7 +59,7 @@ def extend_tables(spec: StudySpec, pairs: pd.DataFrame, arrays: PairArrays, car:
     return car, adjust_aggregate_table(aggregate)
 
 
-def _pair_rows(pairs: pd.DataFrame, car: pd.DataFrame) -> np.ndarray:
+def pair_rows(pairs: pd.DataFrame, car: pd.DataFrame) -> np.ndarray:
     """Each CAR row's position among ``pairs`` (matched on event and asset)."""
     position = pd.Series(np.arange(len(pairs)),
                          index=pd.MultiIndex.from_arrays([pairs["event_id"], pairs["asset"]]))
