@@ -455,3 +455,24 @@ def test_garch_event_variance_dummy_columns(prices: pd.DataFrame) -> None:
     assert row["pvalue_garch_delta"] == pytest.approx(expected.pvalue, rel=1e-4)
     invasion = res.car[res.car["event_id"] == "INVASION22"].iloc[0]
     assert invasion["garch_delta"] > 0 and invasion["pvalue_garch_delta"] < 0.01
+
+
+def test_volume_column_per_asset_in_the_study_file(tmp_path: Path, shared_data: Path) -> None:
+    events = tmp_path / "cbr.csv"
+    events.write_text(CBR_HOLD, encoding="utf-8")
+    sber = shared_data / "panel/moex_iss_daily/SBER.csv"
+    config = tmp_path / "study.toml"
+    config.write_text(f'[study]\nassets = ["SBER"]\nmeasure = "volume"\nvolume_column = "value"\n'
+                      f'[assets.SBER]\nfile = "{sber}"\nvolume_column = "volume"\n', encoding="utf-8")
+    res = es.EventStudy.from_file(config, events).run()
+    volume = pd.read_csv(sber, parse_dates=["date"], index_col="date")["volume"]
+    logs = np.log(volume)
+    p = volume.index.get_loc(pd.Timestamp("2024-12-20"))
+    day0 = res.car[(res.car["start"] == 0) & (res.car["end"] == 0)]["car"].iloc[0]
+    assert day0 == pytest.approx(logs.iloc[p] - logs.iloc[p - 250: p - 10].mean(), abs=1e-12)
+    out = tmp_path / "out"
+    assert run_cli("run", events, "--config", config, "--figures", "none", "--out", out, "-q") == 0
+    back = Results.from_folder(out)
+    assert back.spec.measure == "volume" and back.spec.volume_column == "value"
+    with pytest.raises(InputError):  # one event: no regression on a single row
+        back.regress("car ~ 1", window=(0, 5))
