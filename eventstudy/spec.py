@@ -35,6 +35,8 @@ RETURN_KINDS = ("log", "simple")
 SAME_DAY_PRICES = ("error", "last")
 FIGURE_CHOICES = ("all", "summary", "none")
 FIGURE_FORMATS = ("png", "svg", "pdf")
+MEASURES = ("returns", "volume", "volatility")
+LAGGED_MODELS = ("market", "factor")  # models whose benchmark returns are OLS regressors (Dimson lags)
 
 
 # -- parsers: raw value (TOML, flag text or Python) -> checked value ------------------------------
@@ -178,6 +180,35 @@ def parse_optional_path(value: object, where: str) -> str | None:
     return str(value)
 
 
+def parse_measure(value: object, where: str) -> str:
+    """``returns``, ``volume`` or ``volatility``: what ``ar`` and ``car`` measure."""
+    if value not in MEASURES:
+        raise _fail(where, f"unknown measure {value!r}", f"use one of {', '.join(MEASURES)}")
+    return str(value)
+
+
+def parse_optional_text(value: object, where: str) -> str | None:
+    """A non-blank text (a column name, a formula), or ``None``."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(where, f"{value!r} is not a text", "write it as text, e.g. \"car ~ C(group)\"")
+    return value.strip()
+
+
+def parse_lags(value: object, where: str) -> int:
+    """Dimson lags of the benchmarks: a whole number from 0 to 5."""
+    number = _whole_number(value, where, 1)
+    if not 0 <= number <= 5:
+        raise _fail(where, f"{number} lags is outside 0..5", "use 0 (no lag), 1 or 2")
+    return number
+
+
+def parse_optional_window(value: object, where: str) -> Window | None:
+    """A window, or ``None``."""
+    return None if value is None else parse_window(value, where)
+
+
 @dataclass(frozen=True)
 class Setting:
     """One study setting: its name, default, check and help text.
@@ -229,6 +260,18 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in [
             "file: error (default) or keep the last of the day", "CHOICE"),
     Setting("interval", "1d", parse_interval, "bar interval: 1min, 5min, 10min, 1h or 1d (default 1d, "
             "a daily study); windows count bars", "INTERVAL"),
+    Setting("measure", "returns", parse_measure, "what ar and car measure: returns (default), volume "
+            "(abnormal log volume, Campbell & Wasley 1996) or volatility (adds Beaver's variance ratio)",
+            "MEASURE"),
+    Setting("volume_column", None, parse_optional_text, "volume column of the price files for measure "
+            "volume (default: VALUE or VOLUME for ISS, Volume for Yahoo, value or volume in the panel)",
+            "COLUMN"),
+    Setting("lags", 0, parse_lags, "Dimson (1979) lags of the benchmark returns in the market and factor "
+            "models, for benchmarks that close after the asset (default 0)", "N"),
+    Setting("bhar_window", None, parse_optional_window, "long-horizon buy-and-hold window, written to "
+            "bhar.csv (default: every CAR window longer than 21 days)", "START,END"),
+    Setting("regress", None, parse_optional_text, "cross-sectional regression of the first window's CARs "
+            "on the events' columns, e.g. \"car ~ C(group)\", written to regression.csv", "FORMULA"),
     Setting("cache_dir", None, parse_optional_path, "cache folder for live data (default: the user cache "
             "folder)", "DIR"),
     Setting("offline", False, parse_flag, "use only cached live data"),
@@ -289,6 +332,15 @@ class StudySpec:
         ``error`` or ``last``: several prices on one date of a daily file.
     interval
         Bar interval (``1d``: trading days; else intraday bars, :mod:`eventstudy.timing.bars`).
+    measure, volume_column
+        What ``ar`` and ``car`` measure (``returns``, ``volume``, ``volatility``) and the
+        volume column of the price files for ``volume``.
+    lags
+        Dimson (1979) lags of the benchmark returns.
+    bhar_window
+        Long-horizon buy-and-hold window (``bhar.csv``).
+    regress
+        Cross-sectional regression formula (``regression.csv``).
     asset_overrides
         Asset definitions that replace the catalogue's (from ``[assets.NAME]`` tables).
     cache_dir, offline, refresh
@@ -322,6 +374,11 @@ class StudySpec:
     max_benchmark_age: int = 4
     same_day_prices: str = "error"
     interval: str = "1d"
+    measure: str = "returns"
+    volume_column: str | None = None
+    lags: int = 0
+    bhar_window: Window | None = None
+    regress: str | None = None
     cache_dir: str | None = None
     offline: bool = False
     refresh: bool = False
@@ -332,6 +389,10 @@ class StudySpec:
             object.__setattr__(self, name, setting.parse(getattr(self, name), f"{name}="))
         object.__setattr__(self, "asset_overrides", types.MappingProxyType(dict(self.asset_overrides)))
         get_model(self.model).check_benchmarks(list(self.benchmark))
+        if self.lags and self.model not in LAGGED_MODELS:
+            raise ConfigError(f"lags = {self.lags} needs a model with benchmark regressors, "
+                              f"not {self.model!r}",
+                              fix=f"use --model {' or '.join(LAGGED_MODELS)}, or lags = 0")
         _check_window_order(self.estimation, self.event_window, self.windows)
 
     # -- construction ----------------------------------------------------------------------
@@ -382,7 +443,7 @@ class StudySpec:
         record: dict[str, Any] = {}
         for name in SETTINGS:
             value = getattr(self, name)
-            if name in ("estimation", "event_window"):
+            if name in ("estimation", "event_window") or name == "bhar_window" and value is not None:
                 value = list(value)
             elif name == "windows":
                 value = [list(w) for w in value]

@@ -18,13 +18,18 @@ import pandas as pd
 
 from eventstudy.errors import ConfigError, InputError, UnknownAssetError
 from eventstudy.events import Events, load_events, unknown_assets
+from eventstudy.measures.dimson import lagged_design
+from eventstudy.measures.volume_panel import volume_series
 from eventstudy.models.registry import get_model
 from eventstudy.results import Results
 from eventstudy.results.flags import join_flags
 from eventstudy.results.folder import input_paths
+from eventstudy.results.garch_columns import with_garch_variance_dummy
+from eventstudy.results.optional import optional_tables
 from eventstudy.results.tables import build_results
 from eventstudy.sources.base import SeriesProvenance
 from eventstudy.sources.local import load_local_prices, provenance_of
+from eventstudy.sources.volumes import load_local_volumes
 from eventstudy.spec import SETTINGS, Layer, StudySpec, keyword_layer
 from eventstudy.studyfile import load_study_file
 from eventstudy.timing.assets import DEFAULT_ASSETS, Asset, resolve_asset
@@ -36,6 +41,7 @@ from eventstudy.timing.placement import (
     place_events,
     stale_benchmark_flags,
 )
+from eventstudy.timing.returns import LOG_LEVEL
 
 EventsInput = str | Path | pd.DataFrame | Events
 
@@ -54,6 +60,9 @@ class EventStudy:
         A :class:`~eventstudy.spec.StudySpec`; keyword settings override it.
     provenance
         Where each price series came from, recorded in ``study.json``.
+    volumes
+        Wide DataFrame (date x asset) of volumes or turnover, for ``measure="volume"``
+        (every studied asset and benchmark); read from local files by :meth:`from_file`.
     **settings
         Any setting of :data:`eventstudy.spec.SETTINGS` (``assets``, ``model``,
         ``benchmark``, ``returns``, ``estimation``, ``windows``, ``event_window``,
@@ -74,7 +83,8 @@ class EventStudy:
 
     def __init__(self, events: EventsInput, prices: pd.DataFrame | None = None, *,
                  spec: StudySpec | None = None, provenance: Sequence[SeriesProvenance] = (),
-                 asset_info: Mapping[str, Asset] | None = None, **settings: Any) -> None:
+                 asset_info: Mapping[str, Asset] | None = None, volumes: pd.DataFrame | None = None,
+                 **settings: Any) -> None:
         base = spec or StudySpec()
         overrides = {**base.asset_overrides, **(asset_info or {})}
         merged = StudySpec.from_layers(keyword_layer({name: getattr(base, name) for name in SETTINGS}),
@@ -83,6 +93,7 @@ class EventStudy:
         self.prices = _checked_prices(prices)
         self.spec = _resolve_assets(merged, self.prices)
         self.provenance = tuple(provenance)
+        self.volumes = _checked_volumes(volumes, self.spec)
         problem = unknown_assets(self.events, self.spec.assets)
         if problem is not None:
             raise problem
@@ -141,7 +152,10 @@ class EventStudy:
             return cls(loaded, bars, spec=spec, provenance=bar_provenance)
         local, provenance = load_local_prices(prices_path, files, needed,
                                               same_day_prices=spec.same_day_prices)
-        return cls(loaded, local, spec=spec, provenance=provenance)
+        volumes = None if spec.measure != "volume" else load_local_volumes(
+            prices_path, files, needed or [str(c) for c in local.columns], volume_column=spec.volume_column,
+            same_day_prices=spec.same_day_prices)
+        return cls(loaded, local, spec=spec, provenance=provenance, volumes=volumes)
 
     def input_paths(self) -> list[Path]:
         """The files this study reads: the events file and its local price files."""
@@ -179,10 +193,13 @@ class EventStudy:
             prices, provenance = self._fetch_prices()
         series = {name: asset_series(self.asset(name), prices[name], spec.returns) for name in spec.assets}
         bench = {name: asset_series(self.asset(name), prices[name], spec.returns) for name in spec.benchmark}
+        if self.volumes is not None:
+            series, bench = volume_series(series, bench, self.volumes)
         pairs = place_events(self.events.frame, series, span=spec.span, max_day0_gap=spec.max_day0_gap,
                              max_window_gap=spec.max_window_gap, skip_window_gaps=spec.skip_window_gaps)
         model = get_model(spec.model)
-        panel = build_panel(series, bench, spec.returns, model.design)
+        kind = LOG_LEVEL if self.volumes is not None else spec.returns
+        panel = build_panel(series, bench, kind, lagged_design(model.design, spec.lags))
         pairs["data_flags"] = join_flags(pairs["data_flags"], stale_benchmark_flags(
             pairs, panel, list(spec.benchmark), spec.span, spec.max_benchmark_age))
         exclude = (exclusion_mask(pairs, panel.returns.shape, spec.span) if spec.exclude_event_windows
@@ -197,8 +214,12 @@ class EventStudy:
         )
         arrays = dataclasses.replace(output.arrays, asset_index=pairs["asset_row"].to_numpy(),
                                      day0_index=day0_index, calendar=panel.calendar)
-        return build_results(spec, self.events, series, pairs, dataclasses.replace(output, arrays=arrays),
-                             provenance)
+        results = build_results(spec, self.events, series, pairs, dataclasses.replace(output, arrays=arrays),
+                                provenance)
+        results.extra_tables.update(optional_tables(results, series, bench, panel))
+        if spec.model == "garch" and spec.measure == "volatility" and results.pairs is not None:
+            results.car = with_garch_variance_dummy(results.car, results.pairs, panel, spec)
+        return results
 
     def _run_bars(self) -> Results:
         """An intraday study (``interval`` other than ``1d``): :mod:`eventstudy.bar_study`."""
@@ -245,6 +266,19 @@ def _checked_prices(prices: pd.DataFrame | None) -> pd.DataFrame | None:
                                or not isinstance(prices.index, pd.DatetimeIndex)):
         raise InputError("prices must be a DataFrame indexed by date (use read_prices)")
     return prices
+
+
+def _checked_volumes(volumes: pd.DataFrame | None, spec: StudySpec) -> pd.DataFrame | None:
+    """The volumes of a ``measure="volume"`` study (required then, refused otherwise)."""
+    if spec.measure != "volume":
+        if volumes is not None:
+            raise ConfigError("volumes given but the measure is not volume", fix="set measure=\"volume\"")
+        return None
+    if volumes is None:
+        raise ConfigError("measure volume needs volumes", fix="pass volumes= (date x asset), or local "
+                          "price files with a volume column (--prices or the study file's files)")
+    _checked_prices(volumes)
+    return volumes
 
 
 def _resolve_assets(spec: StudySpec, prices: pd.DataFrame | None) -> StudySpec:

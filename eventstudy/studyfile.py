@@ -41,7 +41,8 @@ from eventstudy.timing.bars import check_bar_keys
 PATH_KEYS = ("events", "prices")
 STUDY_KEYS = tuple(name for name in SETTINGS if name not in SOURCE_SETTINGS) + PATH_KEYS
 TEXT_ASSET_KEYS = ("file", "column", "dated_by", "observed_at", "timezone", "source", "symbol", "units",
-                   "description", "board", "market", "engine", "bar_label", "session", "shift")
+                   "description", "board", "market", "engine", "bar_label", "session", "shift",
+                   "volume_column")
 ASSET_KEYS = (*TEXT_ASSET_KEYS, "invert")
 
 
@@ -115,7 +116,7 @@ def load_study_file(path: str | Path) -> StudyFile:
                                   fix=f"use one of {', '.join(DATED_BY)}")
             files[name] = AssetFile(path=_path_value(spec["file"], path, f"{where} file"),
                                     column=spec.get("column"), invert=spec.get("invert", False),
-                                    dated_by=dated_by)
+                                    dated_by=dated_by, volume_column=spec.get("volume_column"))
     return StudyFile(path=path, settings=Layer(study, lambda key: f"{path}: [study] {key}"),
                      events=paths.get("events"), prices=paths.get("prices"), assets=assets, files=files)
 

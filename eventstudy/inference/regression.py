@@ -144,6 +144,19 @@ def regress(car_table: pd.DataFrame, events_frame: pd.DataFrame, formula: str,
     return model.fit(cov_type="cluster", cov_kwds={"groups": np.asarray(groups)}, use_t=True)
 
 
+def default_cov_type(car_table: pd.DataFrame, window: tuple[int, int]) -> str:
+    """``cluster`` (by day 0) when two rows of ``window`` share a day 0, else ``HC3``.
+
+    Pairs that share a day 0 are hit by the same news, so their CARs are correlated
+    and heteroskedasticity-robust errors understate the uncertainty (Cameron & Miller
+    2015); with one pair per day 0, clustering would change nothing but the dof.
+    """
+    rows = car_table[(car_table["start"] == window[0]) & (car_table["end"] == window[1])]
+    if "day0" not in rows.columns or rows.empty:
+        return "HC3"
+    return "cluster" if rows["day0"].duplicated().any() else "HC3"
+
+
 def regression_table(results: Any) -> pd.DataFrame:
     """One row per term: ``term, coef, se, t, pvalue, n, cov_type`` (``regression.csv``).
 

@@ -19,10 +19,13 @@ benchmark's return aligned to the asset's previous session.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from eventstudy.errors import InputError
 from eventstudy.models.engine import EngineOutput
+from eventstudy.models.registry import Design
 
 
 def lagged_regressors(benchmark_returns: np.ndarray, lags: int = 1) -> np.ndarray:
@@ -54,6 +57,22 @@ def lagged_regressors(benchmark_returns: np.ndarray, lags: int = 1) -> np.ndarra
         for k in range(lags + 1):
             out[:, k:, j * (lags + 1) + k] = benchmark_returns[:, : t - k, j]
     return out
+
+
+def lagged_design(design: Callable[[np.ndarray], Design], lags: int) -> Callable[[np.ndarray], Design]:
+    """A model's design with each benchmark's return and its ``lags`` lags as regressors.
+
+    The ``lags`` setting: ``model = "market"`` or ``"factor"`` with ``lags = 1`` fits
+    ``r_t = a + b_0 m_t + b_1 m_{t-1} + e_t`` (Dimson 1979); ``lags = 0`` returns
+    ``design`` unchanged.
+    """
+    if lags == 0:
+        return design
+
+    def with_lags(benchmark_returns: np.ndarray) -> Design:
+        return design(lagged_regressors(benchmark_returns, lags))
+
+    return with_lags
 
 
 def pair_coefficients(output: EngineOutput) -> np.ndarray:

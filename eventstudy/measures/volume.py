@@ -34,15 +34,7 @@ import pandas as pd
 
 from eventstudy.errors import InputError
 from eventstudy.models.engine import EngineOutput, fit_pairs
-
-#: Volume columns per source, the preferred one first. Turnover in money (``VALUE``,
-#: ``value``) is preferred on MOEX: it adds up across price levels and is what ISS
-#: reports for indices (the IMOEX ``VOLUME`` column is empty).
-VOLUME_COLUMNS: dict[str, tuple[str, ...]] = {
-    "moex": ("VALUE", "VOLUME"),       # ISS history export / API
-    "panel": ("value", "volume"),      # ../shared/data/panel/moex_iss_daily/*.csv
-    "yahoo": ("Volume",),              # yfinance download (shares)
-}
+from eventstudy.sources.volumes import VOLUME_COLUMNS
 
 
 def pick_volume_column(columns: Iterable[object], source: str | None = None,

@@ -19,6 +19,7 @@ import numpy as np
 from eventstudy.errors import ConfigError
 from eventstudy.models.engine import EngineOutput, fit_pairs
 from eventstudy.models.garch import fit_garch_pairs
+from eventstudy.models.synthetic_engine import fit_synthetic_pairs
 
 Design = tuple[np.ndarray, np.ndarray | None]
 
@@ -81,7 +82,8 @@ class NormalReturnModel:
         if too_few or too_many:
             need = {0: "no benchmark", 1: "exactly one benchmark"}.get(
                 self.max_benchmarks if self.max_benchmarks is not None else -1,
-                "one or more benchmarks")
+                "one or more benchmarks" if self.min_benchmarks <= 1
+                else f"{self.min_benchmarks} or more benchmarks")
             raise ConfigError(
                 f"model {self.name!r} takes {need}, got {n}"
                 + (f" ({', '.join(benchmarks)})" if benchmarks else ""),
@@ -102,6 +104,9 @@ MODELS: dict[str, NormalReturnModel] = {
                           benchmark_regressors, fit_pairs, True, "factor"),
         NormalReturnModel("garch", "market model with GARCH(1,1) errors (needs the arch package)", 1, 1,
                           benchmark_regressors, fit_garch_pairs, True, "GARCH(1,1) market"),
+        NormalReturnModel("synthetic", "synthetic control: convex combination of the benchmarks (donors) "
+                          "fitted per event", 2, None, benchmark_regressors, fit_synthetic_pairs, False,
+                          "synthetic-control"),
     ]
 }
 

@@ -145,11 +145,12 @@ def car_path_chart(results: StudyResults, ranked: list[tuple[str, str]]) -> Char
     numbers = describe.numbers(results)
     unit = describe.unit(results)
     suffix = "%" if unit == "%" else f" {unit}"
+    relative = "bar" if "bar" in table else "day"  # intraday tables count bars
     groups = {(str(e), str(a)): rows for (e, a), rows in table.groupby(["event_id", "asset"], sort=False)}
     data: list[dict[str, Any]] = []
     for n, key in enumerate(k for k in ranked if k in groups):
-        rows = groups[key].sort_values("day")
-        days = [int(d) for d in rows["day"]]
+        rows = groups[key].sort_values(relative)
+        days = [int(d) for d in rows[relative]]
         car = 100 * rows["car"].to_numpy(dtype=float)
         half = Z95 * 100 * rows["se_car"].to_numpy(dtype=float)
         color = PALETTE[n % len(PALETTE)]
@@ -165,10 +166,12 @@ def car_path_chart(results: StudyResults, ranked: list[tuple[str, str]]) -> Char
                      "customdata": [[_day(d), lo, hi] for d, lo, hi in
                                     zip(rows["date"], _round(car - half), _round(car + half), strict=True)],
                      "line": {"color": color, "width": 1.6}, "marker": {"size": 4, "color": color},
-                     "hovertemplate": f"{name}<br>day %{{x}} (%{{customdata[0]}})<br>CAR %{{y:.2f}}{suffix} "
+                     "hovertemplate": f"{name}<br>{relative} %{{x}} (%{{customdata[0]}})<br>"
+                                      f"CAR %{{y:.2f}}{suffix} "
                                       "[95%: %{customdata[1]:.2f}, %{customdata[2]:.2f}]<extra></extra>"})
     layout = _layout("CAR path per event and asset, with its 95% band", height=460,
-                     xaxis={"title": {"text": "trading day relative to day 0"}, "zeroline": True,
+                     xaxis={"title": {"text": "bar relative to bar 0" if relative == "bar"
+                                      else "trading day relative to day 0"}, "zeroline": True,
                             "gridcolor": "#e3e3e3", "dtick": 1 if len(data[1]["x"]) <= 25 else None},
                      yaxis={"title": {"text": f"CAR, {unit}"}, "zeroline": True, "zerolinecolor": "#888",
                             "gridcolor": "#e3e3e3"},

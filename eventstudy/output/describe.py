@@ -46,6 +46,8 @@ class StudyResults(Protocol):
     def skipped(self) -> pd.DataFrame: ...
     @property
     def diagnostics(self) -> Mapping[str, Any]: ...
+    @property
+    def extra_tables(self) -> Mapping[str, pd.DataFrame]: ...
 
 
 def numbers(results: StudyResults) -> dict[str, int]:
@@ -68,7 +70,7 @@ def descriptions(results: StudyResults) -> dict[str, str]:
 
 def unit(results: StudyResults) -> str:
     """How the study's percentages are labelled: ``log %`` for log returns, else ``%``."""
-    return percent_unit(results.spec.returns)
+    return percent_unit(results.spec.returns, results.spec.measure)
 
 
 def timeline_span(results: StudyResults) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -83,7 +85,15 @@ def model_text(results: StudyResults) -> str:
     spec = results.spec
     label = MODELS[spec.model].label
     model = f"{label} model" + (f" on {', '.join(spec.benchmark)}" if spec.benchmark else "")
-    return f"{model}, {spec.returns} returns, estimation {window_label(*spec.estimation)}"
+    series = "daily log volume" if spec.measure == "volume" else f"{spec.returns} returns"
+    return f"{measure_text(spec)}{model}, {series}, estimation {window_label(*spec.estimation)}"
+
+
+def measure_text(spec: StudySpec) -> str:
+    """``abnormal log volume, `` or ``abnormal volatility (variance ratio), `` before the model;
+    nothing for abnormal returns (the default)."""
+    return {"volume": "abnormal log volume, ",
+            "volatility": "abnormal returns and volatility (Beaver variance ratio), "}.get(spec.measure, "")
 
 
 def source_text(results: StudyResults) -> str:

@@ -56,9 +56,13 @@ def format_p(pvalue: Any) -> str:
     return "p < 0.001" if float(pvalue) < 0.001 else f"p = {float(pvalue):.3f}"
 
 
-def percent_unit(return_kind: str) -> str:
+def percent_unit(return_kind: str, measure: str = "returns") -> str:
     """How a return in percent is labelled: ``log %`` for log returns (a log return is not a
-    percent change: -40.5 log % is a fall of 33.3%), ``%`` for simple returns."""
+    percent change: -40.5 log % is a fall of 33.3%), ``%`` for simple returns, and
+    ``log volume %`` for abnormal log volume (``measure = "volume"``: +183 log volume % is
+    a turnover about 6.2 times its normal level)."""
+    if measure == "volume":
+        return "log volume %"
     return "log %" if return_kind == "log" else "%"
 
 

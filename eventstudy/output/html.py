@@ -12,6 +12,7 @@ import numpy as np
 
 from eventstudy.output import charts, describe, interactive
 from eventstudy.output.describe import StudyResults
+from eventstudy.output.extras import extra_sections
 from eventstudy.output.figures.plan import FigureSet
 from eventstudy.output.format import STAR_NOTE, legend_of_tests, pct, stars, window_label
 from eventstudy.output.rows import (
@@ -111,6 +112,9 @@ def _page(results: StudyResults, figures: FigureSet | None, folder: Path | None,
         ("charts", "Interactive charts", _html_charts(drawn, shown)),
         ("car", "Cumulative abnormal returns", _html_car(results, shown, len(ranked))),
         ("aggregate", "Aggregate tests", _html_aggregate(results)),
+        *[(s.key, s.title, "".join(f"<p>{_e(line)}</p>" for line in s.lines) + (_html_table(
+            [(k, t, "") for k, t in s.headers.items()], s.rows) if s.rows else ""))
+          for s in extra_sections(results)],
         ("figures", "Figures", _html_figures(figures, image_budget)),
         ("events", "Events", _html_events(results)),
         ("data", "Data sources", _html_sources(results)),

@@ -9,6 +9,7 @@ from typing import Any
 
 from eventstudy.output import describe
 from eventstudy.output.describe import StudyResults
+from eventstudy.output.extras import extra_sections
 from eventstudy.output.figures.plan import FigureSet
 from eventstudy.output.format import STAR_NOTE, legend_of_tests, window_label
 from eventstudy.output.rows import (
@@ -79,6 +80,9 @@ def markdown_report(results: StudyResults, figures: FigureSet | None = None,
                 _md_table(headers, cells, right=["n", "caar", *tests]), ""]
         notes = [f"{r['scope']}: {r['note']}" for r in agg_rows if r["note"]]
         out += [f"Notes: {'; '.join(notes)}", ""] if notes else []
+    for section in extra_sections(results):
+        out += [f"## {section.title}", ""] + [f"- {line}" for line in section.lines] + [""]
+        out += [_md_table(list(section.headers.items()), section.rows), ""] if section.rows else []
     out += ["## Figures", ""]
     if figures is not None:
         out += [f"_{n}_" for n in figures.notes] + ([""] if figures.notes else [])

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from eventstudy.models.registry import MODELS
-from eventstudy.output.describe import StudyResults
+from eventstudy.output.describe import StudyResults, measure_text
 from eventstudy.output.format import percent_unit, stars, window_label
 from eventstudy.output.latex import escape
 
@@ -104,7 +104,7 @@ def car_summary_table(results: StudyResults) -> pd.DataFrame:
     """Per-pair CARs in percent (log % for log returns) with t, p-values and stars, one row per
     pair and window."""
     car = results.car
-    unit = percent_unit(results.spec.returns)
+    unit = percent_unit(results.spec.returns, results.spec.measure)
     return pd.DataFrame({
         "event": car["event_id"] + " " + car["event"].str.slice(0, 40),
         "asset": car["asset"],
@@ -126,7 +126,7 @@ def aggregate_summary_table(results: StudyResults) -> pd.DataFrame:
         return pd.DataFrame()
     cell = agg["statistic"].map(lambda v: f"{v:.2f}") + " (" + agg["pvalue"].map(
         lambda v: f"{v:.3f}") + ")"
-    caar = f"CAAR {percent_unit(results.spec.returns)}"
+    caar = f"CAAR {percent_unit(results.spec.returns, results.spec.measure)}"
     table = agg.assign(cell=cell, window=[window_label(a, b) for a, b in zip(agg["start"], agg["end"],
                                                                              strict=True)])
     table[caar] = (100 * agg["caar"]).round(2)
@@ -166,9 +166,11 @@ def _header(results: StudyResults) -> list[str]:
     bench = f" on {', '.join(spec.benchmark)}" if spec.benchmark else ""
     n_pairs = results.car[["event_id", "asset"]].drop_duplicates().shape[0] if len(results.car) else 0
     skipped = results.skipped["event_id"].nunique() if len(results.skipped) else 0
+    measure = measure_text(spec).rstrip(", ")
     return [
-        "Event study",
-        f"  model: {MODELS[spec.model].name}{bench}; {spec.returns} returns; estimation window "
+        f"Event study: {measure}" if measure else "Event study",
+        f"  model: {MODELS[spec.model].name}{bench}; "
+        f"{'log volume' if spec.measure == 'volume' else spec.returns + ' returns'}; estimation window "
         f"{list(spec.estimation)}; event window {list(spec.event_window)}",
         f"  {len(results.events)} events x {len(spec.assets)} assets: {n_pairs} pairs "
         f"computed, {skipped} events with skipped pairs or windows",

@@ -21,7 +21,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,8 @@ MARKER_TEXT = "This folder was written by eventstudy; 'eventstudy run --out' may
 TABLES = ("abnormal_returns", "car", "aggregate", "skipped")
 REQUIRED_FILES = ("study.json", *(f"{t}.csv" for t in TABLES), "events.csv")
 TEXT_COLUMNS = ("flags", "note", "group", "reason", "description", "source")
+#: Tables written only when the study computes them (``Results.extra_tables``).
+OPTIONAL_TABLES = ("regression", "bhar", "synthetic")
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class FolderContents:
     diagnostics: Mapping[str, Any]
     version: str
     report_options: Mapping[str, Any] | None = None
+    extra_tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def study_record(contents: FolderContents) -> dict[str, Any]:
@@ -148,6 +151,8 @@ def write_folder(out: Path, contents: FolderContents, report_options: Mapping[st
 def _write_contents(folder: Path, contents: FolderContents, report_options: Mapping[str, Any]) -> None:
     tables = {"abnormal_returns": contents.abnormal_returns, "car": contents.car,
               "aggregate": contents.aggregate, "skipped": contents.skipped}
+    tables.update({name: contents.extra_tables[name] for name in OPTIONAL_TABLES
+                   if name in contents.extra_tables})
     for name, table in tables.items():
         table.to_csv(folder / f"{name}.csv", index=False, date_format="%Y-%m-%d")
     record = study_record(contents)
@@ -241,7 +246,9 @@ def read_folder(folder: Path) -> FolderContents:
         abnormal_returns=_read_table(folder / "abnormal_returns.csv",
                                      dates=["date"] if spec.interval == "1d" else []),
         diagnostics=record.get("diagnostics") or {}, version=str(record.get("eventstudy_version", "")),
-        report_options=options if isinstance(options, dict) else None)
+        report_options=options if isinstance(options, dict) else None,
+        extra_tables={name: _read_table(folder / f"{name}.csv") for name in OPTIONAL_TABLES
+                      if (folder / f"{name}.csv").is_file()})
 
 
 def _read_table(path: Path, dates: Sequence[str] = ()) -> pd.DataFrame:

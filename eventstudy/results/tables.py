@@ -13,6 +13,7 @@ from eventstudy.events import Events
 from eventstudy.models.engine import EngineOutput, empirical_pvalue
 from eventstudy.models.pairs import PairArrays
 from eventstudy.results.aggregate import aggregate_table, diagnostics
+from eventstudy.results.extras import extend_tables
 from eventstudy.results.flags import join_flags, overlap_flags
 from eventstudy.results.value import Results
 from eventstudy.sources.base import SeriesProvenance
@@ -48,6 +49,8 @@ def build_results(spec: StudySpec, events: Events, series: Mapping[str, AssetSer
     arrays = output.arrays.subset(fitted)
     expected = output.expected[fitted]
     car_table, window_skips = _car_table(kept, arrays, spec.windows)
+    car_table, aggregate = extend_tables(spec, kept, arrays, car_table, aggregate_table(
+        kept, arrays, spec.windows, one_per_day=spec.one_per_day))
     skipped = pd.concat([
         pd.DataFrame({"event_id": pairs["event_id"][~fitted], "asset": pairs["asset"][~fitted],
                       "reason": reason[~fitted]}),
@@ -59,7 +62,7 @@ def build_results(spec: StudySpec, events: Events, series: Mapping[str, AssetSer
         provenance=tuple(provenance),
         prices=_study_span_prices(series, kept, spec),
         car=car_table,
-        aggregate=aggregate_table(kept, arrays, spec.windows, one_per_day=spec.one_per_day),
+        aggregate=aggregate,
         skipped=skipped,
         abnormal_returns=lambda: _ar_table(kept, arrays, expected, series, spec.event_window),
         pairs=kept,

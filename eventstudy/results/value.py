@@ -18,6 +18,7 @@ import pandas as pd
 
 from eventstudy import __version__
 from eventstudy.events import Events
+from eventstudy.inference.regression import default_cov_type, regress
 from eventstudy.models.pairs import PairArrays
 from eventstudy.output import figures as fig
 from eventstudy.output.describe import caption, timeline_span, units
@@ -62,13 +63,17 @@ class Results:
         (:func:`eventstudy.inference.clustering`).
     version
         The eventstudy version that computed the results.
+    extra_tables
+        Optional tables by file name (``docs/outputs.md``): ``regression`` (the ``regress``
+        setting), ``bhar`` (long-horizon windows), ``synthetic`` (``model = "synthetic"``).
     """
 
     def __init__(self, *, spec: StudySpec, events: Events, provenance: Sequence[SeriesProvenance],
                  prices: Mapping[str, pd.Series], car: pd.DataFrame, aggregate: pd.DataFrame,
                  skipped: pd.DataFrame, abnormal_returns: pd.DataFrame | Callable[[], pd.DataFrame],
                  pairs: pd.DataFrame | None = None, arrays: PairArrays | None = None,
-                 diagnostics: Mapping[str, Any] | None = None, version: str = __version__) -> None:
+                 diagnostics: Mapping[str, Any] | None = None, version: str = __version__,
+                 extra_tables: Mapping[str, pd.DataFrame] | None = None) -> None:
         self.spec = spec
         self.events = events
         self.provenance = tuple(provenance)
@@ -81,6 +86,7 @@ class Results:
         self.arrays = arrays
         self.diagnostics = dict(diagnostics or {})
         self.version = version
+        self.extra_tables = dict(extra_tables or {})
 
     @cached_property
     def abnormal_returns(self) -> pd.DataFrame:
@@ -105,7 +111,8 @@ class Results:
         return cls(spec=contents.spec, events=contents.events, provenance=contents.provenance,
                    prices=contents.prices, car=contents.car, aggregate=contents.aggregate,
                    skipped=contents.skipped, abnormal_returns=contents.abnormal_returns,
-                   diagnostics=contents.diagnostics, version=contents.version)
+                   diagnostics=contents.diagnostics, version=contents.version,
+                   extra_tables=contents.extra_tables)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -125,10 +132,45 @@ class Results:
                 f"model; {n_pairs} pairs, {len(self.skipped)} skipped; print() or .summary() for the "
                 "tables>")
 
+    def regress(self, formula: str, window: tuple[int, int] = (0, 0), cov_type: str | None = None) -> Any:
+        """Cross-sectional OLS of one window's CARs on the events' own columns.
+
+        The CAR table (``car.csv``) is joined with the events (e.g. a ``surprise`` or
+        ``group`` column) and fitted with the statsmodels formula API
+        (:func:`eventstudy.inference.regression.regress`).
+
+        Parameters
+        ----------
+        formula
+            A patsy formula, e.g. ``"car ~ C(group)"`` or ``"car ~ surprise"``.
+        window
+            The CAR window whose rows are regressed (one of the study's windows).
+        cov_type
+            ``HC3`` (MacKinnon & White 1985), ``HC0``-``HC2``, ``nonrobust`` or ``cluster``
+            (by day 0). Default: ``cluster`` when some pairs of the window share a day 0
+            (Cameron & Miller 2015), else ``HC3``.
+
+        Returns
+        -------
+        statsmodels.regression.linear_model.RegressionResultsWrapper
+            ``.params``, ``.bse``, ``.pvalues``, ``.summary()``.
+
+        Raises
+        ------
+        InputError
+            For an unknown column, a window the study does not have, or too few rows.
+
+        Examples
+        --------
+        >>> fit = res.regress("car ~ C(group)", window=(-1, 1))  # doctest: +SKIP
+        """
+        return regress(self.car, self.events.frame, formula, window,
+                       cov_type or default_cov_type(self.car, window))
+
     @property
     def unit(self) -> str:
         """How the tables' and figures' percentages are labelled: ``log %`` or ``%``."""
-        return percent_unit(self.spec.returns)
+        return percent_unit(self.spec.returns, self.spec.measure)
 
     def _repr_html_(self) -> str:
         return self.summary().as_html()
@@ -224,4 +266,5 @@ class Results:
         return FolderContents(spec=self.spec, events=self.events, provenance=self.provenance,
                               prices=self.prices, car=self.car, aggregate=self.aggregate,
                               skipped=self.skipped, abnormal_returns=self.abnormal_returns,
-                              diagnostics=self.diagnostics, version=self.version)
+                              diagnostics=self.diagnostics, version=self.version,
+                              extra_tables=self.extra_tables)

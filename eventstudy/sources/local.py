@@ -29,6 +29,7 @@ class AssetFile:
     column: str | None = None
     invert: bool = False
     dated_by: str = "observation"
+    volume_column: str | None = None
 
 
 def effective_to_set_date(series: pd.Series) -> pd.Series:

@@ -105,12 +105,19 @@ def stale_benchmark_reason(benchmark: str, age_days: int, day: pd.Timestamp) -> 
     return f"benchmark {benchmark} is stale for {age_days} days on {day:%Y-%m-%d} (no newer observation)"
 
 
+#: The "return" of a level series that is studied in logs itself (abnormal log volume).
+LOG_LEVEL = "log-level"
+
+
 def returns_from_levels(levels: np.ndarray, kind: str) -> np.ndarray:
-    """Returns between consecutive entries of an aligned level array (first is NaN)."""
+    """Returns between consecutive entries of an aligned level array (first is NaN); with
+    :data:`LOG_LEVEL` the log of each entry (the first still NaN, as for returns)."""
     out = np.full(levels.shape, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         if kind == "log":
             out[1:] = np.log(levels[1:] / levels[:-1])
+        elif kind == LOG_LEVEL:
+            out[1:] = np.log(levels[1:])
         else:
             out[1:] = levels[1:] / levels[:-1] - 1.0
     return out

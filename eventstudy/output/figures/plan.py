@@ -63,7 +63,7 @@ def figure_plan(results: StudyResults, figures: str) -> tuple[list[PlannedFigure
     if results.spec.interval != "1d":
         return intraday_plan(results, figures)  # type: ignore[return-value]
     line = caption(results)
-    unit = percent_unit(results.spec.returns)
+    unit = percent_unit(results.spec.returns, results.spec.measure)
     ar, car = results.abnormal_returns, results.car
     plan: list[PlannedFigure] = []
     notes: list[str] = []
