@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from eventstudy.errors import NoResultsError
 from eventstudy.events import Events
 from eventstudy.models.pairs import PairArrays
 from eventstudy.models.time_of_day import BarFit, clock_time_pvalue
-from eventstudy.errors import NoResultsError
 from eventstudy.results.aggregate import AGGREGATE_COLUMNS, aggregate_table, diagnostics
 from eventstudy.results.flags import overlap_flags
 from eventstudy.results.tables import CAR_COLUMNS, SKIPPED_COLUMNS, no_results_message
