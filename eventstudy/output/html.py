@@ -133,7 +133,7 @@ def _html_car(results: StudyResults) -> str:
     empirical = ("p (same clock time): rank of the CAR among the estimation CARs of the same length "
                  "starting at the same clock time" if describe.intraday(results) else
                  "p (empirical): rank of the CAR among the estimation window's CARs of the same length")
-    parts = ["<p class=note>One table per CAR window. " + _e(STAR_NOTE) + "; " + _e(empirical) + "; "
+    parts = ["<p class=note>One table per CAR window. " + _e(STAR_NOTE) + "; " + empirical + "; "
              "\u2020: overlap warning (see below).</p>"]
     cls = {"car": "n", "se": "n", "t": "n", "pvalue": "n", "pvalue_empirical": "n", "day0": "n",
            "stars": "s", "event": "label", "#": "n"}
