@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 import eventstudy as es
 from eventstudy.cli import main
 from eventstudy.errors import CacheMissError, ConfigError, DataUnavailableError
+from eventstudy.sources.bar_cache import BarCache
 from eventstudy.sources.moex_bars import MoexBarSource
 from eventstudy.timing.assets import Asset
 
@@ -222,3 +224,42 @@ def test_a_study_file_mixes_files_and_live_bars(replay, shared_data, tmp_path) -
         assert car.loc[("LIVE", 10), column] == pytest.approx(car.loc[("SBER", 10), column], abs=1e-12)
     sources = {p.asset: p.source for p in results.provenance}
     assert sources == {"SBER": "file", "LIVE": "moex"}
+
+
+# -- the bar cache ------------------------------------------------------------------------------------
+
+
+def test_bar_cache_refetches_only_the_provisional_tail(replay, shared_data, tmp_path) -> None:
+    source = MoexBarSource("1h", engine="stock", market="index", board="SNDX")
+    now = [datetime(2025, 8, 13, 20, 0, tzinfo=UTC)]
+    cache = BarCache(source, MOSCOW, cache_dir=tmp_path, clock=lambda: now[0])
+    first = cache.fetch_cached("IMOEX", date(2025, 8, 1), date(2025, 8, 12))
+    expected = moscow_dates(imoex_hourly(shared_data), "2025-08-01", "2025-08-12")
+    assert first.series.tolist() == expected.tolist() and first.fetched_ranges == ((date(2025, 8, 1),
+                                                                                     date(2025, 8, 12)),)
+    assert first.path == tmp_path / "moex-bars-1h" / "IMOEX@stock.index.SNDX.parquet"
+    replay.clear()
+    now[0] = datetime(2025, 8, 20, 9, 0, tzinfo=UTC)
+    again = BarCache(source, MOSCOW, cache_dir=tmp_path, clock=lambda: now[0]).fetch_cached(
+        "IMOEX", date(2025, 8, 1), date(2025, 8, 15))
+    # fetched on 13 August: up to 8 August is final, 9 .. 15 August is asked again
+    assert again.fetched_ranges == ((date(2025, 8, 9), date(2025, 8, 15)),)
+    assert {(r.params["from"], r.params["till"]) for r in replay.requests} == {("2025-08-09", "2025-08-15")}
+    assert again.series.tolist() == moscow_dates(imoex_hourly(shared_data), "2025-08-01",
+                                                 "2025-08-15").tolist()
+    assert again.fetched_at == now[0]
+    table = pq.read_table(first.path)
+    assert str(table.schema.field("time").type) == "timestamp[ns, tz=UTC]"
+    meta = json.loads(table.schema.metadata[b"eventstudy-bars"])
+    assert meta["interval"] == "1h" and meta["timezone"] == MOSCOW
+    assert meta["segments"] == [["2025-08-01", "2025-08-08", "2025-08-13T20:00:00+00:00"],
+                                ["2025-08-09", "2025-08-15", "2025-08-20T09:00:00+00:00"]]
+
+
+def test_bar_cache_offline_refuses_an_unreadable_file(tmp_path) -> None:
+    source = MoexBarSource("1h", engine="stock", market="index", board="SNDX")
+    cache = BarCache(source, MOSCOW, cache_dir=tmp_path, offline=True)
+    cache.path("IMOEX").parent.mkdir(parents=True)
+    cache.path("IMOEX").write_bytes(b"not parquet")
+    with pytest.raises(DataUnavailableError, match="unreadable"):
+        cache.fetch_cached("IMOEX", date(2025, 8, 1), date(2025, 8, 12))
