@@ -13,7 +13,9 @@ never copied):
   ``low``, ``value``, ``volume`` are null); 1-minute (``interval=1``) for SBER
   (stock/shares, board TQBR) from ``intraday/SBER_1m_tinvest_utc_2025-08-10_2025-11-08.parquet``,
   its UTC stamps written as ISS writes them: Moscow wall-clock ``begin`` and ``end``
-  (``2025-09-12 13:30:00``, ``2025-09-12 13:30:59``); ``from``/``till`` are Moscow dates;
+  (``2025-09-12 13:30:00``, ``2025-09-12 13:30:59``); 10-minute (``interval=10``) for SBER
+  from ``intraday/SBER_10min_iss_shifted_2022-01_2024-12.csv``, its labels (Moscow time
+  + 3 h) moved back 3 hours to ISS's ``begin``; ``from``/``till`` are Moscow dates;
 - Bank of Russia ``/scripts/XML_dynamic.asp`` in windows-1251 with decimal commas and
   effective dates, for USD ``R01235`` and EUR ``R01239``, and two synthetic IDs
   quoting the USD rate per 10 (``R90235``, ``Nominal`` 10) and per 100 (``R91235``,
@@ -153,6 +155,14 @@ class ReplayData:
                              f"{begin:%Y-%m-%d %H:%M:%S}",
                              f"{begin + timedelta(minutes=59, seconds=59):%Y-%m-%d %H:%M:%S}"])
             return _table(CANDLE_COLUMNS, rows, "begin", ("SNDX",))
+        if key == ("stock", "shares", "SBER", "10"):  # the file's labels are Moscow time + 3 h
+            rows = []
+            for r in self._read("intraday/SBER_10min_iss_shifted_2022-01_2024-12.csv"):
+                begin = datetime.fromisoformat(r["begin"]).replace(tzinfo=None) - timedelta(hours=3)
+                rows.append([_num(r["open"]), _num(r["close"]), _num(r["high"]), _num(r["low"]), None,
+                             int(r["volume"]), f"{begin:%Y-%m-%d %H:%M:%S}",
+                             f"{begin + timedelta(minutes=9, seconds=59):%Y-%m-%d %H:%M:%S}"])
+            return _table(CANDLE_COLUMNS, rows, "begin", ("TQBR",))
         if key == ("stock", "shares", "SBER", "1"):
             import pandas as pd
 

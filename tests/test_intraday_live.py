@@ -100,6 +100,26 @@ def test_live_minute_study_equals_the_file_study(replay, shared_data, tmp_path) 
     assert np.isfinite(row["t"]) and np.isfinite(row["pvalue_empirical"])
 
 
+def test_live_ten_minute_study_equals_the_shifted_file_study(replay, shared_data, tmp_path) -> None:
+    path = shared_data / "intraday" / "SBER_10min_iss_shifted_2022-01_2024-12.csv"
+    settings = dict(interval="10min", assets=["SBER"], estimation=(-1800, -10), windows=[(0, 0), (0, 3)],
+                    event_window=(-5, 10))
+    events = cbr_events("2024-12-20")
+    live = es.EventStudy(events, cache_dir=tmp_path, asset_info={"SBER": SBER}, **settings).run()
+    frame = pd.read_csv(path)
+    labels = pd.DatetimeIndex(pd.to_datetime(frame["begin"], utc=True))
+    closes = pd.DataFrame({"SBER": frame["close"].to_numpy(dtype=float)},
+                          index=labels - pd.Timedelta(hours=3))  # the file's documented 3-hour error
+    local = es.EventStudy(events, closes, **settings, asset_info={"SBER": SBER.replace(source="file")}).run()
+    assert_same_results(live, local)
+    bar0 = live.abnormal_returns.query("bar == 0").iloc[0]
+    assert bar0["date"] == "2024-12-20T13:30:00+03:00"
+    labelled = frame.set_index("begin")["close"]  # 16:30 in the file is 13:30 in Moscow
+    assert labelled["2024-12-20 16:30:00+03:00"] == 242.99
+    assert bar0["return"] == pytest.approx(np.log(242.99 / labelled["2024-12-20 16:20:00+03:00"]), abs=1e-12)
+    assert {r.params["interval"] for r in replay.requests} == {"10"}
+
+
 def test_minute_candles_page_across_boundaries(replay, shared_data) -> None:
     source = MoexBarSource("1min", engine="stock", market="shares", board="TQBR")
     series = source.fetch("SBER", date(2025, 9, 11), date(2025, 9, 12))
@@ -173,6 +193,8 @@ def test_offline_with_a_warm_cache_gives_the_same_study(replay, tmp_path, capsys
     assert replay.count("candles") == fetched  # nothing asked offline
     for name in ("car.csv", "aggregate.csv", "abnormal_returns.csv"):
         assert (tmp_path / "online" / name).read_bytes() == (tmp_path / "offline" / name).read_bytes()
+    back = es.Results.from_folder(tmp_path / "offline")
+    assert back.provenance[0].interval == "1h" and back.spec.interval == "1h"
     record = json.loads((tmp_path / "offline" / "study.json").read_text())["provenance"][0]
     assert record["interval"] == "1h" and "interval=60" in record["url"]
     assert record["sha256"] == json.loads((tmp_path / "online" / "study.json").read_text())[
