@@ -135,6 +135,12 @@ class EventStudy:
         if spec.interval != DAILY:
             from eventstudy.bar_study import study_file_bars
 
+            if prices_path is not None:
+                raise ConfigError(f"interval {spec.interval!r} reads bars from the assets' files or "
+                                  "from MOEX ISS, not from a prices file", path=config,
+                                  fix='drop --prices / prices = "..." and give each asset a file of bars: '
+                                      '[assets.NAME] file = "bars.csv"')
+
             bars, bar_provenance = study_file_bars(files, lambda name: _asset_of(spec, name), spec,
                                                    loaded, needed)
             return cls(loaded, bars, spec=spec, provenance=bar_provenance)

@@ -285,3 +285,11 @@ def test_bar_cache_offline_refuses_an_unreadable_file(tmp_path) -> None:
     cache.path("IMOEX").write_bytes(b"not parquet")
     with pytest.raises(DataUnavailableError, match="unreadable"):
         cache.fetch_cached("IMOEX", date(2025, 8, 1), date(2025, 8, 12))
+
+
+def test_a_prices_file_is_refused_for_bars(tmp_path) -> None:
+    root = Path(__file__).resolve().parent.parent
+    with pytest.raises(ConfigError) as caught:
+        es.EventStudy.from_file(None, cbr_events("2024-12-20"), prices=root / "seeds" / "prices.csv",
+                                interval="1h", assets=["IMOEX"])
+    assert "[assets.NAME] file" in caught.value.fix

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -94,7 +95,7 @@ class BarCache:
 
     def __init__(self, source: BarSource, timezone: str, *, cache_dir: str | os.PathLike[str] | None = None,
                  offline: bool = False, refresh: bool = False, label: str | None = None,
-                 clock: Any = None) -> None:
+                 clock: Callable[[], datetime] | None = None) -> None:
         self.source = source
         self.timezone = timezone
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
