@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +46,11 @@ from eventstudy.timing.returns import aligned_level, returns_from_levels
 #: Normal-return models of intraday studies.
 BAR_MODELS = ("constant-mean", "market")
 
-__all__ = ["BAR_MODELS", "load_bar_prices", "run_bar_study"]
+#: Fewest hours of trading in a session, to turn windows counted in bars into dates to fetch.
+_SESSION_HOURS = 8
+
+__all__ = ["BAR_MODELS", "bar_fetch_range", "fetch_bar_prices", "load_bar_prices", "run_bar_study",
+           "study_file_bars"]
 
 
 def load_bar_prices(files: Mapping[str, AssetFile], asset_of: Callable[[str], Asset], interval: str,
@@ -77,6 +82,74 @@ def load_bar_prices(files: Mapping[str, AssetFile], asset_of: Callable[[str], As
     wide = pd.concat(columns, axis=1, sort=True)
     wide.index.name = "date"
     return wide, provenance
+
+
+def study_file_bars(files: Mapping[str, AssetFile], asset_of: Callable[[str], Asset], spec: StudySpec,
+                    events: Events, needed: Sequence[str]) -> tuple[pd.DataFrame, list[SeriesProvenance]]:
+    """The bars of a study file: its intraday files, and live ISS candles for the other assets.
+
+    An asset of ``needed`` without a file is fetched live (:func:`fetch_bar_prices`).
+
+    Raises
+    ------
+    InputError
+        For a file that cannot be read.
+    ConfigError, DataUnavailableError
+        For an asset without a file that ISS does not serve, or that cannot be fetched.
+    """
+    live = [name for name in needed if name not in files]
+    local = [name for name in needed if name in files]
+    frames, provenance = [], []
+    if local or not needed:
+        wide, records = load_bar_prices(files, asset_of, spec.interval, local)
+        frames.append(wide)
+        provenance.extend(records)
+    if live:
+        wide, records = fetch_bar_prices(spec, events, [asset_of(name) for name in live])
+        frames.append(wide)
+        provenance.extend(records)
+    wide = pd.concat(frames, axis=1, sort=True) if len(frames) > 1 else frames[0]
+    wide.index.name = "date"
+    return wide[[*local, *live]] if needed else wide, provenance
+
+
+def fetch_bar_prices(spec: StudySpec, events: Events,
+                     assets: Sequence[Asset]) -> tuple[pd.DataFrame, list[SeriesProvenance]]:
+    """Live ISS candles of ``assets`` covering every window of ``events`` (through the cache).
+
+    The dates come from :func:`bar_fetch_range`; the bars from
+    :func:`eventstudy.sources.live_bars.load_live_bars` with the spec's ``cache_dir``,
+    ``offline`` and ``refresh``.
+    """
+    from eventstudy.sources.live_bars import load_live_bars
+
+    start, end = bar_fetch_range(spec, events)
+    return load_live_bars(assets, start, end, spec.interval, cache_dir=spec.cache_dir,
+                          offline=spec.offline, refresh=spec.refresh)
+
+
+def bar_fetch_range(spec: StudySpec, events: Events, today: date | None = None) -> tuple[date, date]:
+    """Local dates to fetch so that every estimation and event window of ``events`` is covered.
+
+    A session is taken to hold at least 8 hours of bars; the days needed before the
+    first and after the last event are scaled by 1.5 (weekends, holidays) plus a
+    margin of 10 days before and 5 after, and the end is never after ``today``.
+
+    Examples
+    --------
+    >>> from eventstudy.events import load_events
+    >>> import pandas as pd
+    >>> events = load_events(pd.DataFrame({"id": ["a"], "event": ["x"], "date": ["2025-08-07"]}))
+    >>> bar_fetch_range(StudySpec(interval="1h", estimation=(-300, -11), event_window=(-5, 5)), events)
+    (datetime.date(2025, 5, 31), datetime.date(2025, 8, 15))
+    """
+    per_day = max(1, int(pd.Timedelta(hours=_SESSION_HOURS) / interval_length(spec.interval)))
+    days_before = -(-max(-spec.estimation[0], -spec.span[0], 0) // per_day) + 1
+    days_after = -(-max(spec.span[1], 0) // per_day) + 1
+    dates = pd.to_datetime(events.frame["date"])
+    start = (dates.min() - pd.Timedelta(days=int(days_before * 1.5) + 10)).date()
+    end = (dates.max() + pd.Timedelta(days=int(days_after * 1.5) + 5)).date()
+    return start, min(end, today or date.today())
 
 
 def run_bar_study(spec: StudySpec, events: Events, prices: pd.DataFrame, asset_of: Callable[[str], Asset],

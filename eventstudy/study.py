@@ -144,11 +144,16 @@ class EventStudy:
             return cls(loaded, spec=spec)
         needed = [*spec.assets, *spec.benchmark] if spec.assets else []
         if spec.interval != DAILY:
-            from eventstudy.bar_study import load_bar_prices
+            from eventstudy.bar_study import study_file_bars
 
-            bars, bar_provenance = load_bar_prices(
-                files, lambda name: spec.asset_overrides.get(name) or Asset(name, "file", name),
-                spec.interval, needed)
+            if prices_path is not None:
+                raise ConfigError(f"interval {spec.interval!r} reads bars from the assets' files or "
+                                  "from MOEX ISS, not from a prices file", path=config,
+                                  fix='drop --prices / prices = "..." and give each asset a file of bars: '
+                                      '[assets.NAME] file = "bars.csv"')
+
+            bars, bar_provenance = study_file_bars(files, lambda name: _asset_of(spec, name), spec,
+                                                   loaded, needed)
             return cls(loaded, bars, spec=spec, provenance=bar_provenance)
         local, provenance = load_local_prices(prices_path, files, needed,
                                               same_day_prices=spec.same_day_prices)
@@ -223,23 +228,18 @@ class EventStudy:
 
     def _run_bars(self) -> Results:
         """An intraday study (``interval`` other than ``1d``): :mod:`eventstudy.bar_study`."""
-        from eventstudy.bar_study import run_bar_study
+        from eventstudy.bar_study import fetch_bar_prices, run_bar_study
 
-        if self.prices is None:
-            raise ConfigError(f"interval {self.spec.interval!r} needs intraday price files",
-                              fix='give each asset a file of bars: [assets.NAME] file = "bars.csv"')
-        provenance = self.provenance or tuple(
-            provenance_of(name, self.prices[name]) for name in [*self.spec.assets, *self.spec.benchmark])
+        names = [*self.spec.assets, *self.spec.benchmark]
+        if self.prices is None:  # live ISS candles through the cache
+            prices, fetched = fetch_bar_prices(self.spec, self.events, [self.asset(n) for n in names])
+            return run_bar_study(self.spec, self.events, prices, self.asset, fetched)
+        provenance = self.provenance or tuple(provenance_of(name, self.prices[name]) for name in names)
         return run_bar_study(self.spec, self.events, self.prices, self.asset, provenance)
 
     def asset(self, name: str) -> Asset:
         """The definition of asset ``name``: the study's override, the catalogue's, or a local file."""
-        if name in self.spec.asset_overrides:
-            return self.spec.asset_overrides[name]
-        try:
-            return resolve_asset(name)
-        except UnknownAssetError:
-            return Asset(name, "file", name)
+        return _asset_of(self.spec, name)
 
     def _fetch_prices(self) -> tuple[pd.DataFrame, tuple[SeriesProvenance, ...]]:
         from eventstudy.sources.live import load_live_prices
@@ -260,6 +260,15 @@ class EventStudy:
         start = dates.min() - pd.Timedelta(days=int(trading_days_before * 1.5) + 30)
         end = dates.max() + pd.Timedelta(days=int(trading_days_after * 1.5) + 15)
         return start.date(), min(end.date(), date.today())
+
+def _asset_of(spec: StudySpec, name: str) -> Asset:
+    if name in spec.asset_overrides:
+        return spec.asset_overrides[name]
+    try:
+        return resolve_asset(name)
+    except UnknownAssetError:
+        return Asset(name, "file", name)
+
 
 def _checked_prices(prices: pd.DataFrame | None) -> pd.DataFrame | None:
     if prices is not None and (not isinstance(prices, pd.DataFrame)

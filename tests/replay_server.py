@@ -7,7 +7,15 @@ never copied):
   ``from``/``till``/``start``, ``iss.only``, ``iss.meta``, ``history.columns``) for
   ``IMOEX`` (stock/index, board SNDX), ``RTSI`` (stock/index, board RTSI; 2015-2023
   only, the data there) and ``CNYRUB_TOM`` (currency/selt, board CETS);
-- ISS ``candles`` JSON for IMOEX (pages of 500, until empty);
+- ISS ``candles`` JSON (pages of 500, until empty): daily (``interval=24``) for IMOEX
+  from its history; hourly (``interval=60``) for IMOEX from
+  ``intraday/IMOEX_hourly_iss_2022-06_2026-05.csv`` (open and close only: ``high``,
+  ``low``, ``value``, ``volume`` are null); 1-minute (``interval=1``) for SBER
+  (stock/shares, board TQBR) from ``intraday/SBER_1m_tinvest_utc_2025-08-10_2025-11-08.parquet``,
+  its UTC stamps written as ISS writes them: Moscow wall-clock ``begin`` and ``end``
+  (``2025-09-12 13:30:00``, ``2025-09-12 13:30:59``); 10-minute (``interval=10``) for SBER
+  from ``intraday/SBER_10min_iss_shifted_2022-01_2024-12.csv``, its labels (Moscow time
+  + 3 h) moved back 3 hours to ISS's ``begin``; ``from``/``till`` are Moscow dates;
 - Bank of Russia ``/scripts/XML_dynamic.asp`` in windows-1251 with decimal commas and
   effective dates, for USD ``R01235`` and EUR ``R01239``, and two synthetic IDs
   quoting the USD rate per 10 (``R90235``, ``Nominal`` 10) and per 100 (``R91235``,
@@ -31,12 +39,13 @@ until interrupted.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import json
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -94,6 +103,7 @@ class ReplayData:
             raise FileNotFoundError(f"shared data folder {self.dir} not found")
         self.history = cache(self._history)
         self.cbr = cache(self._cbr)
+        self.bars = cache(self._bars)
 
     def _read(self, name: str, delimiter: str = ",") -> list[dict[str, str]]:
         with open(self.dir / name, encoding="utf-8-sig", newline="") as handle:
@@ -132,6 +142,38 @@ class ReplayData:
                              int(float(r["cnyrub_numtrades"])) if r["cnyrub_numtrades"] else None,
                              None, _num(r["cnyrub_wap"]) if r["cnyrub_wap"] else None])
             return _table(HISTORY_CURRENCY_COLUMNS, rows, "TRADEDATE", ("CETS",))
+        return None
+
+    def _bars(self, engine: str, market: str, secid: str, interval: str) -> _Table | None:
+        """Intraday candle rows (``CANDLE_COLUMNS``) with their Moscow ``begin`` dates."""
+        key = (engine, market, secid.upper(), interval)
+        if key == ("stock", "index", "IMOEX", "60"):
+            rows: list[list[Any]] = []
+            for r in self._read("intraday/IMOEX_hourly_iss_2022-06_2026-05.csv"):
+                begin = datetime.fromisoformat(r["dt"])
+                rows.append([_num(r["open"]), _num(r["close"]), None, None, None, None,
+                             f"{begin:%Y-%m-%d %H:%M:%S}",
+                             f"{begin + timedelta(minutes=59, seconds=59):%Y-%m-%d %H:%M:%S}"])
+            return _table(CANDLE_COLUMNS, rows, "begin", ("SNDX",))
+        if key == ("stock", "shares", "SBER", "10"):  # the file's labels are Moscow time + 3 h
+            rows = []
+            for r in self._read("intraday/SBER_10min_iss_shifted_2022-01_2024-12.csv"):
+                begin = datetime.fromisoformat(r["begin"]).replace(tzinfo=None) - timedelta(hours=3)
+                rows.append([_num(r["open"]), _num(r["close"]), _num(r["high"]), _num(r["low"]), None,
+                             int(r["volume"]), f"{begin:%Y-%m-%d %H:%M:%S}",
+                             f"{begin + timedelta(minutes=9, seconds=59):%Y-%m-%d %H:%M:%S}"])
+            return _table(CANDLE_COLUMNS, rows, "begin", ("TQBR",))
+        if key == ("stock", "shares", "SBER", "1"):
+            import pandas as pd
+
+            name = "SBER_1m_tinvest_utc_2025-08-10_2025-11-08.parquet"
+            frame = pd.read_parquet(self.dir / "intraday" / name)
+            begin = pd.DatetimeIndex(frame["time"]).tz_convert("Europe/Moscow").tz_localize(None)
+            rows = [[float(o), float(c), float(h), float(lo), None, int(v), f"{b:%Y-%m-%d %H:%M:%S}",
+                     f"{b + timedelta(seconds=59):%Y-%m-%d %H:%M:%S}"]
+                    for o, c, h, lo, v, b in zip(frame["open"], frame["close"], frame["high"], frame["low"],
+                                                 frame["volume"], begin, strict=True)]
+            return _table(CANDLE_COLUMNS, rows, "begin", ("TQBR",))
         return None
 
     def _cbr(self, currency: str) -> list[tuple[date, int, Decimal]] | None:
@@ -201,8 +243,9 @@ class ReplayServer:
         connection closes mid-body); ``"hang"`` (never answers); ``"429"`` (Too Many
         Requests with ``Retry-After: 120``); ``"drip"`` (the real answer, one byte
         every :data:`DRIP_INTERVAL` seconds); ``"short"`` (an ISS history page with half
-        its rows, the cursor unchanged); ``"zero"`` (a Bank of Russia answer whose
-        first rate is 0). ``path`` restricts the fault to request paths containing it.
+        its rows, the cursor unchanged; an intraday candles page with half its rows);
+        ``"zero"`` (a Bank of Russia answer whose first rate is 0). ``path`` restricts the
+        fault to request paths containing it.
         """
         if kind not in FAULTS:
             raise ValueError(f"unknown fault {kind!r}; use one of {', '.join(FAULTS)}")
@@ -352,7 +395,7 @@ def _route(data: ReplayData, path: str, params: dict[str, str], kind: str | None
         elif segments[-1] == "candles.json":
             parsed = _parse_iss(segments[1:-1], candles=True)
             if parsed:
-                return _iss_candles(data, *parsed, params, empty=empty)
+                return _iss_candles(data, *parsed, params, empty=empty, short=kind == "short")
     return 404, "text/html; charset=utf-8", b"<html><body>Not found</body></html>"
 
 
@@ -409,12 +452,22 @@ def _iss_history(data: ReplayData, engine: str, market: str, board: str | None, 
 
 
 def _iss_candles(data: ReplayData, engine: str, market: str, board: str | None, secid: str,
-                 params: dict[str, str], *, empty: bool) -> Response:
-    table = data.history(engine, market, secid)
-    if params.get("interval", "24") != "24":
-        table = None  # only daily candles are replayed
+                 params: dict[str, str], *, empty: bool, short: bool = False) -> Response:
+    interval = params.get("interval", "24")
     lo = (params.get("from") or "0000-00-00")[:10]
     hi = (params.get("till") or "9999-99-99")[:10]
+    if interval != "24":
+        bars = data.bars(engine, market, secid, interval)
+        if bars is not None and board is not None and board not in bars.boards:
+            bars = None
+        rows = [] if bars is None or empty else bars.rows[
+            bisect.bisect_left(bars.dates, lo):bisect.bisect_right(bars.dates, hi + "~")]
+        start = int(params.get("start") or 0)
+        page = rows[start:start + CANDLE_PAGE]
+        if short:
+            page = page[: len(page) // 2]
+        return _json(_blocks({"candles": {"columns": CANDLE_COLUMNS, "data": page}}, params))
+    table = data.history(engine, market, secid)
     rows = [] if table is None or empty else [
         r for r, d in zip(table.rows, table.dates, strict=True) if lo <= d <= hi
     ]

@@ -208,7 +208,8 @@ def forest_chart(results: StudyResults, ranked: list[tuple[str, str]]) -> Chart 
                                  "color": color, "thickness": 1.2, "width": 3},
                      "customdata": [[str(e), "" if pd.isna(p) else f"{p:.3f}", str(d)] for e, p, d in
                                     zip(mine["event"], mine["pvalue"], mine["day0"], strict=True)],
-                     "hovertemplate": "%{y}: %{customdata[0]}<br>day 0 %{customdata[2]}<br>"
+                     "hovertemplate": f"%{{y}}: %{{customdata[0]}}<br>{describe.day0_label(results)} "
+                                      "%{customdata[2]}<br>"
                                       f"CAR{window_label(*w)} %{{x:.2f}}{suffix} "
                                       "\u00b1 %{error_x.array:.2f} (p = %{customdata[1]})<extra></extra>"})
     layout = _layout(f"CAR{window_label(*w)} per event and asset, with its 95% interval",

@@ -50,6 +50,40 @@ class StudyResults(Protocol):
     def extra_tables(self) -> Mapping[str, pd.DataFrame]: ...
 
 
+#: Where bar 0 falls in an intraday study (``docs/intraday.md``).
+BAR0_RULE = ("the bar containing the announcement, else the next bar; a bare date means that day's "
+             "opening bar")
+
+
+def intraday(results: StudyResults) -> bool:
+    """Whether the study counts bars (an ``interval`` other than ``1d``) rather than trading days."""
+    return results.spec.interval != "1d"
+
+
+def day0_label(results: StudyResults) -> str:
+    """``day 0``, or ``bar 0`` in an intraday study."""
+    return "bar 0" if intraday(results) else "day 0"
+
+
+def span_unit(results: StudyResults) -> str:
+    """What windows count: ``trading days``, or ``bars of 1h`` in an intraday study."""
+    return f"bars of {results.spec.interval}" if intraday(results) else "trading days"
+
+
+def t_test_text(results: StudyResults) -> str:
+    """How a pair's t is formed, in a few words."""
+    if intraday(results):
+        return "t with each bar's time-of-day variance"
+    return "t with the model's residual degrees of freedom"
+
+
+def empirical_text(results: StudyResults) -> str:
+    """What the empirical p-value ranks the CAR among, in a few words."""
+    if intraday(results):
+        return "rank among the estimation CARs starting at the same clock time"
+    return "rank among the estimation window's CARs"
+
+
 def numbers(results: StudyResults) -> dict[str, int]:
     """Event number (1-based, events-file order) by id, as in the timeline."""
     return event_numbers(results.events.frame["id"])

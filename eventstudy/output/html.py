@@ -16,12 +16,12 @@ from eventstudy.output.extras import extra_sections
 from eventstudy.output.figures.plan import FigureSet
 from eventstudy.output.format import STAR_NOTE, legend_of_tests, pct, stars, window_label
 from eventstudy.output.rows import (
-    METHOD_NOTES,
     TOP_PAIRS,
     aggregate_blocks,
     car_headers,
     car_rows,
     event_rows,
+    method_notes,
     overview,
     ranked_pairs,
     settings_rows,
@@ -172,7 +172,7 @@ def _html_summary(results: StudyResults, shown: set[tuple[str, str]] | None, tot
             cards.append(f"<div class=card><b>{pct(top['car'])} {_e(describe.unit(results))}"
                          f"{_e(stars(top['pvalue']))}</b><span>largest "
                          f"CAR{_e(window_label(*w))}: {_e(top['event_id'])} / {_e(top['asset'])}, "
-                         f"day 0 {_e(top['day0'])}</span></div>")
+                         f"{describe.day0_label(results)} {_e(top['day0'])}</span></div>")
     assets, windows, rows = overview(results, shown)
     headers = [("event_id", "event", ""), ("event", "label", "label"), ("date", "date", "n")]
     headers += [(f"{a}:{w[0]},{w[1]}", f"{a} {window_label(*w)}", "n") for a in assets for w in windows]
@@ -183,10 +183,12 @@ def _html_summary(results: StudyResults, shown: set[tuple[str, str]] | None, tot
 
 
 def _html_car(results: StudyResults, shown: set[tuple[str, str]] | None, total: int) -> str:
+    empirical = ("p (same clock time): rank of the CAR among the estimation CARs of the same length "
+                 "starting at the same clock time" if describe.intraday(results) else
+                 "p (empirical): rank of the CAR among the estimation window's CARs of the same length")
     parts = [_capped_note(shown, total, "each CAR table"),
-             "<p class=note>One table per CAR window. " + _e(STAR_NOTE)
-             + "; p (empirical): rank of the CAR among the estimation window's CARs of the same length; "
-               "\u2020: overlap warning (see below).</p>"]
+             "<p class=note>One table per CAR window. " + _e(STAR_NOTE) + "; " + empirical + "; "
+             "\u2020: overlap warning (see below).</p>"]
     cls = {"car": "n", "se": "n", "t": "n", "pvalue": "n", "pvalue_empirical": "n", "day0": "n",
            "stars": "s", "event": "label", "#": "n"}
     headers = [(k, t, cls.get(k, "")) for k, t in car_headers(results).items()]
@@ -321,7 +323,7 @@ def _html_sources(results: StudyResults) -> str:
 
 def _html_settings(results: StudyResults) -> str:
     rows = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in settings_rows(results))
-    notes = "".join(f"<li>{_e(n)}</li>" for n in METHOD_NOTES)
+    notes = "".join(f"<li>{_e(n)}</li>" for n in method_notes(results))
     return f'<table class="kv" id="settings">{rows}</table><h3>Method</h3><ul class="note">{notes}</ul>'
 
 

@@ -13,11 +13,11 @@ from eventstudy.output.extras import extra_sections
 from eventstudy.output.figures.plan import FigureSet
 from eventstudy.output.format import STAR_NOTE, legend_of_tests, window_label
 from eventstudy.output.rows import (
-    METHOD_NOTES,
     aggregate_blocks,
     car_headers,
     car_rows,
     event_rows,
+    method_notes,
     overview,
     ranked_pairs,
     settings_rows,
@@ -103,7 +103,7 @@ def markdown_report(results: StudyResults, figures: FigureSet | None = None,
                                               ("fetched", "fetched")], source_rows(results)), ""]
     settings = [{"k": k, "v": v} for k, v in settings_rows(results)]
     out += ["## Settings and method", "", _md_table([("k", "setting"), ("v", "value")], settings), ""]
-    out += [f"- {n}" for n in METHOD_NOTES] + [""]
+    out += [f"- {n}" for n in method_notes(results)] + [""]
     out += ["## Skipped pairs and warnings", ""]
     if len(results.skipped):
         out += [_md_table([("event_id", "event"), ("asset", "asset"), ("reason", "reason")],

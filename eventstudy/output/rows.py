@@ -64,9 +64,10 @@ def car_rows(results: StudyResults, window: tuple[int, int],
 def car_headers(results: StudyResults) -> dict[str, str]:
     """Column titles of the CAR table, percentages labelled with the study's unit."""
     unit = describe.unit(results)
-    return {"#": "#", "event_id": "event", "event": "label", "asset": "asset", "day0": "day 0",
-            "car": f"CAR {unit}", "stars": "", "se": f"se {unit}", "t": "t", "pvalue": "p",
-            "pvalue_empirical": "p (empirical)", "flag": "overlap"}
+    empirical = "p (same clock time)" if describe.intraday(results) else "p (empirical)"
+    return {"#": "#", "event_id": "event", "event": "label", "asset": "asset",
+            "day0": describe.day0_label(results), "car": f"CAR {unit}", "stars": "", "se": f"se {unit}",
+            "t": "t", "pvalue": "p", "pvalue_empirical": empirical, "flag": "overlap"}
 
 
 def aggregate_blocks(results: StudyResults) -> list[tuple[tuple[int, int], list[str], list[dict[str, str]]]]:
@@ -130,14 +131,16 @@ def settings_rows(results: StudyResults) -> list[tuple[str, str]]:
         if key == "windows":
             text = ", ".join(window_label(*w) for w in value)
         elif key in ("estimation", "event_window"):
-            text = window_label(*value) + " trading days"
+            text = f"{window_label(*value)} {describe.span_unit(results)}"
+        elif key == "day0_rule" and describe.intraday(results):
+            text = describe.BAR0_RULE
         elif isinstance(value, list):
             text = ", ".join(map(str, value)) or "none"
         elif isinstance(value, bool):
             text = "yes" if value else "no"
         else:
             text = str(value)
-        rows.append((label, text))
+        rows.append((describe.day0_label(results) if key == "day0_rule" else label, text))
     rows.append(("computed by", f"eventstudy {results.version}" if results.version else "eventstudy"))
     return rows
 
@@ -217,4 +220,24 @@ METHOD_NOTES = [
     "Bands in the figures: per pair, CAR \u00b1 1.96 se; CAAR, \u00b1 t(n\u22121) \u00d7 the "
     "cross-sectional standard error of CAR_t.",
 ]
+
+#: The method notes of an intraday study, in place of :data:`METHOD_NOTES` (``docs/intraday.md``).
+BAR_METHOD_NOTES = [
+    "Abnormal return AR = bar return \u2212 expected return of the normal-return model fitted on the "
+    "estimation bars; CAR = sum of ARs over the window of bars; the opening bar carries the overnight gap.",
+    "se: each bar's variance is that of the estimation residuals of the bars starting at the same clock "
+    "time (opening bars apart), plus the model's estimation error (MacKinlay 1997); t uses the degrees "
+    "of freedom of the smallest such time-of-day group in the window.",
+    "p (empirical): share of same-length CARs starting at the same clock time on the estimation days "
+    "at least as large in absolute value.",
+    "Significance marks: " + STAR_NOTE + ".",
+    "\u2020 overlap: the pair's estimation window contains another event's window, or it shares the date "
+    "of bar 0 with another event (see Warnings); such CARs are not independent.",
+    "Bands in the figures: per pair, CAR \u00b1 1.96 se.",
+]
+
+
+def method_notes(results: StudyResults) -> list[str]:
+    """The method notes of the reports: :data:`BAR_METHOD_NOTES` for bars, else :data:`METHOD_NOTES`."""
+    return BAR_METHOD_NOTES if describe.intraday(results) else METHOD_NOTES
 

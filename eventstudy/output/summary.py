@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from eventstudy.models.registry import MODELS
+from eventstudy.output import describe
 from eventstudy.output.describe import StudyResults, measure_text
 from eventstudy.output.format import percent_unit, stars, window_label
 from eventstudy.output.latex import escape
@@ -84,13 +85,14 @@ class Summary:
 
 def study_summary(results: StudyResults) -> Summary:
     """The summary of a study's results: settings, per-pair CARs, aggregate tests, notes."""
-    tables = [SummaryTable("Cumulative abnormal returns (t with the model's residual degrees of freedom; "
-                           "p_emp: rank among the estimation window's CARs)", car_summary_table(results))]
+    tables = [SummaryTable(f"Cumulative abnormal returns ({describe.t_test_text(results)}; "
+                           f"p_emp: {describe.empirical_text(results)})", car_summary_table(results))]
     aggregate = aggregate_summary_table(results)
     if not aggregate.empty:
         tables.append(SummaryTable("Aggregate tests: statistic (two-sided p)", aggregate, index=True))
     notes = []
-    note = clustering_note(results.diagnostics)
+    note = clustering_note(results.diagnostics,
+                           shared="the date of bar 0" if describe.intraday(results) else "a day 0")
     if note:
         notes.append(note)
     if len(results.skipped):
@@ -108,7 +110,7 @@ def car_summary_table(results: StudyResults) -> pd.DataFrame:
     return pd.DataFrame({
         "event": car["event_id"] + " " + car["event"].str.slice(0, 40),
         "asset": car["asset"],
-        "day0": car["day0"],
+        "bar 0" if describe.intraday(results) else "day0": car["day0"],
         "window": [window_label(a, b) for a, b in zip(car["start"], car["end"], strict=True)],
         f"CAR {unit}": (100 * car["car"]).round(2),
         f"se {unit}": (100 * car["se"]).round(2),
@@ -134,22 +136,23 @@ def aggregate_summary_table(results: StudyResults) -> pd.DataFrame:
                              aggfunc="first", sort=False)
 
 
-def clustering_note(diagnostics: Mapping[str, Any]) -> str:
+def clustering_note(diagnostics: Mapping[str, Any], shared: str = "a day 0") -> str:
     """Dependence between the pairs and the tests suited to it ("" without dependence).
 
     ``diagnostics`` is the study's (:func:`eventstudy.inference.clustering` over the
     first CAR window, with the recommended tests and cautions of
-    :func:`eventstudy.inference.recommended_tests`).
+    :func:`eventstudy.inference.recommended_tests`); ``shared`` names what clustered
+    pairs share (``the date of bar 0`` in an intraday study).
     """
     caution = dict(diagnostics.get("caution") or {})
     if not (diagnostics.get("n_clustered") or diagnostics.get("n_overlapping")) or not caution:
         return ""
     parts = []
     if diagnostics.get("n_clustered"):
-        shared = list(diagnostics["clustered_day0"])
-        more = "" if len(shared) <= 5 else ", ..."
-        parts.append(f"{diagnostics['n_clustered']} of {diagnostics['n_pairs']} pairs share a day 0 "
-                     f"({', '.join(str(d) for d in shared[:5])}{more})")
+        dates = list(diagnostics["clustered_day0"])
+        more = "" if len(dates) <= 5 else ", ..."
+        parts.append(f"{diagnostics['n_clustered']} of {diagnostics['n_pairs']} pairs share {shared} "
+                     f"({', '.join(str(d) for d in dates[:5])}{more})")
     if diagnostics.get("n_overlapping"):
         parts.append(f"{diagnostics['n_overlapping']} have windows that overlap another pair's in calendar "
                      "time")
@@ -167,11 +170,13 @@ def _header(results: StudyResults) -> list[str]:
     n_pairs = results.car[["event_id", "asset"]].drop_duplicates().shape[0] if len(results.car) else 0
     skipped = results.skipped["event_id"].nunique() if len(results.skipped) else 0
     measure = measure_text(spec).rstrip(", ")
+    counted = f" ({describe.span_unit(results)})" if describe.intraday(results) else ""
+    title = f"Intraday event study ({spec.interval} bars)" if counted else "Event study"
     return [
-        f"Event study: {measure}" if measure else "Event study",
+        f"{title}: {measure}" if measure else title,
         f"  model: {MODELS[spec.model].name}{bench}; "
         f"{'log volume' if spec.measure == 'volume' else spec.returns + ' returns'}; estimation window "
-        f"{list(spec.estimation)}; event window {list(spec.event_window)}",
+        f"{list(spec.estimation)}; event window {list(spec.event_window)}{counted}",
         f"  {len(results.events)} events x {len(spec.assets)} assets: {n_pairs} pairs "
         f"computed, {skipped} events with skipped pairs or windows",
     ]

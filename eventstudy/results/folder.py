@@ -67,12 +67,21 @@ def study_record(contents: FolderContents) -> dict[str, Any]:
         "eventstudy_version": contents.version,
         "events_file": contents.events.path,
         "settings": contents.spec.to_dict(),
-        "provenance": [asdict(p) for p in contents.provenance],
+        "provenance": [_provenance_record(p) for p in contents.provenance],
         "events": len(contents.events),
         "pairs": n_pairs,
         "skipped": len(contents.skipped),
         "diagnostics": dict(contents.diagnostics),
     }
+
+
+def _provenance_record(provenance: SeriesProvenance) -> dict[str, Any]:
+    """One series' provenance; the intraday-only ``url`` and ``interval`` only when set."""
+    record = asdict(provenance)
+    for key in ("url", "interval"):
+        if record[key] is None:
+            del record[key]
+    return record
 
 
 # -- writing ------------------------------------------------------------------------------------

@@ -17,6 +17,8 @@ class SeriesProvenance:
     """Where a series came from, recorded in ``study.json``.
 
     ``sha256`` is the hash of the values actually used (see :func:`series_sha256`).
+    Intraday bars fetched live also record the ``url`` asked (with its range) and the
+    bar ``interval``; both are ``None`` (and left out of ``study.json``) otherwise.
     """
 
     asset: str
@@ -28,6 +30,8 @@ class SeriesProvenance:
     base_url: str | None = None
     path: str | None = None
     fetched_at: str | None = None
+    url: str | None = None
+    interval: str | None = None
 
 
 class NoDataError(DataUnavailableError):

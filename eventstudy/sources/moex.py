@@ -7,7 +7,8 @@ Endpoints (``../shared/data/APIS.md`` section 1)::
 
 History answers hold at most 100 rows per page plus a ``history.cursor`` block
 ``INDEX, TOTAL, PAGESIZE``; pages are requested with ``start=`` until every row is
-read. Candles have no cursor: pages are requested until one comes back empty.
+read. Candles have no cursor: pages of :data:`CANDLE_PAGE` are requested until one
+comes back empty; a short page that is not the last is asked again, then reported.
 
 The base URL (scheme and host) is ``$EVENTSTUDY_MOEX_URL``, read at each request, or
 ``https://iss.moex.com``.
@@ -41,6 +42,8 @@ SERVICE = "MOEX ISS"
 #: Safety stop for paging loops (100 rows a page: ~270 years of daily rows).
 MAX_PAGES = 1000
 #: Candle ``interval`` values understood by ISS.
+#: Candles in a full ISS candles page (a shorter page is the last one).
+CANDLE_PAGE = 500
 CANDLE_INTERVALS = {1: "1 min", 10: "10 min", 60: "1 hour", 24: "1 day", 7: "1 week", 31: "1 month"}
 
 
@@ -236,9 +239,14 @@ class MoexSource:
         names: list[str] | None = None
         rows: list[list[Any]] = []
         for _ in range(MAX_PAGES):
-            payload = self._get_json(url, {**params, "start": len(rows)})
-            page_names, page_rows = _block(payload, "candles", url)
+            page_names, page_rows = self._candle_page(url, params, len(rows))
             names = names or page_names
+            if 0 < len(page_rows) < CANDLE_PAGE:
+                following = self._candle_page(url, params, len(rows) + len(page_rows))[1]
+                if not following:  # the last page
+                    rows.extend(page_rows)
+                    break
+                page_rows = self._full_candle_page(url, params, len(rows), len(page_rows))
             if not page_rows:
                 break
             rows.extend(page_rows)
@@ -287,6 +295,32 @@ class MoexSource:
         raise DataUnavailableError(
             f"{SERVICE} sent an incomplete history page from {full_url}: {found}, "
             f"after {max(1, self.http.tries)} tries"
+        )
+
+    def _candle_page(self, url: str, params: dict[str, str | int],
+                     offset: int) -> tuple[list[str], list[list[Any]]]:
+        return _block(self._get_json(url, {**params, "start": offset}), "candles", url)
+
+    def _full_candle_page(self, url: str, params: dict[str, str | int], offset: int,
+                          found: int) -> list[list[Any]]:
+        """The candle page at ``offset``, asked again after it came back short.
+
+        A page of fewer than :data:`CANDLE_PAGE` candles followed by a non-empty page
+        was cut short; it is requested again (``tries`` attempts in all, backoff). If it
+        stays short, :class:`DataUnavailableError` names the URL, so a partial series is
+        never returned, nor cached as complete.
+        """
+        tries = max(1, self.http.tries)
+        for attempt in range(1, tries):
+            (self.http.sleep or _http.pause)(self.http.backoff * 2 ** (attempt - 1))
+            rows = self._candle_page(url, params, offset)[1]
+            if len(rows) >= CANDLE_PAGE:
+                return rows
+            found = len(rows)
+        full_url = _http.full_url(url, {**params, "start": offset})
+        raise DataUnavailableError(
+            f"{SERVICE} sent a short candles page from {full_url}: {found} candles where "
+            f"{CANDLE_PAGE} were due (the next page is not empty), after {tries} tries"
         )
 
     def _get_json(self, url: str, params: dict[str, str | int]) -> dict[str, Any]:
