@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
@@ -88,9 +89,10 @@ def plot_timeline(prices: Mapping[str, pd.Series] | pd.DataFrame, events: pd.Dat
     labelled, ranking = labelled_events(shown, day0)
     badges = _badges(labelled["when_"], list(labelled["id"]), numbers, start - pad, end + pad, width * 0.84)
     n_levels = max((b[2] for b in badges), default=0) + 1
-    key_lines = _timeline_key(shown, numbers) if len(labelled) == len(shown) else [
-        ("", f"{len(shown):,} events, each a dashed line; numbered: the {len(labelled)} {ranking} "
-             "(numbers as in the events table).")]
+    capped = len(labelled) < len(shown)
+    key_lines = _timeline_key(shown, numbers) if not capped else [("", line) for line in textwrap.wrap(
+        f"{len(shown):,} events, each a tick at the foot of the panels; numbered, with a dashed line and the "
+        f"day-0 dots: the {len(labelled)} {ranking} (numbers as in the events table).", 105)]
     if own:
         key_height = 0.17 * len(key_lines) + 0.1 if key_lines else 0.01
         track_height = 0.2 * n_levels + 0.1
@@ -113,14 +115,17 @@ def plot_timeline(prices: Mapping[str, pd.Series] | pd.DataFrame, events: pd.Dat
         values = series[name]
         values = values[(values.index >= start) & (values.index <= end)]
         panel.plot(values.index, values.to_numpy(), color=PRICE_COLOUR, linewidth=1.1)
-        if len(shown):
-            dense = len(shown) > 200
-            panel.vlines(shown["when_"].drop_duplicates().to_numpy(), 0, 1,
-                         transform=panel.get_xaxis_transform(), colors=EVENT_COLOUR,
-                         linewidth=0.4 if dense else 0.7, linestyles=(0, (3, 2)),
-                         alpha=0.35 if dense else 0.8)
+        if capped:  # every event as a short tick, the numbered ones as full lines
+            panel.vlines(shown["when_"].drop_duplicates().to_numpy(), 0, 0.045,
+                         transform=panel.get_xaxis_transform(), colors=EVENT_COLOUR, linewidth=0.5, alpha=0.6)
+        if len(labelled):
+            panel.vlines(labelled["when_"].drop_duplicates().to_numpy(), 0, 1,
+                         transform=panel.get_xaxis_transform(), colors=EVENT_COLOUR, linewidth=0.7,
+                         linestyles=(0, (3, 2)), alpha=0.8)
         if day0 is not None and len(values):
             mine = day0[day0["asset"] == name]
+            if capped:
+                mine = mine[mine["event_id"].astype(str).isin(set(labelled["id"].astype(str)))]
             stamps = pd.to_datetime(mine["day0"]).drop_duplicates()
             stamps = stamps[(stamps >= start) & (stamps <= end)]
             marks = values.reindex(stamps)
@@ -206,9 +211,11 @@ def _badges(dates: pd.Series, ids: Sequence[str], numbers: Mapping[str, int], st
     right_edges: list[float] = []
     for group in groups:
         text = _number_ranges(sorted(n for _, n in group))
+        if len(text) > 9:  # many numbers close together: the first and how many more
+            text = f"{min(n for _, n in group)} +{len(group) - 1}"
         when = group[0][0] + (group[-1][0] - group[0][0]) / 2
         x = (when - start) / pd.Timedelta(days=1)
-        half = (0.07 * len(text) + 0.12) * per_inch / 2
+        half = (0.08 * len(text) + 0.14) * per_inch / 2
         for level, edge in enumerate(right_edges):
             if x - half >= edge:
                 right_edges[level] = x + half
