@@ -71,7 +71,7 @@ def price_folder(folder: Path) -> Path:
 def trading_days() -> pd.DatetimeIndex:
     frame = pd.read_csv(DATA / SERIES["SBER"], usecols=["date"], parse_dates=["date"])
     days = pd.DatetimeIndex(frame["date"])
-    return days[(days >= "2019-06-01") & (days <= "2025-12-31") & (days.dayofweek < 5)]
+    return days[(days >= "2019-06-01") & (days <= "2025-12-31") & (days.day_of_week < 5)]
 
 
 def events_file(path: Path, n: int, seed: int = 0) -> Path:
