@@ -210,7 +210,8 @@ def save_figures(results: StudyResults, folder: Path, figures: str, formats: Seq
 DESCRIPTIONS = {
     "timeline": "Prices over the study span; dashed lines mark the announcements (numbered as in the "
                 "events table), dots the close of each asset's day 0. With more than 30 events, each is a "
-                "tick at the foot of the panels and only the 30 most significant are numbered, lined and dotted.",
+                "tick at the foot of the panels and only the 30 most significant are numbered, lined and "
+                "dotted.",
     "caar": "Average CAR across event-asset pairs, cumulated over the event window, with a 95% band from "
             "the cross-section of CARs; pairs that share day 0 are not independent.",
     "forest": "Each event's CAR over the window with its 95% confidence interval, sorted; the value and "
