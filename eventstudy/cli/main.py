@@ -39,6 +39,8 @@ COMMANDS: dict[str, CommandInfo] = {
     "assets": CommandInfo("assets", "list built-in assets with their source, symbol and observation time"),
     "report": CommandInfo("report", "re-render the report of a results folder"),
     "export": CommandInfo("export", "write the prices a study needs (and their provenance) to a CSV"),
+    "convert-events": CommandInfo("convert", "convert a published event list (Bank of Russia decisions, "
+                                  "dividend announcements) into an events file"),
     "completion": CommandInfo("completion", "print a shell completion script (bash, zsh, tcsh)"),
 }
 

@@ -72,6 +72,33 @@ def show_progress(args: argparse.Namespace) -> bool | None:
     return False if verbosity(args) is Verbosity.QUIET else None
 
 
+def add_jobs_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``-j/--jobs N``: processes drawing the figures (default: every core)."""
+    parser.add_argument("-j", "--jobs", type=_positive_int, metavar="N",
+                        help="processes drawing the figures at once (default: every core; 1: no "
+                             "worker processes)")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of processes, at least 1, not {text!r}")
+    return value
+
+
+def jobs(args: argparse.Namespace) -> int:
+    """``--jobs``, or every core this process may use."""
+    chosen = getattr(args, "jobs", None)
+    if chosen:
+        return int(chosen)
+    from eventstudy.output.figures.drawing import available_cores
+
+    return available_cores()
+
+
 def add_setting_arguments(parser: argparse.ArgumentParser, names: Sequence[str] | None = None) -> None:
     """A flag for each study setting in ``names`` (default: all of :data:`eventstudy.spec.SETTINGS`),
     with the registry's help; values stay text until the spec checks them (:func:`flag_layer`)."""

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from eventstudy.cli.options import add_output_options, info
+from eventstudy.cli.options import add_jobs_option, add_output_options, info, jobs
 
 DESCRIPTION = """\
 Re-render report.html, report.md and tables/car.tex, tables/aggregate.tex of a results
@@ -33,12 +33,14 @@ def add_parser(subparsers: Any) -> None:
                         help="figure format, repeatable (default: as the folder was run)")
     parser.add_argument("--redraw", action="store_true", help="redraw figures that already exist")
     parser.add_argument("--title", help="title of the report (default: as the folder was run)")
+    add_jobs_option(parser)
     add_output_options(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Read the folder, draw missing figures, write the report files."""
+    from eventstudy.cli.progress import stage_progress
     from eventstudy.output.report import render
     from eventstudy.results import Results
     from eventstudy.results.folder import read_folder
@@ -48,8 +50,10 @@ def run(args: argparse.Namespace) -> int:
     saved = contents.report_options or {}
     figures = args.figures or saved.get("figures", "all")
     formats = args.figure_formats or saved.get("figure_formats") or ["png"]
-    figure_set = render(Results.from_contents(contents), folder, figures=figures, figure_formats=formats,
-                        skip_existing=not args.redraw, title=args.title or saved.get("title"))
+    with stage_progress(args) as progress:
+        figure_set = render(Results.from_contents(contents), folder, figures=figures, figure_formats=formats,
+                            skip_existing=not args.redraw, title=args.title or saved.get("title"),
+                            jobs=jobs(args), progress=progress)
     drawn = len(figure_set.records)
     info(args, f"wrote {folder / 'report.html'}, report.md and tables/ "
                f"({drawn} figure{'s' if drawn != 1 else ''})")

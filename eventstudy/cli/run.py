@@ -10,11 +10,13 @@ from typing import Any
 from eventstudy.cli.options import (
     Verbosity,
     add_format_option,
+    add_jobs_option,
     add_output_options,
     add_setting_arguments,
     detail,
     flag_layer,
     info,
+    jobs,
     print_table,
     verbosity,
 )
@@ -52,6 +54,7 @@ def add_parser(subparsers: Any) -> None:
                         choices=["png", "svg", "pdf"], help="figure format, repeatable (default: png at "
                         "200 dpi; PNG is also written when only pdf is asked, for the HTML report)")
     parser.add_argument("--title", help="title of the report (default: 'Event study report: <events file>')")
+    add_jobs_option(parser)
     add_format_option(parser)
     add_output_options(parser)
     parser.set_defaults(handler=run)
@@ -80,17 +83,24 @@ def run(args: argparse.Namespace) -> int:
     data asked for with ``--format`` and the skipped pairs (as warnings); ``--verbose``
     adds the resolved settings and each series' provenance.
     """
+    from eventstudy.cli.progress import fitting_progress, stage_progress
     from eventstudy.results.folder import check_destination
 
     study = build_study(args)
     out = args.out or Path("eventstudy-results") / default_folder_name(args.events)
     check_destination(out, study.input_paths() + ([args.config] if args.config else []))
     detail(args, f"settings: {study.spec.to_dict()}")
-    results = study.run()
+    if study.prices is not None:  # live prices show their own fetching bar
+        with fitting_progress(args):
+            results = study.run()
+    else:
+        results = study.run()
     for record in results.provenance:
         detail(args, f"{record.asset}: {record.source} {record.symbol} {record.first} to {record.last} "
                      f"({record.path or record.base_url or ''}), sha256 {record.sha256[:16]}")
-    results.save(out, figures=args.figures, figure_formats=args.figure_formats or ["png"], title=args.title)
+    with stage_progress(args) as progress:
+        results.save(out, figures=args.figures, figure_formats=args.figure_formats or ["png"],
+                     title=args.title, jobs=jobs(args), progress=progress)
     if args.format != "text":
         print_table(results.car, args.format)
     elif verbosity(args) is not Verbosity.QUIET:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from eventstudy.output.describe import StudyResults
@@ -15,18 +15,27 @@ from eventstudy.output.markdown import markdown_report
 
 def render(results: StudyResults, folder: Path, *, figures: str = "all",
            figure_formats: Sequence[str] = ("png",), skip_existing: bool = False,
-           title: str | None = None) -> FigureSet:
+           title: str | None = None, jobs: int = 1,
+           progress: Callable[[str, int, int], None] | None = None) -> FigureSet:
     """Draw the figures, then write ``report.html``, ``report.md`` and ``tables/*.tex``.
 
     ``title`` replaces the reports' default title (``Event study report: <events file>``).
+    ``jobs`` processes draw the figures (:func:`~eventstudy.output.figures.plan.save_figures`);
+    ``progress`` is called with ``(stage, done, total)``: ``figures`` after each figure,
+    ``report`` before (0 of 1) and after (1 of 1) the report files.
     """
     formats = list(dict.fromkeys(figure_formats)) or ["png"]
     if figures != "none" and not {"png", "svg"} & set(formats):
         formats.append("png")  # the HTML report embeds PNG (or SVG); PDF cannot be embedded
-    figure_set = save_figures(results, folder / "figures", figures, formats, skip_existing=skip_existing)
+    figure_set = save_figures(results, folder / "figures", figures, formats, skip_existing=skip_existing,
+                              jobs=jobs, progress=progress)
     if figures == "none":
         figure_set.notes.append("No figures: the study was run with --figures none.")
+    if progress is not None:
+        progress("report", 0, 1)
     write_report(results, folder, figure_set, title=title)
+    if progress is not None:
+        progress("report", 1, 1)
     return figure_set
 
 

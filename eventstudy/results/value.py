@@ -222,7 +222,8 @@ class Results:
         return study_record(self._contents())
 
     def save(self, out: str | Path, *, figures: str = "all", figure_formats: Sequence[str] = ("png",),
-             title: str | None = None) -> Path:
+             title: str | None = None, jobs: int = 1,
+             progress: Callable[[str, int, int], None] | None = None) -> Path:
         """Write every output file (``docs/outputs.md``) into ``out``, atomically.
 
         The files are written to a staging folder beside ``out`` and moved into place
@@ -239,6 +240,11 @@ class Results:
             Any of ``png``, ``svg``, ``pdf``.
         title
             The report's title (default: ``Event study report: <events file>``).
+        jobs
+            Processes drawing the figures (1: this one only; see
+            :func:`eventstudy.output.figures.plan.save_figures`).
+        progress
+            Called with ``(stage, done, total)`` while the figures and reports are written.
 
         Returns
         -------
@@ -254,7 +260,8 @@ class Results:
         options = {"figures": figures, "figure_formats": list(figure_formats), "title": title}
 
         def render_into(folder: Path) -> None:
-            render(self, folder, figures=figures, figure_formats=figure_formats, title=title)
+            render(self, folder, figures=figures, figure_formats=figure_formats, title=title, jobs=jobs,
+                   progress=progress)
 
         return write_folder(Path(out), self._contents(), options, render_into, inputs=self.input_paths())
 

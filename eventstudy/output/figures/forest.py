@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 from eventstudy.output.figures.style import (
+    FOREST_ROW_BUDGET,
     GREY,
     MAX_FOREST_ROWS,
     PALETTE,
@@ -64,7 +65,8 @@ def plot_forest(car: pd.DataFrame, window: tuple[int, int] | None = None, *,
     rows = car[(car["start"] == window[0]) & (car["end"] == window[1])]
     assets = list(dict.fromkeys(rows["asset"]))
     own = ax is None
-    counts = [min(int((rows["asset"] == a).sum()), MAX_FOREST_ROWS) for a in assets] or [1]
+    cap = forest_row_cap(len(assets))
+    counts = [min(int((rows["asset"] == a).sum()), cap) for a in assets] or [1]
     if own:
         figure = new_figure((WIDTH, 1.2 + sum(0.6 + 0.22 * c for c in counts)))
         axes = figure.subplots(max(len(assets), 1), 1, squeeze=False,
@@ -77,16 +79,16 @@ def plot_forest(car: pd.DataFrame, window: tuple[int, int] | None = None, *,
         mine = rows if asset is None else rows[rows["asset"] == asset]
         mine = mine.sort_values("car", ascending=True, kind="stable")
         omitted = 0
-        if len(mine) > MAX_FOREST_ROWS:
-            half = MAX_FOREST_ROWS // 2
+        if len(mine) > cap:
+            half = cap // 2
             notes.append(f"{asset}: the {half} largest and {half} smallest of {len(mine)} CARs shown")
             omitted = len(mine) - 2 * half
             mine = pd.concat([mine.head(half), mine.tail(half)])
         _forest_panel(panel, mine, PALETTE[k % len(PALETTE)], labels, own and asset is not None, unit)
         if omitted:
-            panel.axhline(MAX_FOREST_ROWS // 2 - 0.5, color=GREY, linewidth=0.8, linestyle=(0, (1, 2)))
+            panel.axhline(cap // 2 - 0.5, color=GREY, linewidth=0.8, linestyle=(0, (1, 2)))
             panel.annotate(f"\u22ee {omitted} CARs between these not shown",
-                           (0.01, MAX_FOREST_ROWS // 2 - 0.5),
+                           (0.01, cap // 2 - 0.5),
                            xycoords=("axes fraction", "data"), va="center", ha="left", fontsize=7,
                            color=GREY, bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
     if own:
@@ -98,6 +100,13 @@ def plot_forest(car: pd.DataFrame, window: tuple[int, int] | None = None, *,
         decorate(figure, title or f"Cumulative abnormal return over {w}, by event",
                   note + ("   " + caption if caption else ""))
     return figure
+
+
+def forest_row_cap(n_panels: int) -> int:
+    """Rows per panel: :data:`MAX_FOREST_ROWS`, less when many assets share the figure, so the
+    whole figure shows at most about :data:`FOREST_ROW_BUDGET` rows (never fewer than 10 a panel)."""
+    share = FOREST_ROW_BUDGET // max(n_panels, 1)
+    return max(10, min(MAX_FOREST_ROWS, share - share % 2))
 
 
 def _forest_panel(panel: Axes, rows: pd.DataFrame, colour: str, labels: Mapping[str, str] | None,

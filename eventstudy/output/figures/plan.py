@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -17,10 +17,11 @@ if TYPE_CHECKING:
 
 from eventstudy.output.describe import StudyResults, caption, timeline_span, units
 from eventstudy.output.figures.caar import plot_caar
+from eventstudy.output.figures.drawing import DrawTask, draw_figures
 from eventstudy.output.figures.forest import plot_forest
 from eventstudy.output.figures.intraday import intraday_plan
 from eventstudy.output.figures.pair import plot_car, plot_event
-from eventstudy.output.figures.style import PNG_DPI, STYLE, figure_window
+from eventstudy.output.figures.style import figure_window
 from eventstudy.output.figures.timeline import densest_cluster, plot_timeline
 from eventstudy.output.format import percent_unit
 
@@ -164,7 +165,8 @@ def _nan_last(value: float | None) -> float:
 
 
 def save_figures(results: StudyResults, folder: Path, figures: str, formats: Sequence[str],
-                 skip_existing: bool = False) -> FigureSet:
+                 skip_existing: bool = False, jobs: int = 1,
+                 progress: Callable[[str, int, int], None] | None = None) -> FigureSet:
     """Draw the study's figures into ``folder`` in every format (PNG at 200 dpi).
 
     Parameters
@@ -179,37 +181,40 @@ def save_figures(results: StudyResults, folder: Path, figures: str, formats: Seq
         Any of ``png``, ``svg``, ``pdf``.
     skip_existing
         Keep figures whose files all exist (``eventstudy report``).
+    jobs
+        Processes drawing at once (this one included); the command line's ``--jobs``
+        defaults to every core, the library to 1 (worker processes are started with
+        ``spawn``, which re-imports an unguarded calling script).
+    progress
+        Called with ``("figures", done, total)`` after each figure drawn.
 
     Returns
     -------
     FigureSet
     """
-    import matplotlib as mpl
-
     result = FigureSet()
     if figures == "none":
         return result
     plan, result.notes = figure_plan(results, figures)
     folder.mkdir(parents=True, exist_ok=True)
+    tasks: list[DrawTask] = []
     for name, kind, title, draw in plan:
         stem = _safe(name)
         files = {fmt: folder / f"{stem}.{fmt}" for fmt in formats}
         if not (skip_existing and all(p.exists() for p in files.values())):
-            figure = draw()
-            with mpl.rc_context(cast(Any, STYLE)):  # fixed SVG hash salt: identical files on every run
-                for fmt, path in files.items():
-                    if fmt == "png":
-                        _save_png(figure, path)
-                    else:
-                        figure.savefig(path, dpi=PNG_DPI, format=fmt, metadata=_metadata(fmt))
+            tasks.append((draw, files))
         result.records.append(FigureRecord(name=stem, kind=kind, title=title, files=files,
                                            description=DESCRIPTIONS.get(kind, "")))
+    on_done = None if progress is None else functools.partial(progress, "figures")
+    draw_figures(tasks, jobs=jobs, on_done=on_done)
     return result
 
 
 DESCRIPTIONS = {
     "timeline": "Prices over the study span; dashed lines mark the announcements (numbered as in the "
-                "events table), dots the close of each asset's day 0.",
+                "events table), dots the close of each asset's day 0. With more than 30 events, each is a "
+                "tick at the foot of the panels and only the 30 most significant are numbered, lined and "
+                "dotted.",
     "caar": "Average CAR across event-asset pairs, cumulated over the event window, with a 95% band from "
             "the cross-section of CARs; pairs that share day 0 are not independent.",
     "forest": "Each event's CAR over the window with its 95% confidence interval, sorted; the value and "
@@ -219,30 +224,6 @@ DESCRIPTIONS = {
     "event": "The CAR of every asset around the same announcement, on a common event-time axis.",
     "asset_timeline": "One asset's timeline, for use on its own.",
 }
-
-
-def _save_png(figure: Figure, path: Path) -> None:
-    """PNG at :data:`PNG_DPI`, reduced to an adaptive 256-colour palette (about a third of the size,
-    visually identical for line art). Drawn once to raw RGBA, so the image is encoded only once."""
-    import io
-
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    figure.savefig(buffer, dpi=PNG_DPI, format="rgba")
-    width, height = (round(v * PNG_DPI) for v in figure.get_size_inches())
-    image = Image.frombuffer("RGBA", (width, height), buffer.getvalue(), "raw", "RGBA", 0, 1)
-    paletted = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
-    paletted.save(path, format="PNG", compress_level=6, dpi=(PNG_DPI, PNG_DPI))
-
-
-def _metadata(fmt: str) -> dict[str, Any]:
-    """Reproducible files: no creation date in SVG/PDF."""
-    if fmt == "svg":
-        return {"Date": None}
-    if fmt == "pdf":
-        return {"CreationDate": None}
-    return {}
 
 
 def _safe(name: str) -> str:

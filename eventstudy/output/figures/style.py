@@ -30,6 +30,7 @@ WIDTH = 7.0  # inches: a two-column page; the figures stay legible at 3.5 inches
 PNG_DPI = 200
 Z95 = 1.96
 MAX_FOREST_ROWS = 60  # rows per forest panel; beyond, the largest and smallest CARs
+FOREST_ROW_BUDGET = 100  # rows of a whole forest figure when many assets share it
 
 STYLE: dict[str, Any] = {
     "font.size": 9, "axes.titlesize": 9.5, "axes.titleweight": "bold", "axes.titlelocation": "left",
@@ -76,7 +77,7 @@ def figure_and_axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure,
 def decorate(figure: Figure, title: str | None, caption: str | None) -> None:
     """Figure title (left) and the caption line at the bottom, wrapped to the width."""
     if title:
-        figure.suptitle(wrap(title, figure, 10.5), x=0.01, ha="left")
+        figure.suptitle(wrap(title, figure, 11.5), x=0.01, ha="left")  # bold: wider than 10.5 pt
     if caption:
         figure.supxlabel(wrap(caption, figure, 7.5), x=0.01, ha="left", fontsize=7.5, color=GREY,
                          fontweight="normal")

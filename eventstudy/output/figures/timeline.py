@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
+import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
@@ -22,6 +24,8 @@ from eventstudy.output.figures.style import (
     styled,
 )
 
+MAX_TIMELINE_LABELS = 30  # events numbered at most; every event keeps its line
+
 # -- 1. timeline -----------------------------------------------------------------------
 
 
@@ -33,10 +37,14 @@ def plot_timeline(prices: Mapping[str, pd.Series] | pd.DataFrame, events: pd.Dat
                   ax: Axes | Sequence[Axes] | None = None) -> Figure:
     """Each asset's price over a span with the events marked and numbered.
 
-    Events are marked by a vertical line at the announcement date and numbered in a
-    label track above the prices; labels that would touch are stacked, so they never
-    overlap. A key below the chart gives each number's date and label. Each asset's
-    day 0 is a dot on its price line.
+    Events are marked by a vertical line at the announcement date (one line collection
+    per panel, so thousands of events draw as fast as a few) and numbered in a label
+    track above the prices; labels that would touch are stacked, so they never overlap.
+    At most :data:`MAX_TIMELINE_LABELS` events are numbered: when more are shown, the
+    most significant (smallest p-value of the first CAR window in ``day0``, over the
+    assets; without p-values, events evenly spread in time), and the key below the chart
+    says so. Otherwise the key gives each number's date and label. Each asset's day 0 is
+    a dot on its price line.
 
     Parameters
     ----------
@@ -45,7 +53,8 @@ def plot_timeline(prices: Mapping[str, pd.Series] | pd.DataFrame, events: pd.Dat
     events
         Columns ``id``, ``date`` and ``event`` (:attr:`Events.frame`).
     day0
-        Optional ``event_id``, ``asset``, ``day0`` rows (``car.csv``) for the dots.
+        Optional ``event_id``, ``asset``, ``day0`` rows (``car.csv``) for the dots; with
+        ``start``, ``end`` and ``pvalue`` they also rank the events for numbering.
     start, end
         Calendar span shown; default: the events' span with a margin.
     units
@@ -77,9 +86,13 @@ def plot_timeline(prices: Mapping[str, pd.Series] | pd.DataFrame, events: pd.Dat
     own = ax is None
     width = WIDTH
     pad = (end - start) * 0.015
-    badges = _badges(shown["when_"], list(shown["id"]), numbers, start - pad, end + pad, width * 0.84)
+    labelled, ranking = labelled_events(shown, day0)
+    badges = _badges(labelled["when_"], list(labelled["id"]), numbers, start - pad, end + pad, width * 0.84)
     n_levels = max((b[2] for b in badges), default=0) + 1
-    key_lines = _timeline_key(shown, numbers)
+    capped = len(labelled) < len(shown)
+    key_lines = _timeline_key(shown, numbers) if not capped else [("", line) for line in textwrap.wrap(
+        f"{len(shown):,} events, each a tick at the foot of the panels; numbered, with a dashed line and the "
+        f"day-0 dots: the {len(labelled)} {ranking} (numbers as in the events table).", 105)]
     if own:
         key_height = 0.17 * len(key_lines) + 0.1 if key_lines else 0.01
         track_height = 0.2 * n_levels + 0.1
@@ -102,10 +115,17 @@ def plot_timeline(prices: Mapping[str, pd.Series] | pd.DataFrame, events: pd.Dat
         values = series[name]
         values = values[(values.index >= start) & (values.index <= end)]
         panel.plot(values.index, values.to_numpy(), color=PRICE_COLOUR, linewidth=1.1)
-        for when in shown["when_"]:
-            panel.axvline(when, color=EVENT_COLOUR, linewidth=0.7, linestyle=(0, (3, 2)), alpha=0.8)
+        if capped:  # every event as a short tick, the numbered ones as full lines
+            panel.vlines(shown["when_"].drop_duplicates().to_numpy(), 0, 0.045,
+                         transform=panel.get_xaxis_transform(), colors=EVENT_COLOUR, linewidth=0.5, alpha=0.6)
+        if len(labelled):
+            panel.vlines(labelled["when_"].drop_duplicates().to_numpy(), 0, 1,
+                         transform=panel.get_xaxis_transform(), colors=EVENT_COLOUR, linewidth=0.7,
+                         linestyles=(0, (3, 2)), alpha=0.8)
         if day0 is not None and len(values):
             mine = day0[day0["asset"] == name]
+            if capped:
+                mine = mine[mine["event_id"].astype(str).isin(set(labelled["id"].astype(str)))]
             stamps = pd.to_datetime(mine["day0"]).drop_duplicates()
             stamps = stamps[(stamps >= start) & (stamps <= end)]
             marks = values.reindex(stamps)
@@ -134,8 +154,9 @@ def plot_timeline(prices: Mapping[str, pd.Series] | pd.DataFrame, events: pd.Dat
                            fontweight="bold", color="white", zorder=3,
                            bbox={"boxstyle": "round,pad=0.25", "facecolor": EVENT_COLOUR,
                                  "edgecolor": "none"})
-            track.plot(cast(Any, [when, when]), [-0.6, level], color=EVENT_COLOUR, linewidth=0.7, alpha=0.8,
-                       zorder=1)
+        if badges:
+            track.vlines(cast(Any, [b[0] for b in badges]), -0.6, [b[2] for b in badges], colors=EVENT_COLOUR,
+                         linewidth=0.7, alpha=0.8, zorder=1)
         track.set_ylim(-0.6, n_levels - 0.4)
         track.axis("off")
     if key_ax is not None:
@@ -148,6 +169,29 @@ def plot_timeline(prices: Mapping[str, pd.Series] | pd.DataFrame, events: pd.Dat
     if own:
         decorate(figure, title or f"{', '.join(names)} with the announcements", caption)
     return figure
+
+
+def labelled_events(shown: pd.DataFrame, day0: pd.DataFrame | None,
+                    limit: int = MAX_TIMELINE_LABELS) -> tuple[pd.DataFrame, str]:
+    """The events to number (at most ``limit``, in date order) and how they were chosen.
+
+    All when there are at most ``limit``; otherwise the ``limit`` with the smallest
+    p-value of the first CAR window of ``day0`` (the smallest over their assets; events
+    without one come last, ties in date order), or, without p-values, ``limit`` events
+    evenly spread over the sorted dates.
+    """
+    if len(shown) <= limit:
+        return shown, "all"
+    if day0 is not None and {"pvalue", "start", "end", "event_id"} <= set(day0.columns) and len(day0):
+        first = day0[(day0["start"] == day0["start"].iloc[0]) & (day0["end"] == day0["end"].iloc[0])]
+        best = first.groupby(first["event_id"].astype(str))["pvalue"].min()
+        window = f"[{int(first['start'].iloc[0])},{int(first['end'].iloc[0])}]".replace("-", "\u2212")
+        score = shown["id"].astype(str).map(best).fillna(2.0).to_numpy()
+        order = np.argsort(score, kind="stable")[:limit]
+        chosen = shown.iloc[np.sort(order)]
+        return chosen, f"most significant (smallest p-value of CAR{window} over the assets)"
+    positions = np.unique(np.linspace(0, len(shown) - 1, limit).round().astype(int))
+    return shown.iloc[positions], "evenly spread in time (no p-values to rank them)"
 
 
 def _badges(dates: pd.Series, ids: Sequence[str], numbers: Mapping[str, int], start: pd.Timestamp,
@@ -167,9 +211,11 @@ def _badges(dates: pd.Series, ids: Sequence[str], numbers: Mapping[str, int], st
     right_edges: list[float] = []
     for group in groups:
         text = _number_ranges(sorted(n for _, n in group))
+        if len(text) > 9:  # many numbers close together: the first and how many more
+            text = f"{min(n for _, n in group)} +{len(group) - 1}"
         when = group[0][0] + (group[-1][0] - group[0][0]) / 2
         x = (when - start) / pd.Timedelta(days=1)
-        half = (0.07 * len(text) + 0.12) * per_inch / 2
+        half = (0.08 * len(text) + 0.14) * per_inch / 2
         for level, edge in enumerate(right_edges):
             if x - half >= edge:
                 right_edges[level] = x + half
@@ -211,20 +257,15 @@ def densest_cluster(dates: Iterable[Any], days: int = 31, minimum: int = 3) -> t
     Returns ``None`` when no ``days``-long period holds ``minimum`` events or when all
     events already fall in one such period (the full timeline then shows them well).
     """
-    stamps = sorted(pd.to_datetime(pd.Series(list(dates))).dropna())
-    if len(stamps) < minimum or (stamps[-1] - stamps[0]).days <= 3 * days:
+    stamps = np.sort(pd.to_datetime(pd.Series(list(dates))).dropna().to_numpy())
+    if len(stamps) < minimum or (stamps[-1] - stamps[0]) / np.timedelta64(1, "D") <= 3 * days:
         return None
-    best = (0, 0, 0)
-    for i, first in enumerate(stamps):
-        j = i
-        while j + 1 < len(stamps) and (stamps[j + 1] - first).days <= days:
-            j += 1
-        if j - i + 1 > best[0]:
-            best = (j - i + 1, i, j)
-    count, i, j = best
-    if count < minimum:
+    last = np.searchsorted(stamps, stamps + np.timedelta64(days, "D"), side="right") - 1
+    counts = last - np.arange(len(stamps)) + 1
+    i = int(np.argmax(counts))  # the first of the largest groups
+    if counts[i] < minimum:
         return None
-    return stamps[i], stamps[j]
+    return pd.Timestamp(stamps[i]), pd.Timestamp(stamps[last[i]])
 
 
 @styled

@@ -1,0 +1,151 @@
+"""Drawing planned figures into files, here or in worker processes across the cores.
+
+A planned figure is a picklable ``draw`` callable (a :func:`functools.partial` of a plot
+function holding only the data that figure needs) and its files by format. Workers are
+started with ``spawn`` (safe with threads and on every platform) and receive each figure's
+own data, never the whole results. The calling process draws too, from the front of the
+list, while the workers take figures from the back, so ``jobs`` processes are busy and the
+workers' start-up time is not lost. Every file is the same bytes whichever process drew it
+(fixed style, no dates in the files, a deterministic palette).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+from eventstudy.output.figures.style import PNG_DPI, STYLE
+
+DrawTask = tuple[Callable[[], "Figure"], dict[str, Path]]
+
+# Below this many figures the workers' start-up (importing matplotlib and pandas, about a
+# second each) costs more than it saves.
+MIN_FIGURES_FOR_WORKERS = 6
+
+
+def available_cores() -> int:
+    """Cores this process may run on (the scheduler's affinity mask where known)."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # not on Linux
+        return max(os.cpu_count() or 1, 1)
+
+
+def write_figure(draw: Callable[[], Figure], files: dict[str, Path]) -> None:
+    """Draw one figure and save it in every format of ``files`` (PNG, SVG, PDF)."""
+    import matplotlib as mpl
+
+    figure = draw()
+    with mpl.rc_context(cast(Any, STYLE)):  # fixed SVG hash salt: identical files on every run
+        fix_layout(figure)
+        for fmt, path in files.items():
+            if fmt == "png":
+                save_png(figure, path)
+            else:
+                figure.savefig(path, dpi=PNG_DPI, format=fmt, metadata=_metadata(fmt))
+
+
+def fix_layout(figure: Figure) -> None:
+    """Run the figure's layout engine once and freeze the result.
+
+    ``savefig`` otherwise renders every figure twice per format (a hidden pass that runs
+    constrained layout, then the real one); the positions found here are the same, so
+    the files are too.
+    """
+    engine = figure.get_layout_engine()
+    if engine is None or not engine.__class__.__name__.startswith("Constrained"):
+        return
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(figure)
+    figure.dpi = PNG_DPI  # the text extents that decide the layout depend on the resolution
+    engine.execute(figure)
+    figure.set_layout_engine("none")
+    del canvas
+
+
+def draw_figures(tasks: Sequence[DrawTask], jobs: int = 1,
+                 on_done: Callable[[int, int], None] | None = None) -> None:
+    """Write every figure of ``tasks``, using up to ``jobs`` processes (this one included).
+
+    Parameters
+    ----------
+    tasks
+        ``(draw, files)`` per figure; ``draw`` must be picklable for ``jobs > 1``.
+    jobs
+        Processes drawing at once; 1 draws here only. Fewer than
+        :data:`MIN_FIGURES_FOR_WORKERS` figures are always drawn here.
+    on_done
+        Called with ``(done, total)`` after each figure (in this process).
+    """
+    total = len(tasks)
+    done = 0
+
+    def finished() -> None:
+        nonlocal done
+        done += 1
+        if on_done is not None:
+            on_done(done, total)
+
+    workers = min(max(jobs, 1), total) - 1
+    if workers < 1 or total < MIN_FIGURES_FOR_WORKERS:
+        for draw, files in tasks:
+            write_figure(draw, files)
+            finished()
+        return
+    import multiprocessing
+
+    queue = deque(tasks)
+    running: set[Future[None]] = set()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+
+        def refill() -> None:
+            completed = {f for f in running if f.done()}
+            for future in completed:
+                running.discard(future)
+                future.result()  # a worker's exception is raised here
+                finished()
+            while queue and len(running) < workers:
+                draw, files = queue.pop()  # workers take from the back
+                running.add(pool.submit(write_figure, draw, files))
+
+        refill()
+        while queue:
+            draw, files = queue.popleft()  # this process takes from the front
+            write_figure(draw, files)
+            finished()
+            refill()
+        while running:
+            wait(running, return_when=FIRST_COMPLETED)
+            refill()
+
+
+def save_png(figure: Figure, path: Path) -> None:
+    """PNG at :data:`PNG_DPI`, reduced to a 256-colour palette (fast octree: about a third of the
+    size of full colour, indistinguishable for line art, and six times quicker than median cut).
+    Drawn once to raw RGBA, so the image is rasterised and encoded only once."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, dpi=PNG_DPI, format="rgba")
+    width, height = (round(v * PNG_DPI) for v in figure.get_size_inches())
+    image = Image.frombuffer("RGBA", (width, height), buffer.getvalue(), "raw", "RGBA", 0, 1)
+    paletted = image.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE)
+    paletted.save(path, format="PNG", compress_level=6, dpi=(PNG_DPI, PNG_DPI))
+
+
+def _metadata(fmt: str) -> dict[str, Any]:
+    """Reproducible files: no creation date in SVG/PDF."""
+    if fmt == "svg":
+        return {"Date": None}
+    if fmt == "pdf":
+        return {"CreationDate": None}
+    return {}

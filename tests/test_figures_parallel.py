@@ -1,0 +1,152 @@
+"""Figures drawn in worker processes are the same files as drawn here; the timeline numbers at
+most 30 events (the most significant); the progress display stays silent off a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import REPO_ROOT
+
+from eventstudy.cli.options import Verbosity
+from eventstudy.cli.progress import progress_wanted
+from eventstudy.output.figures import drawing, plan
+from eventstudy.output.figures.forest import forest_row_cap
+from eventstudy.output.figures.timeline import MAX_TIMELINE_LABELS, labelled_events, plot_timeline
+
+SEEDS = REPO_ROOT / "seeds"
+
+
+@pytest.fixture(scope="module")
+def seed_results():  # type: ignore[no-untyped-def]
+    from eventstudy.study import EventStudy
+
+    return EventStudy.from_file(SEEDS / "summer-2025.toml", SEEDS / "events.csv").run()
+
+
+class CountingPool(drawing.ProcessPoolExecutor):
+    submitted = 0
+
+    def submit(self, *args, **kwargs):  # type: ignore[no-untyped-def,override]
+        CountingPool.submitted += 1
+        return super().submit(*args, **kwargs)
+
+
+def test_figures_from_worker_processes_are_byte_identical(seed_results, tmp_path, monkeypatch):
+    monkeypatch.setattr(drawing, "ProcessPoolExecutor", CountingPool)
+    serial = plan.save_figures(seed_results, tmp_path / "serial", "summary", ["png", "svg"], jobs=1)
+    assert CountingPool.submitted == 0
+    seen: list[tuple[str, int, int]] = []
+    parallel = plan.save_figures(seed_results, tmp_path / "parallel", "summary", ["png", "svg"], jobs=2,
+                                 progress=lambda stage, done, total: seen.append((stage, done, total)))
+    assert CountingPool.submitted >= 1  # a worker process drew some of them
+    assert len(serial.records) == len(parallel.records) >= drawing.MIN_FIGURES_FOR_WORKERS
+    for one, other in zip(serial.records, parallel.records, strict=True):
+        assert one.name == other.name
+        for fmt in ("png", "svg"):
+            assert one.files[fmt].read_bytes() == other.files[fmt].read_bytes(), one.files[fmt].name
+    total = len(parallel.records)
+    assert [s[1] for s in seen] == list(range(1, total + 1)) and {s[2] for s in seen} == {total}
+
+
+def test_drawing_errors_reach_the_caller(tmp_path):
+    tasks = [(_broken_figure, {"png": tmp_path / f"{i}.png"}) for i in range(drawing.MIN_FIGURES_FOR_WORKERS)]
+    with pytest.raises(ZeroDivisionError):
+        drawing.draw_figures(tasks, jobs=2)
+
+
+def _broken_figure():  # type: ignore[no-untyped-def]
+    return 1 / 0
+
+
+def timeline_inputs(n: int) -> tuple[dict[str, pd.Series], pd.DataFrame, pd.DataFrame]:
+    days = pd.bdate_range("2020-01-01", periods=800)
+    rng = np.random.default_rng(7)
+    prices = {"A": pd.Series(100 * np.exp(np.cumsum(rng.normal(0, 0.01, len(days)))), index=days)}
+    picked = np.sort(rng.choice(np.arange(30, 780), size=n, replace=False))
+    events = pd.DataFrame({"id": [f"E{i}" for i in range(n)], "date": days[picked],
+                           "event": [f"event {i}" for i in range(n)]})
+    pvalue = rng.uniform(0, 1, n)
+    car = pd.DataFrame({"event_id": events["id"], "asset": "A", "day0": days[picked], "start": 0, "end": 0,
+                        "pvalue": pvalue})
+    other_window = car.assign(start=-1, end=1, pvalue=0.0)  # must not decide the ranking
+    return prices, events, pd.concat([car, other_window], ignore_index=True)
+
+
+def test_timeline_numbers_the_most_significant_thirty(tmp_path):
+    prices, events, car = timeline_inputs(400)
+    shown = events.assign(when_=pd.to_datetime(events["date"]))
+    chosen, how = labelled_events(shown, car)
+    first = car[car["start"] == 0].set_index("event_id")["pvalue"]
+    expected = set(first.sort_values(kind="stable").index[:MAX_TIMELINE_LABELS])
+    assert set(chosen["id"]) == expected and len(chosen) == MAX_TIMELINE_LABELS == 30
+    assert "smallest p-value of CAR[0,0]" in how
+    assert list(chosen["when_"]) == sorted(chosen["when_"])
+    figure = plot_timeline(prices, events, day0=car)
+    track = figure.axes[0]
+    badges = [t.get_text() for t in track.texts]
+    assert 1 <= len(badges) <= MAX_TIMELINE_LABELS
+    numbers = {n + 1 for n, i in enumerate(events["id"]) if i in expected}
+    for badge in badges:  # each badge names chosen events only
+        first_number = int(badge.replace("\u2013", ",").split(",")[0].split(" ")[0])
+        assert first_number in numbers
+    key = " ".join(t.get_text() for t in figure.axes[-1].texts)
+    assert "400 events" in key and "30 most significant" in key
+    figure.savefig(io.BytesIO(), format="png", dpi=60)
+
+
+def test_timeline_without_p_values_spreads_the_numbers_in_time():
+    _, events, _ = timeline_inputs(100)
+    shown = events.assign(when_=pd.to_datetime(events["date"]))
+    chosen, how = labelled_events(shown, None)
+    assert len(chosen) == 30 and chosen["id"].iloc[0] == "E0" and chosen["id"].iloc[-1] == "E99"
+    assert "evenly" in how
+    few, how = labelled_events(shown.head(5), None)
+    assert len(few) == 5 and how == "all"
+
+
+def test_forest_rows_per_panel():
+    assert forest_row_cap(1) == 60 and forest_row_cap(2) == 50 and forest_row_cap(8) == 12
+    assert forest_row_cap(40) == 10
+
+
+class FakeStream(io.StringIO):
+    def __init__(self, tty: bool) -> None:
+        super().__init__()
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+def test_progress_only_on_a_terminal_and_never_quiet(monkeypatch):
+    monkeypatch.setattr(sys, "stderr", FakeStream(tty=True))
+    assert progress_wanted(argparse.Namespace(verbosity=Verbosity.NORMAL))
+    assert not progress_wanted(argparse.Namespace(verbosity=Verbosity.QUIET))
+    monkeypatch.setattr(sys, "stderr", FakeStream(tty=False))
+    assert not progress_wanted(argparse.Namespace(verbosity=Verbosity.NORMAL))
+
+
+def test_run_and_report_print_no_progress_when_not_a_terminal(tmp_path):
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "eventstudy.cli"]
+    done = subprocess.run([*command, "run", "seeds/events.csv", "--config", "seeds/summer-2025.toml", "--out",
+                           str(out), "--figures", "summary", "--jobs", "2"], capture_output=True,
+                          cwd=REPO_ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.decode().splitlines() == [f"eventstudy: wrote {out}/ (report: {out / 'report.html'})"]
+    done = subprocess.run([*command, "report", str(out), "--redraw", "--jobs", "1"], capture_output=True,
+                          cwd=REPO_ROOT)
+    assert done.returncode == 0, done.stderr
+    assert len(done.stderr.decode().splitlines()) == 1 and b"\x1b" not in done.stderr
+
+
+def test_jobs_must_be_a_positive_number():
+    done = subprocess.run([sys.executable, "-m", "eventstudy.cli", "report", ".", "--jobs", "0"],
+                          capture_output=True, cwd=REPO_ROOT)
+    assert done.returncode == 2 and b"--jobs" in done.stderr
