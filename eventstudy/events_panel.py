@@ -56,6 +56,12 @@ def parse_russian_date(text: str) -> date:
     return date(int(match.group(3)), month, int(match.group(1)))
 
 
+#: The Bank of Russia's regular release time of key-rate decisions (Moscow), and the
+#: decisions released at another time ("" = unrecorded: the event keeps only its date).
+CBR_RELEASE_TIME = "13:30"
+CBR_RELEASE_EXCEPTIONS = {date(2023, 8, 15): "10:30", date(2022, 2, 28): ""}
+
+
 def read_cbr_decisions(path: str | Path, *, corrections: bool = True) -> pd.DataFrame:
     """Bank of Russia key-rate decisions as events, oldest first.
 
@@ -75,7 +81,10 @@ def read_cbr_decisions(path: str | Path, *, corrections: bool = True) -> pd.Data
     Returns
     -------
     DataFrame
-        ``date`` (announcement day), ``event``, ``id`` (``CBR-YYYY-MM-DD``), ``group``
+        ``date`` (announcement day), ``time`` and ``timezone`` (the release: 13:30 Moscow
+        time, 10:30 for the extraordinary meeting of 15 August 2023, none for the emergency
+        decision of 28 February 2022, released before the open at an unrecorded time),
+        ``event``, ``id`` (``CBR-YYYY-MM-DD``), ``group``
         (``hike``, ``cut``, ``hold``), ``description``, ``source``, then ``direction``,
         ``change_bp`` (signed: + hike, - cut, 0 hold; NaN when unknown), ``key_rate``
         (the new rate, %), ``previous_rate``, ``surprise_bp`` and ``inflation``, ``note``.
@@ -120,10 +129,13 @@ def read_cbr_decisions(path: str | Path, *, corrections: bool = True) -> pd.Data
     frame["event"] = [_cbr_title(str(d), float(c), float(k)) for d, c, k in
                       zip(frame["direction"], frame["change_bp"], frame["key_rate"], strict=True)]
     frame["group"] = frame["direction"]
+    frame["time"] = [CBR_RELEASE_EXCEPTIONS.get(d, CBR_RELEASE_TIME) for d in frame["date"]]
+    frame["timezone"] = np.where(frame["time"] != "", "Europe/Moscow", "")
+    frame["date"] = pd.to_datetime(frame["date"])
     frame["description"] = [f"Bank of Russia board decision of {d.day} {d:%B %Y}" for d in frame["date"]]
     frame["source"] = path.name
-    return frame[["date", "event", "id", "group", "description", "source", "direction", "change_bp",
-                  "key_rate", "previous_rate", "surprise_bp", "inflation", "note"]]
+    return frame[["date", "time", "timezone", "event", "id", "group", "description", "source", "direction",
+                  "change_bp", "key_rate", "previous_rate", "surprise_bp", "inflation", "note"]]
 
 
 def _cbr_title(direction: str, change_bp: float, key_rate: float) -> str:

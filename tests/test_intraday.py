@@ -18,7 +18,7 @@ from scipy import stats
 
 import eventstudy as es
 from eventstudy.errors import ConfigError, InputError
-from eventstudy.event_lists import cbr_key_rate_events
+from eventstudy.events_panel import read_cbr_decisions
 from eventstudy.sources.intraday import BarFile, read_bar_file
 from eventstudy.spec import StudySpec
 from eventstudy.timing.assets import Asset
@@ -226,7 +226,7 @@ def test_seed_car_over_three_bars_sums_slot_variances(seed_results: es.Results, 
 def test_shifted_iss_file_needs_the_shift(shared_data: Path, shift: str, bar0_return: float | None) -> None:
     path = shared_data / "intraday" / "SBER_10min_iss_shifted_2022-01_2024-12.csv"
     series = read_bar_file(BarFile(path, timezone=MOSCOW, shift=shift), pd.Timedelta(minutes=10), "SBER")
-    table = events(("CBR_2024_12", "2024-12-20", "13:30", MOSCOW))
+    table = events(("CBR-2024_12", "2024-12-20", "13:30", MOSCOW))
     study = es.EventStudy(table, series.to_frame(), interval="10min", estimation=(-800, -20),
                           event_window=(-2, 20), windows=[(0, 0)],
                           asset_info={"SBER": Asset("SBER", "file", "SBER", timezone=MOSCOW)})
@@ -296,35 +296,36 @@ def test_models_without_a_bar_version_are_refused(shared_data: Path) -> None:
 
 def test_cbr_list_converts_with_release_times(shared_data: Path, tmp_path: Path) -> None:
     path = shared_data / "panel" / "events" / "cbr_key_rate_decisions_2020-03_2025-10.csv"
-    table = cbr_key_rate_events(path).set_index("id")
+    table = read_cbr_decisions(path).set_index("id")
     assert len(table) == 50
-    assert table.loc["CBR_2023-08-15", "time"] == "10:30"
-    assert table.loc["CBR_2024-12-20", ["time", "timezone", "group"]].tolist() == ["13:30", MOSCOW, "hold"]
-    assert "CBR_2022-04-08" in table.index and "CBR_2022-04-11" not in table.index  # effective-date slip
-    assert table.loc["CBR_2022-02-28", "time"] == ""
+    assert table.loc["CBR-2023-08-15", "time"] == "10:30"
+    assert table.loc["CBR-2024-12-20", ["time", "timezone", "group"]].tolist() == ["13:30", MOSCOW, "hold"]
+    assert table.loc["CBR-2025-10-24", "group"] == "cut" and table.loc["CBR-2023-08-15", "group"] == "hike"
+    assert "CBR-2022-04-08" in table.index and "CBR-2022-04-11" not in table.index  # effective-date slip
+    assert table.loc["CBR-2022-02-28", "time"] == ""
     bad = tmp_path / "bad.csv"
     bad.write_text("date,change_key_rate,basis_points,key_rate\n24 октября 2025,снизить,50,16.5\n"
                    "31 Octobre 2025,снизить,50,16.5\n", encoding="utf-8")
     with pytest.raises(InputError) as caught:
-        cbr_key_rate_events(bad)
+        read_cbr_decisions(bad)
     assert caught.value.line == 3 and caught.value.column == "date"
 
 
 def test_cbr_decisions_on_imoex_hourly(shared_data: Path, tmp_path: Path) -> None:
     path = shared_data / "panel" / "events" / "cbr_key_rate_decisions_2020-03_2025-10.csv"
-    table = cbr_key_rate_events(path).query("date >= '2022-09-16'")
+    table = read_cbr_decisions(path).query("date >= '2022-09-16'")
     results = es.EventStudy.from_file(_seed_file(shared_data, tmp_path), table).run()
     ar = results.abnormal_returns.query("bar == 0").set_index("event_id")
-    assert ar.loc["CBR_2024-12-20", "date"] == "2024-12-20T13:00:00+03:00"
+    assert ar.loc["CBR-2024-12-20", "date"] == "2024-12-20T13:00:00+03:00"
     closes = imoex_hourly(shared_data)
     at = int(np.flatnonzero(closes.index == pd.Timestamp("2024-12-20 13:00", tz=MOSCOW))[0])
     assert closes.iloc[at] == 2545.23
-    assert ar.loc["CBR_2024-12-20", "return"] == pytest.approx(math.log(2545.23 / closes.iloc[at - 1]))
+    assert ar.loc["CBR-2024-12-20", "return"] == pytest.approx(math.log(2545.23 / closes.iloc[at - 1]))
     # the extraordinary 10:30 meeting falls in the opening 10:00 bar, which carries the night's gap
-    assert ar.loc["CBR_2023-08-15", "date"] == "2023-08-15T10:00:00+03:00"
-    assert bool(ar.loc["CBR_2023-08-15", "overnight"])
+    assert ar.loc["CBR-2023-08-15", "date"] == "2023-08-15T10:00:00+03:00"
+    assert bool(ar.loc["CBR-2023-08-15", "overnight"])
     car = results.car.query("end == 0").set_index("event_id")
-    assert not bool(car.loc["CBR_2023-08-15", "overnight"])  # the market was open at 10:30
+    assert not bool(car.loc["CBR-2023-08-15", "overnight"])  # the market was open at 10:30
     assert len(car) == table["id"].size
 
 
@@ -335,15 +336,15 @@ def test_cbr_decisions_on_sber_minutes_with_the_session(shared_data: Path, tmp_p
         "[study]\ninterval = \"1min\"\nassets = [\"SBER\"]\nestimation = [-11500, -30]\n"
         "windows = [[0, 0], [0, 10]]\nevent_window = [-10, 30]\n\n[assets.SBER]\n"
         f"file = \"{path.as_posix()}\"\ntimezone = \"Europe/Moscow\"\nsession = \"09:50-18:50\"\n")
-    table = events(("CBR_2025-09-12", "2025-09-12", "13:30", MOSCOW),
-                   ("CBR_2025-10-24", "2025-10-24", "13:30", MOSCOW))
+    table = events(("CBR-2025-09-12", "2025-09-12", "13:30", MOSCOW),
+                   ("CBR-2025-10-24", "2025-10-24", "13:30", MOSCOW))
     results = es.EventStudy.from_file(config, table).run()
     ar = results.abnormal_returns.query("bar == 0").set_index("event_id")
     raw = pd.read_parquet(path).set_index("time")["close"]
     at = raw.index.get_loc(pd.Timestamp("2025-10-24 10:30", tz="UTC"))
     assert raw.iloc[at] == 294.50
-    assert ar.loc["CBR_2025-10-24", "return"] == pytest.approx(math.log(294.50 / raw.iloc[at - 1]), abs=1e-12)
-    assert ar.loc["CBR_2025-10-24", "date"] == "2025-10-24T13:30:00+03:00"
+    assert ar.loc["CBR-2025-10-24", "return"] == pytest.approx(math.log(294.50 / raw.iloc[at - 1]), abs=1e-12)
+    assert ar.loc["CBR-2025-10-24", "date"] == "2025-10-24T13:30:00+03:00"
     # the estimation bars hold no off-exchange bar: every bar-0 slot has one bar per estimation day
-    row = results.car.query("event_id == 'CBR_2025-10-24' and end == 0").iloc[0]
+    row = results.car.query("event_id == 'CBR-2025-10-24' and end == 0").iloc[0]
     assert np.isfinite(row["pvalue_empirical"]) and np.isfinite(row["t"])
