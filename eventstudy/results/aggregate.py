@@ -38,7 +38,9 @@ def aggregate_table(pairs: pd.DataFrame, arrays: PairArrays, windows: Sequence[t
     for scope, in_scope in scopes:
         # One subset per scope: the tests cache window-independent terms on it and skip
         # pairs whose CAR is missing for a window.
-        subset = arrays.subset(in_scope)
+        # The scope "all" is the arrays themselves, so its cached r-bar is shared with
+        # diagnostics(); a subset with every pair would be the same numbers.
+        subset = arrays if scope == "all" else arrays.subset(in_scope)
         for start, end in windows:
             car = subset.car(start, end)
             finite = car[np.isfinite(car)]
