@@ -45,8 +45,9 @@ def build_results(spec: StudySpec, events: Events, series: Mapping[str, AssetSer
     if not fitted.any():
         raise NoResultsError(_no_results_message(reason))
     kept = pairs[fitted].reset_index(drop=True)
-    arrays = output.arrays.subset(fitted)
-    expected = output.expected[fitted]
+    everything = bool(fitted.all())  # then no copy of the (pairs x days) arrays
+    arrays = output.arrays if everything else output.arrays.subset(fitted)
+    expected = output.expected if everything else output.expected[fitted]
     car_table, window_skips = _car_table(kept, arrays, spec.windows)
     skipped = pd.concat([
         pd.DataFrame({"event_id": pairs["event_id"][~fitted], "asset": pairs["asset"][~fitted],
