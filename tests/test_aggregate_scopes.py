@@ -68,3 +68,45 @@ def test_every_scope_matches_scipy_on_its_cars(results) -> None:  # type: ignore
             assert abs(row.loc["wilcoxon", "pvalue"] - w.pvalue) < 1e-12
             checked.add(scope)
     assert len(checked) >= 5
+
+
+def test_segment_tests_are_the_per_scope_tests_bit_for_bit(results) -> None:  # type: ignore[no-untyped-def]
+    from eventstudy.inference import TESTS, average_cross_correlation
+    from eventstudy.inference.segments import SEGMENT_TESTS, Layout, tests_by_segment
+
+    pairs, arrays = results.pairs, results.arrays
+    for column in ("asset", "group"):
+        values = pairs[column].unique()
+        codes = pd.Index(values).get_indexer(pairs[column])
+        layout = Layout(codes, len(values))
+        for start, end in WINDOWS:
+            subsets = [arrays.subset(codes == k) for k in range(len(values))]
+            rbar = np.array([average_cross_correlation(s, start, end) for s in subsets])
+            batch = tests_by_segment(arrays, layout, start, end, rbar)
+            for name in SEGMENT_TESTS:
+                for k, subset in enumerate(subsets):
+                    expected, got = TESTS[name](subset, start, end), batch[name][k]
+                    assert got.test == expected.test and got.note == expected.note
+                    for a, b in [(got.statistic, expected.statistic), (got.pvalue, expected.pvalue)]:
+                        assert (np.isnan(a) and np.isnan(b)) or a == b, (name, column, k, a, b)
+
+
+def test_segment_tests_on_tiny_and_empty_segments(results) -> None:  # type: ignore[no-untyped-def]
+    from eventstudy.inference import TESTS, average_cross_correlation
+    from eventstudy.inference.segments import SEGMENT_TESTS, Layout, tests_by_segment
+
+    arrays = results.arrays
+    codes = np.full(arrays.n_pairs, -1)
+    codes[0], codes[1:3] = 0, 1  # one pair, two pairs, and segment 2 empty
+    rbar = np.array([average_cross_correlation(arrays.subset(codes == k), 0, 0) for k in range(3)])
+    batch = tests_by_segment(arrays, Layout(codes, 3), 0, 0, rbar)
+    for k in range(3):
+        subset = arrays.subset(codes == k)
+        for name in SEGMENT_TESTS:
+            expected, got = TESTS[name](subset, 0, 0), batch[name][k]
+            assert got.note == expected.note
+            assert np.isnan(got.statistic) == np.isnan(expected.statistic)
+            assert np.isnan(got.statistic) or (got.statistic, got.pvalue) == (expected.statistic,
+                                                                              expected.pvalue)
+    assert batch["t_cs"][0].note == "needs at least 2 pairs"
+    assert batch["sign"][2].note == "no pair has a non-zero CAR"
