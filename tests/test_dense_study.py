@@ -19,8 +19,8 @@ def test_dense_study_car_csv_stays_under_500_bytes_a_row(tmp_path: Path) -> None
     levels = 100 * np.exp(np.cumsum(np.vstack([np.zeros((1, 2)), np.column_stack([stock, market])]), axis=0))
     prices = pd.DataFrame(levels, index=pd.DatetimeIndex(days, name="date"), columns=["STOCK", "MKT"])
     at = rng.integers(270, n_days - 10, n_events)  # many share a day 0; every window overlaps others
-    events = pd.DataFrame({"id": [f"EVENT{i:05d}" for i in range(n_events)], "date": days[at].strftime("%Y-%m-%d"),
-                           "event": "dense", "group": "g"})
+    events = pd.DataFrame({"id": [f"EVENT{i:05d}" for i in range(n_events)],
+                           "date": days[at].strftime("%Y-%m-%d"), "event": "dense", "group": "g"})
     results = EventStudy(events, prices, model="market", benchmark="MKT", estimation=(-250, -11),
                          event_window=(-10, 10), windows=[(0, 0), (-1, 1), (0, 5)]).run()
     car = results.car
