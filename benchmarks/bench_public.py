@@ -283,7 +283,7 @@ def part_garch(args: argparse.Namespace) -> None:
 LEMAIRE_CHILD = """
 import json, sys, time
 import numpy as np
-from eventstudy import EventStudyBatch, Single  # Lemaire's package, not this one
+from eventstudy import Multiple, Single  # Lemaire's package, not this one
 returns_csv, events_json = sys.argv[1], sys.argv[2]
 events = json.load(open(events_json))
 t0 = time.perf_counter()
@@ -292,7 +292,7 @@ t1 = time.perf_counter()
 sample = [Single.market_model(security_ticker=a, market_ticker="MKT", event_date=np.datetime64(d),
                               event_window=(-10, 10), estimation_size=240, buffer_size=0)
           for a, d in zip(events["assets"], events["dates"])]
-EventStudyBatch(sample)
+Multiple(sample)
 t2 = time.perf_counter()
 print(json.dumps({"import_s": t1 - t0, "events_s": t2 - t1, "n": len(sample)}))
 """
@@ -304,7 +304,7 @@ def part_peers(args: argparse.Namespace) -> None:
     Its import name is this package's, so it runs in a child process from the folder
     ``--lemaire-path`` (``pip install --no-deps --target DIR eventstudy==0.1a12``), with
     the same log returns written to a CSV, its market model (statsmodels OLS per event)
-    and its batch aggregation (``EventStudyBatch``); timed on ``--loop-sample`` events and
+    and its aggregation over events (``Multiple``); timed on ``--loop-sample`` events and
     extrapolated to ``--events``.
     """
     import os
@@ -336,7 +336,7 @@ def part_peers(args: argparse.Namespace) -> None:
     extrapolated = [p * args.events for p in per_event]
     public = [public_path(prices, events)["public_s"] for _ in range(args.repeats)]
     ratios = [e / p for e, p in zip(extrapolated, public, strict=True)]
-    print(f"[peers] Lemaire's eventstudy 0.1a12, market model + EventStudyBatch, {sample.size} events "
+    print(f"[peers] Lemaire's eventstudy 0.1a12, market model + Multiple, {sample.size} events "
           f"extrapolated to {args.events:,}: {_spread(extrapolated)} (+ reading the CSV "
           f"{statistics.median(r['import_s'] for r in runs):.1f} s); this package's public path "
           f"{_spread(public)}; ratio {statistics.median(ratios):.1f}x "
