@@ -110,3 +110,15 @@ def test_segment_tests_on_tiny_and_empty_segments(results) -> None:  # type: ign
                                                                               expected.pvalue)
     assert batch["t_cs"][0].note == "needs at least 2 pairs"
     assert batch["sign"][2].note == "no pair has a non-zero CAR"
+
+
+def test_car_table_in_row_chunks_is_the_same(results, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from eventstudy.models.engine import empirical_pvalue
+    from eventstudy.results import tables
+
+    monkeypatch.setattr(tables, "EMPIRICAL_ROWS", 7)
+    chunked, _ = tables._car_table(results.pairs, results.arrays, WINDOWS)
+    pd.testing.assert_frame_equal(chunked, results.car, check_exact=True)
+    whole = empirical_pvalue(results.arrays.est_ar, results.arrays.car(0, 5), 6)
+    got = chunked.loc[(chunked["start"] == 0) & (chunked["end"] == 5), "pvalue_empirical"].to_numpy()
+    np.testing.assert_array_equal(got, whole[np.isfinite(results.arrays.car(0, 5))])
