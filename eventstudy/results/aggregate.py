@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from eventstudy.inference import TESTS, clustering
+from eventstudy.inference import TESTS, TestResult, clustering
 from eventstudy.inference.one_per_day import one_per_day as collapse_one_per_day
-from eventstudy.inference.segments import Layout, tests_by_segment
+from eventstudy.inference.segments import SEGMENT_TESTS, Layout, tests_by_segment
 from eventstudy.models.pairs import PairArrays
 from eventstudy.spec import StudySpec
 
@@ -48,22 +48,29 @@ def aggregate_table(pairs: pd.DataFrame, arrays: PairArrays, windows: Sequence[t
     rows = []
     for names, codes in partitions:
         layout = Layout(codes, len(names))
-        # One subset per scope: the per-scope tests and clustering cache terms on it. The
-        # scope "all" is the arrays themselves, so its r-bar is shared with diagnostics().
-        subsets = [arrays] if names == ["all"] else [arrays.subset(layout.order[rows])
-                                                     for rows in layout.slices()]
-        per_window = []
-        for start, end in windows:
-            reports = [clustering(subset, start, end) for subset in subsets]
-            batch = tests_by_segment(arrays, layout, start, end, np.array([r["rbar"] for r in reports]))
-            per_window.append((start, end, arrays.car(start, end)[layout.order], reports, batch))
+        # Scope by scope, one subset alive at a time: the clustering diagnostics and the
+        # tests that are not batched, which cache terms on it. The scope "all" is the
+        # arrays themselves, so its r-bar is shared with diagnostics().
+        reports: list[list[dict[str, Any]]] = []
+        own: list[list[dict[str, TestResult]]] = []
+        for rows_k in layout.slices():
+            subset = arrays if names == ["all"] else arrays.subset(layout.order[rows_k])
+            reports.append([clustering(subset, start, end) for start, end in windows])
+            own.append([{name: test(subset, start, end) for name, test in TESTS.items()
+                         if name not in SEGMENT_TESTS} for start, end in windows])
+            del subset
+        batches = [tests_by_segment(arrays, layout, start, end,
+                                    np.array([report[w]["rbar"] for report in reports]))
+                   for w, (start, end) in enumerate(windows)]
+        cars = [arrays.car(start, end)[layout.order] for start, end in windows]
         for k, (scope, rows_k) in enumerate(zip(names, layout.slices(), strict=True)):
-            for start, end, car, reports, batch in per_window:
-                finite = car[rows_k][np.isfinite(car[rows_k])]
+            for w, (start, end) in enumerate(windows):
+                car = cars[w][rows_k]
+                finite = car[np.isfinite(car)]
                 caar = float(finite.mean()) if finite.size else float("nan")
-                recommended, caution = reports[k]["recommended_tests"], reports[k]["caution"]
-                for name, test in TESTS.items():
-                    result = batch[name][k] if name in batch else test(subsets[k], start, end)
+                recommended, caution = reports[k][w]["recommended_tests"], reports[k][w]["caution"]
+                for name in TESTS:
+                    result = batches[w][name][k] if name in SEGMENT_TESTS else own[k][w][name]
                     notes = [result.note] if result.note else []
                     if result.test in caution:
                         notes.append(f"may over-reject here: {caution[result.test]}")
