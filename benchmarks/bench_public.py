@@ -91,9 +91,11 @@ def make_events(n_events: int, prices: pd.DataFrame, seed: int = 1) -> pd.DataFr
     })
 
 
-def public_path(prices: pd.DataFrame, events: pd.DataFrame, peak_before_ar: bool = False) -> dict[str, Any]:
+def public_path(prices: pd.DataFrame, events: pd.DataFrame, peak_before_ar: bool = False,
+                ar_table: bool = True) -> dict[str, Any]:
     """Seconds for each step of the public path, and the table sizes (and with
-    ``peak_before_ar`` the peak resident memory before the abnormal-return table)."""
+    ``peak_before_ar`` the peak resident memory before the abnormal-return table, which
+    is built only with ``ar_table``)."""
     from eventstudy import EventStudy
     from eventstudy.events import load_events
 
@@ -106,7 +108,7 @@ def public_path(prices: pd.DataFrame, events: pd.DataFrame, peak_before_ar: bool
     car, aggregate = results.car, results.aggregate
     t2 = time.perf_counter()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2 if peak_before_ar else None
-    ar = results.abnormal_returns
+    ar = results.abnormal_returns if ar_table else pd.DataFrame()
     t3 = time.perf_counter()
     return {"load_events_s": t1 - t0, "public_s": t2 - t1, "ar_table_s": t3 - t2,
             "car_rows": len(car), "aggregate_rows": len(aggregate), "ar_rows": len(ar),
@@ -232,14 +234,15 @@ def part_numpy(args: argparse.Namespace) -> None:
 def part_million_child(args: argparse.Namespace) -> None:
     prices = make_prices(args.assets)
     events = make_events(args.pairs_million, prices, seed=5)
-    result = public_path(prices, events, peak_before_ar=True)
+    result = public_path(prices, events, peak_before_ar=True, ar_table=not args.skip_ar_table)
     result["peak_rss_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     print(json.dumps(result))
 
 
 def part_million(args: argparse.Namespace) -> None:
     child = subprocess.run([sys.executable, __file__, "--million-child", "--assets", str(args.assets),
-                            "--pairs-million", str(args.pairs_million)],
+                            "--pairs-million", str(args.pairs_million),
+                            *(["--skip-ar-table"] if args.skip_ar_table else [])],
                            capture_output=True, text=True, check=True)
     big = json.loads(child.stdout.strip().splitlines()[-1])
     print(f"[million] {args.pairs_million:,} pairs on {args.assets} assets through the public path: "
@@ -366,6 +369,8 @@ def main() -> None:
     parser.add_argument("--garch-pairs", type=int, default=100)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--lemaire-path", default="", help="folder holding Lemaire's eventstudy package")
+    parser.add_argument("--skip-ar-table", action="store_true",
+                        help="million: leave out the lazily built abnormal-return table (21M rows, ~4 GB)")
     parser.add_argument("--million-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.million_child:
