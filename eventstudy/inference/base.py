@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from eventstudy.models.pairs import PairArrays
 
@@ -85,11 +85,14 @@ def nan_result(test: str, note: str) -> TestResult:
 
 
 def two_sided_normal(z: float) -> float:
-    return float(2 * stats.norm.sf(abs(z)))
+    """``2 P(Z > |z|)``: ``scipy.stats.norm.sf``'s own kernel (``ndtr(-x)``), without its
+    per-call argument handling, so the value is bit-for-bit the same."""
+    return float(2 * special.ndtr(-abs(z)))
 
 
 def two_sided_t(t: float, dof: float) -> float:
-    return float(2 * stats.t.sf(abs(t), dof))
+    """``2 P(T_dof > |t|)``: ``scipy.stats.t.sf``'s own kernel (``stdtr(dof, -x)``), for ``dof > 0``."""
+    return float(2 * special.stdtr(dof, -abs(t)))
 
 
 # --------------------------------------------------------------------------- caches

@@ -178,8 +178,34 @@ def _align_on_dates(left_days: np.ndarray, right_days: np.ndarray,
     """``right_values`` moved to the columns of ``left_days`` holding the same date.
 
     Row by row: entry ``(b, k)`` is the right value dated ``left_days[b, k]`` (NaN if
-    the right row has no such date). One global sort of ``(row, day)`` keys.
+    the right row has no such date). Each row's dates are distinct, so the right values
+    are scattered into a dense per-row buffer indexed by day number from the row's first
+    left date, and read back at the left dates: no sort (:func:`_align_by_sorting` when
+    the left dates span far more days than there are columns).
     """
+    rows, width = left_days.shape
+    valid_left = left_days != _MISSING_DAY
+    any_left = valid_left.any(axis=1)
+    first = np.where(valid_left, left_days, np.iinfo(np.int64).max).min(axis=1)
+    last = np.where(valid_left, left_days, np.iinfo(np.int64).min).max(axis=1)
+    first = np.where(any_left, first, 0)
+    span = np.where(any_left, last - first + 1, 0)
+    size = int(span.max()) if rows else 0
+    if size > 4 * width + 64:
+        return _align_by_sorting(left_days, right_days, right_values)
+    offset = right_days - first[:, None]
+    inside = (right_days != _MISSING_DAY) & (offset >= 0) & (offset < span[:, None])
+    buffer = np.full((rows, max(size, 1)), np.nan)
+    row_of = np.broadcast_to(np.arange(rows)[:, None], right_days.shape)
+    buffer[row_of[inside], offset[inside]] = right_values[inside]
+    at = np.where(valid_left, left_days - first[:, None], 0)
+    aligned = np.take_along_axis(buffer, at, axis=1)
+    return np.where(valid_left, aligned, np.nan)
+
+
+def _align_by_sorting(left_days: np.ndarray, right_days: np.ndarray,
+                      right_values: np.ndarray) -> np.ndarray:
+    """:func:`_align_on_dates` by one global sort of ``(row, day)`` keys."""
     rows, width = left_days.shape
     shift = np.int64(1) << np.int64(32)
     base = (np.arange(rows, dtype=np.int64) * shift)[:, None]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
@@ -169,8 +170,15 @@ def sign(arrays: PairArrays, start: int, end: int) -> TestResult:
         return nan_result(name, "no pair has a non-zero CAR")
     w = int((car > 0).sum())
     statistic = float((w - n / 2) / np.sqrt(n / 4))
-    pvalue = float(stats.binomtest(w, n, 0.5).pvalue)
+    pvalue = _binomial_pvalue(w, n)
     return TestResult(name, statistic, pvalue)
+
+
+@functools.lru_cache(maxsize=4096)
+def _binomial_pvalue(successes: int, trials: int) -> float:
+    """Exact two-sided ``scipy.stats.binomtest(successes, trials, 0.5)`` p-value, memoised:
+    many scopes share the same counts."""
+    return float(stats.binomtest(successes, trials, 0.5).pvalue)
 
 
 @register("gen_sign")
@@ -252,13 +260,24 @@ def signed_rank_pvalue(ranks: np.ndarray, w_plus: float) -> float:
     ``min(1, 2 min(P(W+ <= w), P(W+ >= w)))``, as scipy's exact method.
     """
     doubled = np.rint(2 * np.asarray(ranks)).astype(np.int64)
-    distribution = np.zeros(int(doubled.sum()) + 1)
+    # Every probability is a count over 2^n (n <= 50) and exact in float64, so the
+    # distribution does not depend on the order of the ranks: sorted, scopes share it.
+    distribution = _doubled_rank_distribution(tuple(int(r) for r in np.sort(doubled)))
+    observed = int(round(2 * w_plus))
+    lower = distribution[: observed + 1].sum()
+    upper = distribution[observed:].sum()
+    return float(min(1.0, 2 * min(lower, upper)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _doubled_rank_distribution(doubled: tuple[int, ...]) -> np.ndarray:
+    """``P(2 W+ = s)`` for the doubled ranks, memoised (scopes without ties share it).
+    Read-only: the cached array is shared."""
+    distribution = np.zeros(sum(doubled) + 1)
     distribution[0] = 1.0
     for rank in doubled:
         shifted = np.zeros_like(distribution)
         shifted[rank:] = distribution[: distribution.size - rank]
         distribution = 0.5 * (distribution + shifted)
-    observed = int(round(2 * w_plus))
-    lower = distribution[: observed + 1].sum()
-    upper = distribution[observed:].sum()
-    return float(min(1.0, 2 * min(lower, upper)))
+    distribution.flags.writeable = False
+    return distribution

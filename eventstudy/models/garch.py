@@ -9,14 +9,20 @@ estimation window, ``h_{T+k} = omega + (alpha + beta) h_{T+k-1}`` (with
 (``x_t' Cov(a, b) x_t``). A CAR's variance is the sum of its days' forecasts plus
 ``s' Cov(a, b) s``, the heteroskedastic counterpart of MacKinlay (1997, eq. 14).
 
-Unlike the OLS models this is a loop over pairs (one likelihood maximisation each),
+Unlike the OLS models this is a loop over pairs (one likelihood maximisation each,
+split across :data:`N_PROCESSES` forked worker processes when there are enough pairs),
 an optional extra for single-market studies where volatility clustering matters
 (Bollerslev 1986; see Corhay & Tourani Rad 1996 on GARCH in event studies).
 """
 
 from __future__ import annotations
 
+import multiprocessing as mp
+import os
 import warnings
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -60,11 +66,77 @@ def fit_garch_pairs(
     event_days = np.arange(event_window[0], event_window[1] + 1)
     n_pairs = len(asset_index)
     panel = PaddedPanel(returns, regressors, offset, exclude, est_days, event_days)
+    job = _Job(panel, np.asarray(asset_index), np.asarray(day0_index), est_days, event_days,
+               event_days - estimation[1], min_obs, arch_model)
     out = allocate_outputs(n_pairs, est_days.size, event_days.size, 2)
-    disturbance_var = np.full((n_pairs, event_days.size), np.nan)
-    horizons = event_days - estimation[1]  # steps ahead of the last estimation day
+    out["disturbance_var"] = np.full((n_pairs, event_days.size), np.nan)
+    for rows, part in _fit_all(job, n_pairs):
+        for key, values in part.items():
+            out[key][rows] = values
+    disturbance_var = out.pop("disturbance_var")
 
-    for p, (asset, day0) in enumerate(zip(np.asarray(asset_index), np.asarray(day0_index), strict=True)):
+    if day0_dates is None:
+        day0_dates = np.full(n_pairs, np.datetime64("NaT"), dtype="datetime64[D]")
+    fitted = out["fitted"]
+    arrays = PairArrays(
+        event_days=event_days, ar=out["ar"], var_ar=out["var_ar"], est_days=est_days,
+        est_ar=out["est_ar"], sigma2=out["sigma2"], dof=out["dof"], n_est=out["n_est"],
+        xtx_inv=out["xtx_inv"], x_event=out["x_event"],
+        day0=np.asarray(day0_dates, dtype="datetime64[D]"),
+        disturbance_var=np.where(fitted[:, None], disturbance_var, np.nan),
+    )
+    return EngineOutput(arrays=arrays, fitted=fitted, reason=out["reason"], expected=out["expected"])
+
+
+# Worker processes for the per-pair fits: arch's optimiser is the cost and holds the GIL,
+# so the pairs are split across processes (forked, so the panel is shared, not copied).
+# Each fit is deterministic, so the numbers do not depend on the split.
+N_PROCESSES = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                        else (os.cpu_count() or 1)))
+MIN_PAIRS_PER_PROCESS = 25  # below this a worker costs more than it saves
+
+
+@dataclass(frozen=True)
+class _Job:
+    panel: PaddedPanel
+    asset_index: np.ndarray
+    day0_index: np.ndarray
+    est_days: np.ndarray
+    event_days: np.ndarray
+    horizons: np.ndarray
+    min_obs: int
+    arch_model: Any
+
+
+_JOB: _Job | None = None  # the job a forked worker reads
+
+
+def _fit_all(job: _Job, n_pairs: int) -> list[tuple[np.ndarray, dict[str, np.ndarray]]]:
+    """Fit every pair, in :data:`N_PROCESSES` forked workers when there are enough pairs."""
+    global _JOB
+    workers = min(N_PROCESSES, n_pairs // MIN_PAIRS_PER_PROCESS)
+    chunks = [c for c in np.array_split(np.arange(n_pairs), max(workers, 1)) if c.size]
+    if workers <= 1 or "fork" not in mp.get_all_start_methods():
+        return [(rows, _fit_rows(job, rows)) for rows in chunks]
+    _JOB = job
+    try:
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+            return list(zip(chunks, pool.map(_fit_rows_in_worker, chunks), strict=True))
+    finally:
+        _JOB = None
+
+
+def _fit_rows_in_worker(rows: np.ndarray) -> dict[str, np.ndarray]:
+    assert _JOB is not None
+    return _fit_rows(_JOB, rows)
+
+
+def _fit_rows(job: _Job, rows: np.ndarray) -> dict[str, np.ndarray]:
+    """The outputs of :func:`allocate_outputs` (and ``disturbance_var``) for pairs ``rows``."""
+    panel, est_days, event_days, horizons = job.panel, job.est_days, job.event_days, job.horizons
+    out = allocate_outputs(rows.size, est_days.size, event_days.size, 2)
+    out["disturbance_var"] = np.full((rows.size, event_days.size), np.nan)
+    for p, (asset, day0) in enumerate(zip(job.asset_index[rows], job.day0_index[rows], strict=True)):
         if day0 < 0:
             out["reason"][p] = "no price data on or after the event date"
             continue
@@ -73,11 +145,11 @@ def fit_garch_pairs(
         y, x = panel.estimation_y.take(est_pos), panel.z[0].take(est_pos)
         valid = np.isfinite(y) & np.isfinite(x)
         n_obs = int(valid.sum())
-        if n_obs < max(min_obs, N_PARAMS + 2):
-            out["reason"][p] = f"only {n_obs} estimation returns, fewer than the minimum {min_obs}"
+        if n_obs < max(job.min_obs, N_PARAMS + 2):
+            out["reason"][p] = f"only {n_obs} estimation returns, fewer than the minimum {job.min_obs}"
             continue
-        model = arch_model(SCALE * y[valid], x=SCALE * x[valid, None], mean="LS", vol="GARCH",
-                           p=1, q=1, dist="normal", rescale=False)
+        model = job.arch_model(SCALE * y[valid], x=SCALE * x[valid, None], mean="LS", vol="GARCH",
+                               p=1, q=1, dist="normal", rescale=False)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             fit = model.fit(disp="off", show_warning=False)
@@ -99,8 +171,9 @@ def fit_garch_pairs(
         expected = intercept + slope * x_ev
         offset_ev = 0.0 if panel.offset is None else panel.offset.take(ev_pos)
         out["ar"][p] = panel.y.take(ev_pos) - expected
-        disturbance_var[p] = forecast[horizons - 1]
-        out["var_ar"][p] = disturbance_var[p] + np.einsum("wk,kj,wj->w", design_ev, mean_cov, design_ev)
+        out["disturbance_var"][p] = forecast[horizons - 1]
+        estimation_error = np.einsum("wk,kj,wj->w", design_ev, mean_cov, design_ev)
+        out["var_ar"][p] = out["disturbance_var"][p] + estimation_error
         out["expected"][p] = expected + offset_ev
         out["est_ar"][p] = np.where(valid, y - intercept - slope * x, np.nan)
         out["sigma2"][p] = sigma2
@@ -109,18 +182,8 @@ def fit_garch_pairs(
         out["xtx_inv"][p] = mean_cov / sigma2
         out["x_event"][p] = design_ev
         out["fitted"][p] = True
+    return out
 
-    if day0_dates is None:
-        day0_dates = np.full(n_pairs, np.datetime64("NaT"), dtype="datetime64[D]")
-    fitted = out["fitted"]
-    arrays = PairArrays(
-        event_days=event_days, ar=out["ar"], var_ar=out["var_ar"], est_days=est_days,
-        est_ar=out["est_ar"], sigma2=out["sigma2"], dof=out["dof"], n_est=out["n_est"],
-        xtx_inv=out["xtx_inv"], x_event=out["x_event"],
-        day0=np.asarray(day0_dates, dtype="datetime64[D]"),
-        disturbance_var=np.where(fitted[:, None], disturbance_var, np.nan),
-    )
-    return EngineOutput(arrays=arrays, fitted=fitted, reason=out["reason"], expected=out["expected"])
 
 
 def _variance_forecast(omega: float, alpha: float, beta: float, last_residual: float,

@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from eventstudy.inference import clustering, run_tests
+from eventstudy.inference import TESTS, TestResult, clustering
 from eventstudy.inference.one_per_day import one_per_day as collapse_one_per_day
+from eventstudy.inference.segments import SEGMENT_TESTS, Layout, tests_by_segment
 from eventstudy.models.pairs import PairArrays
 from eventstudy.spec import StudySpec
 
@@ -27,32 +28,56 @@ AGGREGATE_COLUMNS = ["scope", "start", "end", "n", "caar", "test", "statistic", 
 
 def aggregate_table(pairs: pd.DataFrame, arrays: PairArrays, windows: Sequence[tuple[int, int]], *,
                     one_per_day: bool = False) -> pd.DataFrame:
-    """One row per scope, window and test (``docs/outputs.md``)."""
+    """One row per scope, window and test (``docs/outputs.md``).
+
+    The scopes come in three partitions of the pairs (all; by asset; by group). The
+    dependence diagnostics and the event-time tests (``bw_cda``, ``corrado``) run scope
+    by scope; the other tests run for every scope of a partition at once
+    (:func:`eventstudy.inference.segments.tests_by_segment`), so a study with hundreds
+    of assets makes a few passes over its pairs, not hundreds.
+    """
     if one_per_day:
         collapsed = collapse_one_per_day(pairs, arrays)
         pairs, arrays = collapsed.pairs.reset_index(drop=True), collapsed.arrays
-    scopes: list[tuple[str, np.ndarray]] = [("all", np.ones(len(pairs), dtype=bool))]
-    scopes += [(f"asset:{a}", (pairs["asset"] == a).to_numpy()) for a in pairs["asset"].unique()]
-    scopes += [(f"group:{g}", (pairs["group"] == g).to_numpy()) for g in pairs["group"].dropna().unique()]
+    partitions = [(["all"], np.zeros(len(pairs), dtype=np.int64))]
+    for kind in ("asset", "group"):
+        column = pairs[kind]
+        values = column.dropna().unique()
+        codes = pd.Index(values).get_indexer(column)  # -1 for a missing group
+        partitions.append(([f"{kind}:{v}" for v in values], np.asarray(codes, dtype=np.int64)))
     rows = []
-    for scope, in_scope in scopes:
-        # One subset per scope: the tests cache window-independent terms on it and skip
-        # pairs whose CAR is missing for a window.
-        subset = arrays.subset(in_scope)
-        for start, end in windows:
-            car = subset.car(start, end)
-            finite = car[np.isfinite(car)]
-            caar = float(finite.mean()) if finite.size else float("nan")
-            report = clustering(subset, start, end)
-            recommended, caution = report["recommended_tests"], report["caution"]
-            for result in run_tests(subset, start, end):
-                notes = [result.note] if result.note else []
-                if result.test in caution:
-                    notes.append(f"may over-reject here: {caution[result.test]}")
-                rows.append({"scope": scope, "start": start, "end": end, "n": int(finite.size),
-                             "caar": caar, "test": result.test, "statistic": result.statistic,
-                             "pvalue": result.pvalue, "recommended": result.test in recommended,
-                             "note": "; ".join(notes)})
+    for names, codes in partitions:
+        layout = Layout(codes, len(names))
+        # Scope by scope, one subset alive at a time: the clustering diagnostics and the
+        # tests that are not batched, which cache terms on it. The scope "all" is the
+        # arrays themselves, so its r-bar is shared with diagnostics().
+        reports: list[list[dict[str, Any]]] = []
+        own: list[list[dict[str, TestResult]]] = []
+        for rows_k in layout.slices():
+            subset = arrays if names == ["all"] else arrays.subset(layout.order[rows_k])
+            reports.append([clustering(subset, start, end) for start, end in windows])
+            own.append([{name: test(subset, start, end) for name, test in TESTS.items()
+                         if name not in SEGMENT_TESTS} for start, end in windows])
+            del subset
+        batches = [tests_by_segment(arrays, layout, start, end,
+                                    np.array([report[w]["rbar"] for report in reports]))
+                   for w, (start, end) in enumerate(windows)]
+        cars = [arrays.car(start, end)[layout.order] for start, end in windows]
+        for k, (scope, rows_k) in enumerate(zip(names, layout.slices(), strict=True)):
+            for w, (start, end) in enumerate(windows):
+                car = cars[w][rows_k]
+                finite = car[np.isfinite(car)]
+                caar = float(finite.mean()) if finite.size else float("nan")
+                recommended, caution = reports[k][w]["recommended_tests"], reports[k][w]["caution"]
+                for name in TESTS:
+                    result = batches[w][name][k] if name in SEGMENT_TESTS else own[k][w][name]
+                    notes = [result.note] if result.note else []
+                    if result.test in caution:
+                        notes.append(f"may over-reject here: {caution[result.test]}")
+                    rows.append({"scope": scope, "start": start, "end": end, "n": int(finite.size),
+                                 "caar": caar, "test": result.test, "statistic": result.statistic,
+                                 "pvalue": result.pvalue, "recommended": result.test in recommended,
+                                 "note": "; ".join(notes)})
     return pd.DataFrame(rows, columns=AGGREGATE_COLUMNS)
 
 

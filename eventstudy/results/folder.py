@@ -30,7 +30,7 @@ import pandas as pd
 
 from eventstudy.errors import InputError
 from eventstudy.events import Events
-from eventstudy.sources.base import SeriesProvenance
+from eventstudy.sources.base import SHA256_DEFINITION, SeriesProvenance
 from eventstudy.spec import StudySpec
 
 MARKER = ".eventstudy"
@@ -68,6 +68,7 @@ def study_record(contents: FolderContents) -> dict[str, Any]:
         "events_file": contents.events.path,
         "settings": contents.spec.to_dict(),
         "provenance": [_provenance_record(p) for p in contents.provenance],
+        "sha256_definition": SHA256_DEFINITION,
         "events": len(contents.events),
         "pairs": n_pairs,
         "skipped": len(contents.skipped),

@@ -66,36 +66,67 @@ def place_events(events: pd.DataFrame, series: Mapping[str, AssetSeries], *, spa
     Columns: ``event_id``, ``asset``, ``asset_row``, ``day0_pos`` (position in the
     asset's returns, negative when not placed), ``day0``, ``reason`` (why the pair is
     skipped before estimation, else empty) and ``data_flags`` (warnings about its prices).
+    The pairs are built with array operations; the only loop runs over the assets.
     """
-    rows = []
-    for row_number, (name, s) in enumerate(series.items()):
-        applies = events["assets"].map(lambda names, n=name: names is None or n in names)
-        subset = events[applies.to_numpy(dtype=bool)]
+    event_rows, asset_rows = _pair_indices(events["assets"], list(series))
+    n = event_rows.size
+    day0_pos = np.empty(n, dtype=np.int64)
+    day0 = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    reason = np.full(n, "", dtype=object)
+    flags = np.full(n, "", dtype=object)
+    event_dates = pd.Series(pd.to_datetime(events["date"]).to_numpy())
+    announced = pd.Series(pd.to_datetime(events["announced"], utc=True).to_numpy())
+    bounds = np.searchsorted(asset_rows, np.arange(len(series) + 1))  # pairs sorted by asset
+    for row_number, s in enumerate(series.values()):
+        at = np.arange(bounds[row_number], bounds[row_number + 1])
+        if at.size == 0:
+            continue
+        which = event_rows[at]
+        dates, stamps = event_dates.iloc[which], announced.iloc[which]
         days = pd.DatetimeIndex(s.returns.index)
-        positions = day0_positions(days, s.price_instants[1:], subset["date"], subset["announced"],
-                                   max_day0_gap=max_day0_gap)
-        reason = np.full(len(subset), "", dtype=object)
+        positions = day0_positions(days, s.price_instants[1:], dates, stamps, max_day0_gap=max_day0_gap)
         too_far = positions == DAY0_TOO_FAR
         if too_far.any():
-            would_be = day0_positions(days, s.price_instants[1:], subset["date"][too_far],
-                                      subset["announced"][too_far], max_day0_gap=None)
-            reason[too_far] = [day0_gap_reason(pd.Timestamp(d), days[p], max_day0_gap)
-                               for d, p in zip(subset["date"][too_far], would_be, strict=True)]
-        flags = _window_gap_texts(s.prices.index, positions, span, max_window_gap)
-        if skip_window_gaps:
-            reason = np.where((reason == "") & (flags != ""), flags, reason)
-            flags = np.full(len(subset), "", dtype=object)
-        day0 = pd.Series(pd.NaT, index=range(len(subset)), dtype="datetime64[ns]")
+            would_be = day0_positions(days, s.price_instants[1:], dates[too_far], stamps[too_far],
+                                      max_day0_gap=None)
+            reason[at[too_far]] = [day0_gap_reason(pd.Timestamp(d), days[p], max_day0_gap)
+                                   for d, p in zip(dates[too_far], would_be, strict=True)]
+        flags[at] = _window_gap_texts(s.prices.index, positions, span, max_window_gap)
         placed = positions >= 0
-        day0[placed] = days[positions[placed]]
-        rows.append(pd.DataFrame({
-            "event_id": subset["id"].to_numpy(), "asset": name, "asset_row": row_number,
-            "day0_pos": positions, "day0": day0.to_numpy(), "reason": reason, "data_flags": flags,
-        }))
-    pairs = pd.concat(rows, ignore_index=True)
-    order = {event_id: i for i, event_id in enumerate(events["id"])}
-    pairs["order"] = pairs["event_id"].map(order)
-    return pairs.sort_values(["order", "asset_row"], kind="stable").reset_index(drop=True)
+        day0[at[placed]] = days.as_unit("ns").to_numpy()[positions[placed]]
+        day0_pos[at] = positions
+    if skip_window_gaps:
+        reason = np.where((reason == "") & (flags != ""), flags, reason)
+        flags = np.full(n, "", dtype=object)
+    names = np.array(list(series), dtype=object)
+    pairs = pd.DataFrame({
+        "event_id": events["id"].to_numpy()[event_rows], "asset": names[asset_rows], "asset_row": asset_rows,
+        "day0_pos": day0_pos, "day0": day0, "reason": reason, "data_flags": flags,
+        "order": event_rows,
+    })
+    order = np.lexsort((asset_rows, event_rows))
+    return pairs.take(order).reset_index(drop=True)
+
+
+def _pair_indices(event_assets: pd.Series, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Event positions and asset rows of every event-asset pair, sorted by asset row then event.
+
+    An event's ``assets`` is ``None`` (every asset) or a tuple of names; names outside
+    ``names`` are left out, a name listed twice gives one pair.
+    """
+    row_of = {name: i for i, name in enumerate(names)}
+    every = event_assets.isna().to_numpy(dtype=bool)
+    all_events = np.flatnonzero(every)
+    listed = pd.Series(event_assets.to_numpy()[~every], index=np.flatnonzero(~every)).explode()
+    listed_rows = listed.map(row_of)
+    known = listed_rows.notna().to_numpy(dtype=bool)
+    event_rows = np.concatenate([np.repeat(all_events, len(names)),
+                                 listed.index.to_numpy()[known]]).astype(np.int64)
+    asset_rows = np.concatenate([np.tile(np.arange(len(names)), all_events.size),
+                                 listed_rows.to_numpy()[known]]).astype(np.int64)
+    width = max(len(event_assets), 1)
+    key = np.unique(asset_rows * width + event_rows)  # sorted by asset, then event; no duplicates
+    return key % width, key // width
 
 
 def _window_gap_texts(price_days: pd.Index, positions: np.ndarray, span: tuple[int, int],

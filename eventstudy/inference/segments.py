@@ -1,0 +1,226 @@
+"""Tests for many scopes at once: segment reductions over pairs grouped by scope.
+
+An aggregate table runs every test on every scope (all pairs, each asset, each
+group). Run scope by scope, a study with 500 assets calls each test 1,500 times on
+a few dozen pairs, and the calls, not the arithmetic, take the time. Here the
+per-pair quantities are computed once for all pairs (the CARs, the standardized CARs
+of :func:`~eventstudy.inference.base.standardized_car`, each pair's share of positive
+estimation ARs), laid out scope after scope by one stable sort, and each scope reads
+its contiguous slice with the same numpy reductions, in the same order, as the
+registered test does on the scope's own arrays: the numbers are bit-for-bit those of
+the per-scope tests, with the same formulas, reasons and notes (the docstrings of
+:mod:`~eventstudy.inference.parametric` and :mod:`~eventstudy.inference.rank` give the
+sources). Only the per-call work (subsets, caches, scipy's argument handling) is gone.
+
+``codes`` gives each pair's segment ``0 .. n - 1`` (``-1``: in none).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from scipy import special, stats
+
+from eventstudy.inference.base import CACHE, NAN, TestResult, nan_result, standardized_car
+from eventstudy.inference.parametric import _rbar_note
+from eventstudy.inference.rank import (
+    WILCOXON_EXACT_MAX,
+    _binomial_pvalue,
+    _positive_share,
+    signed_rank_pvalue,
+)
+from eventstudy.models.pairs import PairArrays
+
+
+class Layout:
+    """Pairs sorted by segment (stable, so each segment keeps the pairs' order)."""
+
+    def __init__(self, codes: np.ndarray, n: int) -> None:
+        codes = np.asarray(codes, dtype=np.int64)
+        member = np.flatnonzero(codes >= 0)
+        self.order = member[np.argsort(codes[member], kind="stable")]
+        sizes = np.bincount(codes[member], minlength=n)[:n]
+        self.bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        self.n = n
+
+    def slices(self) -> list[slice]:
+        return [slice(int(a), int(b)) for a, b in zip(self.bounds[:-1], self.bounds[1:], strict=True)]
+
+
+def _two_sided_t(statistic: float, dof: float) -> float:
+    return float(2 * special.stdtr(dof, -abs(statistic)))
+
+
+def _two_sided_normal(statistic: float) -> float:
+    return float(2 * special.ndtr(-abs(statistic)))
+
+
+def t_cs(car: np.ndarray, layout: Layout) -> list[TestResult]:
+    """:func:`eventstudy.inference.parametric.t_cs` per segment (``car`` in layout order)."""
+    out = []
+    for rows in layout.slices():
+        values = car[rows]
+        values = values[np.isfinite(values)]
+        n = values.size
+        if n < 2:
+            out.append(TestResult("t_cs", NAN, NAN, "needs at least 2 pairs"))
+            continue
+        sd = values.std(ddof=1)
+        if sd == 0:
+            out.append(TestResult("t_cs", NAN, NAN, "CARs have zero dispersion"))
+            continue
+        statistic = values.mean() / (sd / np.sqrt(n))
+        out.append(TestResult("t_cs", float(statistic), _two_sided_t(statistic, n - 1)))
+    return out
+
+
+def parametric(arrays: PairArrays, layout: Layout, start: int, end: int,
+               rbar: np.ndarray) -> dict[str, list[TestResult]]:
+    """``patell``, ``bmp``, ``patell_adj`` and ``kp`` per segment, with each segment's ``r̄``."""
+    scar_all, ok_all = standardized_car(arrays, start, end)
+    scar, ok, dof_all = scar_all[layout.order], ok_all[layout.order], arrays.dof[layout.order]
+    out: dict[str, list[TestResult]] = {"patell": [], "bmp": [], "patell_adj": [], "kp": []}
+    for k, rows in enumerate(layout.slices()):
+        keep = ok[rows]
+        values = scar[rows][keep]
+        n = values.size
+        if not keep.any():
+            patell = nan_result("patell", "no pair has a standardized CAR (needs dof > 2 and variance > 0)")
+        else:
+            dof = dof_all[rows][keep].astype(float)
+            statistic = float(values.sum() / np.sqrt((dof / (dof - 2)).sum()))
+            patell = TestResult("patell", statistic, _two_sided_normal(statistic))
+        if n < 2:
+            bmp = nan_result("bmp", "needs at least 2 pairs with a standardized CAR")
+        else:
+            sd = values.std(ddof=1)
+            if sd == 0:
+                bmp = nan_result("bmp", "standardized CARs have zero dispersion")
+            else:
+                statistic = float(values.mean() / (sd / np.sqrt(n)))
+                bmp = TestResult("bmp", statistic, _two_sided_t(statistic, n - 1))
+        out["patell"].append(patell)
+        out["bmp"].append(bmp)
+        out["patell_adj"].append(_patell_adj(patell, n, float(rbar[k])))
+        out["kp"].append(_kp(bmp, n, float(rbar[k])))
+    return out
+
+
+def _patell_adj(patell: TestResult, n: int, rbar: float) -> TestResult:
+    if not np.isfinite(patell.statistic):
+        return nan_result("patell_adj", patell.note)
+    factor = 1 + (n - 1) * rbar
+    if not np.isfinite(factor) or factor <= 0:
+        return nan_result("patell_adj", f"average cross-correlation {rbar:.3g} gives a non-positive variance")
+    statistic = float(patell.statistic / np.sqrt(factor))
+    return TestResult("patell_adj", statistic, _two_sided_normal(statistic), _rbar_note(rbar))
+
+
+def _kp(bmp: TestResult, n: int, rbar: float) -> TestResult:
+    if not np.isfinite(bmp.statistic):
+        return nan_result("kp", bmp.note)
+    factor = (1 - rbar) / (1 + (n - 1) * rbar) if 1 + (n - 1) * rbar > 0 else NAN
+    if not np.isfinite(factor) or factor <= 0:
+        return nan_result("kp", f"average cross-correlation {rbar:.3g} gives a non-positive variance")
+    statistic = float(bmp.statistic * np.sqrt(factor))
+    return TestResult("kp", statistic, _two_sided_t(statistic, n - 1), _rbar_note(rbar))
+
+
+def signs(arrays: PairArrays, car: np.ndarray, layout: Layout) -> dict[str, list[TestResult]]:
+    """``sign`` and ``gen_sign`` per segment (``car`` in layout order)."""
+    share = CACHE.get(arrays, "positive_share", lambda: _positive_share(arrays.est_ar))[layout.order]
+    out: dict[str, list[TestResult]] = {"sign": [], "gen_sign": []}
+    for rows in layout.slices():
+        values = car[rows]
+        nonzero = values[np.isfinite(values) & (values != 0)]
+        n = nonzero.size
+        if n < 1:
+            out["sign"].append(nan_result("sign", "no pair has a non-zero CAR"))
+        else:
+            w = int((nonzero > 0).sum())
+            statistic = float((w - n / 2) / np.sqrt(n / 4))
+            out["sign"].append(TestResult("sign", statistic, _binomial_pvalue(w, n)))
+        ok = np.isfinite(values) & np.isfinite(share[rows])
+        n = int(ok.sum())
+        if n < 1:
+            out["gen_sign"].append(nan_result("gen_sign", "no pair has both a CAR and estimation data"))
+            continue
+        p = float(np.mean(share[rows][ok]))
+        if p <= 0 or p >= 1:
+            note = "estimation-window share of positive ARs is 0 or 1"
+            out["gen_sign"].append(nan_result("gen_sign", note))
+            continue
+        w = int((values[ok] > 0).sum())
+        statistic = float((w - n * p) / np.sqrt(n * p * (1 - p)))
+        out["gen_sign"].append(TestResult("gen_sign", statistic, _two_sided_normal(statistic)))
+    return out
+
+
+def wilcoxon(car: np.ndarray, layout: Layout) -> list[TestResult]:
+    """:func:`eventstudy.inference.rank.wilcoxon` per segment (``car`` in layout order): one
+    sort ranks every segment's ``|CAR|``, ties averaged as ``scipy.stats.rankdata`` does."""
+    segment = np.repeat(np.arange(layout.n), np.diff(layout.bounds))
+    keep = np.flatnonzero(np.isfinite(car) & (car != 0))
+    order = keep[np.lexsort((np.abs(car[keep]), segment[keep]))]
+    seg, value = segment[order], np.abs(car[order])
+    size = np.bincount(seg, minlength=layout.n)[: layout.n]
+    first = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)
+    new_run = np.ones(order.size, dtype=bool)
+    new_run[1:] = (seg[1:] != seg[:-1]) | (value[1:] != value[:-1])
+    run_start = np.flatnonzero(new_run)
+    run_end = np.append(run_start[1:], order.size)[: run_start.size] - 1
+    position = np.arange(order.size) - first[seg]  # 0-based rank inside the segment
+    ranks = ((position[run_start] + position[run_end]) / 2 + 1)[np.cumsum(new_run) - 1]
+    # Ranks are halves of integers, so these sums are exact in any order.
+    w_plus = np.bincount(seg, weights=np.where(car[order] > 0, ranks, 0.0), minlength=layout.n)[: layout.n]
+    out = []
+    for k in range(layout.n):
+        n = int(size[k])
+        if n < 1:
+            out.append(nan_result("wilcoxon", "no pair has a non-zero CAR"))
+            continue
+        if n <= WILCOXON_EXACT_MAX:
+            rows = slice(int(first[k]), int(first[k]) + n)
+            w = float(w_plus[k])
+            out.append(TestResult("wilcoxon", w, signed_rank_pvalue(ranks[rows], w)))
+            continue
+        values = car[np.sort(order[int(first[k]): int(first[k]) + n])]  # the scope's own order
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pvalue = float(stats.wilcoxon(values, zero_method="wilcox", method="approx").pvalue)
+        out.append(TestResult("wilcoxon", float(w_plus[k]), pvalue))
+    return out
+
+
+SEGMENT_TESTS = ("t_cs", "patell", "bmp", "patell_adj", "kp", "sign", "gen_sign", "wilcoxon")
+
+
+def tests_by_segment(arrays: PairArrays, layout: Layout, start: int, end: int,
+                     rbar: np.ndarray) -> dict[str, list[TestResult]]:
+    """The tests of :data:`SEGMENT_TESTS` for every segment over the window ``[start, end]``.
+
+    Parameters
+    ----------
+    arrays
+        Every pair of the study.
+    layout
+        The pairs' segments (:class:`Layout`).
+    start, end
+        The CAR window.
+    rbar
+        ``(n,)`` each segment's ``r̄`` over the window
+        (:func:`~eventstudy.inference.dependence.average_cross_correlation` of its pairs).
+
+    Returns
+    -------
+    dict
+        Test name -> one :class:`TestResult` per segment, equal to the registered test
+        run on the segment's pairs.
+    """
+    car = arrays.car(start, end)[layout.order]
+    results: dict[str, list[TestResult]] = {"t_cs": t_cs(car, layout)}
+    results.update(parametric(arrays, layout, start, end, rbar))
+    results.update(signs(arrays, car, layout))
+    results["wilcoxon"] = wilcoxon(car, layout)
+    return results

@@ -1,0 +1,124 @@
+"""aggregate.csv for every scope (all, each asset, each group) against scipy on the CARs of
+car.csv: a synthetic panel with several assets and groups."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from eventstudy import EventStudy
+
+WINDOWS = [(0, 0), (-1, 1), (0, 5)]
+
+
+@pytest.fixture(scope="module")
+def results():  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(11)
+    n_assets, n_days, n_events = 6, 700, 90
+    market = rng.normal(0.0003, 0.01, n_days)
+    returns = rng.uniform(0.5, 1.5, (n_assets, 1)) * market + rng.normal(0, 0.015, (n_assets, n_days))
+    days = pd.bdate_range("2018-01-01", periods=n_days + 1)
+    levels = 100 * np.exp(np.cumsum(np.vstack([np.zeros((1, n_assets + 1)),
+                                               np.column_stack([returns.T, market])]), axis=0))
+    names = [f"S{i}" for i in range(n_assets)]
+    prices = pd.DataFrame(levels, index=pd.DatetimeIndex(days, name="date"), columns=[*names, "MKT"])
+    at = rng.choice(np.arange(270, n_days - 10), n_events, replace=False)  # distinct days: no tied CARs
+    events = pd.DataFrame({
+        "id": [f"E{i}" for i in range(n_events)], "date": days[at].strftime("%Y-%m-%d"), "event": "x",
+        "group": rng.choice(["policy", "war", "trade"], n_events),
+        "assets": [";".join(rng.choice(names, 2, replace=False)) if i % 3 else "" for i in range(n_events)],
+    })
+    return EventStudy(events, prices, model="market", benchmark="MKT", estimation=(-250, -11),
+                      event_window=(-10, 10), windows=WINDOWS).run()
+
+
+def _scope_cars(car: pd.DataFrame, scope: str, start: int, end: int) -> np.ndarray:
+    rows = car[(car["start"] == start) & (car["end"] == end)]
+    if scope.startswith("asset:"):
+        rows = rows[rows["asset"] == scope.removeprefix("asset:")]
+    elif scope.startswith("group:"):
+        rows = rows[rows["group"] == scope.removeprefix("group:")]
+    return rows["car"].to_numpy()
+
+
+def test_every_scope_matches_scipy_on_its_cars(results) -> None:  # type: ignore[no-untyped-def]
+    agg = results.aggregate
+    scopes = agg["scope"].unique()
+    assert len(scopes) == 1 + 6 + 3
+    checked: set[str] = set()
+    for (scope, start, end), rows in agg.groupby(["scope", "start", "end"], sort=False):
+        cars = _scope_cars(results.car, scope, start, end)
+        row = rows.set_index("test")
+        assert row.loc["t_cs", "n"] == cars.size
+        assert abs(row.loc["t_cs", "caar"] - cars.mean()) < 1e-12
+        t = stats.ttest_1samp(cars, 0.0)
+        assert abs(row.loc["t_cs", "statistic"] - t.statistic) < 1e-12
+        assert abs(row.loc["t_cs", "pvalue"] - t.pvalue) < 1e-12
+        nonzero = cars[cars != 0]
+        positive = int((nonzero > 0).sum())
+        assert abs(row.loc["sign", "pvalue"] - stats.binomtest(positive, nonzero.size, 0.5).pvalue) < 1e-12
+        z = (positive - nonzero.size / 2) / np.sqrt(nonzero.size / 4)
+        assert row.loc["sign", "statistic"] == pytest.approx(z, abs=1e-12)
+        ranks = stats.rankdata(np.abs(nonzero))
+        assert row.loc["wilcoxon", "statistic"] == pytest.approx(ranks[nonzero > 0].sum(), abs=1e-9)
+        if np.unique(np.abs(nonzero)).size == nonzero.size:  # scipy's exact method assumes no ties
+            w = stats.wilcoxon(nonzero, method="exact" if nonzero.size <= 50 else "approx")
+            assert abs(row.loc["wilcoxon", "pvalue"] - w.pvalue) < 1e-12
+            checked.add(scope)
+    assert len(checked) >= 5
+
+
+def test_segment_tests_are_the_per_scope_tests_bit_for_bit(results) -> None:  # type: ignore[no-untyped-def]
+    from eventstudy.inference import TESTS, average_cross_correlation
+    from eventstudy.inference.segments import SEGMENT_TESTS, Layout, tests_by_segment
+
+    pairs, arrays = results.pairs, results.arrays
+    for column in ("asset", "group"):
+        values = pairs[column].unique()
+        codes = pd.Index(values).get_indexer(pairs[column])
+        layout = Layout(codes, len(values))
+        for start, end in WINDOWS:
+            subsets = [arrays.subset(codes == k) for k in range(len(values))]
+            rbar = np.array([average_cross_correlation(s, start, end) for s in subsets])
+            batch = tests_by_segment(arrays, layout, start, end, rbar)
+            for name in SEGMENT_TESTS:
+                for k, subset in enumerate(subsets):
+                    expected, got = TESTS[name](subset, start, end), batch[name][k]
+                    assert got.test == expected.test and got.note == expected.note
+                    for a, b in [(got.statistic, expected.statistic), (got.pvalue, expected.pvalue)]:
+                        assert (np.isnan(a) and np.isnan(b)) or a == b, (name, column, k, a, b)
+
+
+def test_segment_tests_on_tiny_and_empty_segments(results) -> None:  # type: ignore[no-untyped-def]
+    from eventstudy.inference import TESTS, average_cross_correlation
+    from eventstudy.inference.segments import SEGMENT_TESTS, Layout, tests_by_segment
+
+    arrays = results.arrays
+    codes = np.full(arrays.n_pairs, -1)
+    codes[0], codes[1:3] = 0, 1  # one pair, two pairs, and segment 2 empty
+    rbar = np.array([average_cross_correlation(arrays.subset(codes == k), 0, 0) for k in range(3)])
+    batch = tests_by_segment(arrays, Layout(codes, 3), 0, 0, rbar)
+    for k in range(3):
+        subset = arrays.subset(codes == k)
+        for name in SEGMENT_TESTS:
+            expected, got = TESTS[name](subset, 0, 0), batch[name][k]
+            assert got.note == expected.note
+            assert np.isnan(got.statistic) == np.isnan(expected.statistic)
+            assert np.isnan(got.statistic) or (got.statistic, got.pvalue) == (expected.statistic,
+                                                                              expected.pvalue)
+    assert batch["t_cs"][0].note == "needs at least 2 pairs"
+    assert batch["sign"][2].note == "no pair has a non-zero CAR"
+
+
+def test_car_table_in_row_chunks_is_the_same(results, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from eventstudy.models.engine import empirical_pvalue
+    from eventstudy.results import tables
+
+    monkeypatch.setattr(tables, "EMPIRICAL_ROWS", 7)
+    chunked, _ = tables._car_table(results.pairs, results.arrays, WINDOWS)
+    pd.testing.assert_frame_equal(chunked, results.car[chunked.columns], check_exact=True)
+    whole = empirical_pvalue(results.arrays.est_ar, results.arrays.car(0, 5), 6)
+    got = chunked.loc[(chunked["start"] == 0) & (chunked["end"] == 5), "pvalue_empirical"].to_numpy()
+    np.testing.assert_array_equal(got, whole[np.isfinite(results.arrays.car(0, 5))])

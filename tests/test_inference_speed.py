@@ -1,0 +1,68 @@
+"""The faster p-value paths of the test battery give scipy's numbers exactly."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+from eventstudy.inference.base import two_sided_normal, two_sided_t
+from eventstudy.inference.rank import _binomial_pvalue, signed_rank_pvalue
+
+
+def test_two_sided_p_values_are_scipy_distributions_bit_for_bit() -> None:
+    rng = np.random.default_rng(7)
+    for z in np.concatenate([rng.normal(0, 3, 500), [0.0, -1.96, 38.5, np.inf]]):
+        assert two_sided_normal(z) == float(2 * stats.norm.sf(abs(z)))
+        for dof in (1, 3, 29, 238, 10_000):
+            assert two_sided_t(z, dof) == float(2 * stats.t.sf(abs(z), dof))
+    assert np.isnan(two_sided_normal(float("nan"))) and np.isnan(two_sided_t(float("nan"), 5))
+
+
+def test_memoised_binomial_p_value_is_binomtest() -> None:
+    for trials in (1, 2, 17, 40, 333):
+        for successes in range(0, trials + 1, max(1, trials // 7)):
+            expected = stats.binomtest(successes, trials, 0.5).pvalue
+            assert _binomial_pvalue(successes, trials) == expected
+            assert _binomial_pvalue(successes, trials) == expected  # the cached value
+
+
+def test_exact_signed_rank_p_value_is_scipys_and_ignores_the_rank_order() -> None:
+    rng = np.random.default_rng(3)
+    for n in (5, 12, 30, 50):
+        x = rng.normal(0.2, 1, n)
+        ranks = stats.rankdata(np.abs(x))
+        w_plus = float(ranks[x > 0].sum())
+        expected = stats.wilcoxon(x, method="exact").pvalue
+        assert abs(signed_rank_pvalue(ranks, w_plus) - expected) < 1e-12
+        shuffled = rng.permutation(ranks)
+        assert signed_rank_pvalue(shuffled, w_plus) == signed_rank_pvalue(ranks, w_plus)
+    # Ties: half ranks, the distribution is still built exactly.
+    tied = stats.rankdata([0.5, 0.5, 1.0, 2.0, 2.0, 3.0])
+    assert 0 < signed_rank_pvalue(tied, float(tied[[0, 2, 5]].sum())) <= 1
+
+
+def test_dense_date_alignment_equals_the_sorting_one() -> None:
+    from eventstudy.inference.dependence import _MISSING_DAY, _align_by_sorting, _align_on_dates
+
+    rng = np.random.default_rng(5)
+    calendar = np.cumsum(rng.integers(1, 4, 3000))  # distinct trading dates with gaps
+    left_start = rng.integers(0, 2500, 300)
+    right_start = left_start + rng.integers(-40, 40, 300)
+    left = calendar[np.clip(left_start[:, None] + np.arange(240), 0, 2999)]
+    right = calendar[np.clip(right_start[:, None] + np.arange(240), 0, 2999)]
+    left[left_start + 239 > 2999] = _MISSING_DAY  # rows past the data: no date
+    right[:7, :20] = _MISSING_DAY
+    values = rng.normal(size=right.shape)
+    values[rng.random(values.shape) < 0.05] = np.nan
+    dense = _align_on_dates(left, right, values)
+    assert np.array_equal(dense, _align_by_sorting(left, right, values), equal_nan=True)
+    # A hand check of one row: the right value on the left row's 100th date.
+    b = 11
+    k = int(np.flatnonzero(right[b] == left[b, 100])[0]) if (right[b] == left[b, 100]).any() else None
+    expected = values[b, k] if k is not None else np.nan
+    assert np.array_equal(dense[b, 100], expected, equal_nan=True)
+    # Dates spread far apart take the sorting path and give the same answer.
+    sparse_left = np.where(left == _MISSING_DAY, _MISSING_DAY, left * 50)
+    sparse_right = np.where(right == _MISSING_DAY, _MISSING_DAY, right * 50)
+    assert np.array_equal(_align_on_dates(sparse_left, sparse_right, values),
+                          _align_by_sorting(sparse_left, sparse_right, values), equal_nan=True)

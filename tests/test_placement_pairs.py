@@ -1,0 +1,67 @@
+"""place_events builds its pairs with array operations: same pairs, order and day 0 as a
+per-event, per-asset loop written out by hand."""
+
+from __future__ import annotations
+
+from datetime import time
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.timing.assets import Asset
+from eventstudy.timing.placement import asset_series, place_events
+
+
+def _series(name: str, days: pd.DatetimeIndex, seed: int) -> pd.Series:
+    rng = np.random.default_rng(seed)
+    return pd.Series(100 * np.exp(np.cumsum(rng.normal(0, 0.01, days.size))), index=days, name=name)
+
+
+def test_pairs_follow_the_file_order_then_the_assets_and_match_a_hand_loop() -> None:
+    days = pd.bdate_range("2024-01-01", periods=120)
+    # Asset B misses two weeks (a halt), so a day 0 inside it is refused.
+    b_days = days[(days < "2024-03-04") | (days > "2024-03-15")]
+    series = {
+        name: asset_series(Asset(name, "file", name, observed_at=time(18, 50), timezone="Europe/Moscow"),
+                           _series(name, d, i), "log")
+        for i, (name, d) in enumerate([("A", days), ("B", b_days), ("C", days)])
+    }
+    events = pd.DataFrame({
+        "id": ["E1", "E2", "E3", "E4", "E5"],
+        "date": pd.to_datetime(["2024-02-05", "2024-03-06", "2024-02-10", "2024-04-01", "2024-06-20"]),
+        "announced": pd.to_datetime([None, None, None, "2024-04-01T16:00Z", None], utc=True),
+        "assets": [None, ("B", "C"), ("C", "A", "C"), ("B",), None],
+    })
+    pairs = place_events(events, series, span=(-2, 2), max_day0_gap=7, max_window_gap=10,
+                         skip_window_gaps=False)
+    expected_keys = [("E1", "A"), ("E1", "B"), ("E1", "C"), ("E2", "B"), ("E2", "C"), ("E3", "A"),
+                     ("E3", "C"), ("E4", "B"), ("E5", "A"), ("E5", "B"), ("E5", "C")]
+    assert list(zip(pairs["event_id"], pairs["asset"], strict=True)) == expected_keys
+    assert pairs["asset_row"].tolist() == [{"A": 0, "B": 1, "C": 2}[a] for _, a in expected_keys]
+    for row in pairs.itertuples():
+        event = events.set_index("id").loc[row.event_id]
+        returns_days = series[row.asset].returns.index
+        if row.event_id == "E4":  # 16:00 UTC is after the 15:50 UTC close: the next session
+            after = returns_days[returns_days > pd.Timestamp("2024-04-01")]
+        else:
+            after = returns_days[returns_days >= event["date"]]
+        if after.size == 0:  # E5: 20 June is after the last session (14 June)
+            assert (row.day0_pos, row.reason) == (-1, "") and pd.isna(row.day0)
+        elif (after[0] - event["date"]).days > 7:  # E2 on B: inside B's halt
+            assert row.day0_pos == -2 and row.reason != "" and pd.isna(row.day0)
+        else:
+            assert row.day0 == after[0] and returns_days[row.day0_pos] == after[0] and row.reason == ""
+    assert pairs.set_index(["event_id", "asset"]).loc[("E2", "B"), "day0_pos"] == -2
+    assert (pairs.loc[pairs["event_id"] == "E5", "day0_pos"] == -1).all()
+    # E1 on B: the window [-2, 2] around 5 February is far from the halt; E2 on C spans no gap.
+    assert (pairs["data_flags"] == "").all()
+
+
+def test_no_event_gives_no_pair() -> None:
+    days = pd.bdate_range("2024-01-01", periods=30)
+    series = {"A": asset_series(Asset("A", "file", "A"), _series("A", days, 0), "log")}
+    events = pd.DataFrame({"id": pd.Series([], dtype=object), "date": pd.to_datetime([]),
+                           "announced": pd.to_datetime([], utc=True), "assets": pd.Series([], dtype=object)})
+    pairs = place_events(events, series, span=(-1, 1), max_day0_gap=7, max_window_gap=10,
+                         skip_window_gaps=False)
+    assert len(pairs) == 0
