@@ -10,6 +10,10 @@ from eventstudy.errors import ConfigError, DataUnavailableError
 
 LOCAL_PREFIX = "local:"
 CONNECT_TIMEOUT = "30s"
+#: A LocalCluster without a dashboard. ``dashboard_address=None`` alone still serves the
+#: scheduler's HTTP routes on port 8787 (and warns when a second cluster finds it taken);
+#: ":0" lets the system pick a free port and ``dashboard=False`` leaves the dashboard out.
+NO_DASHBOARD: dict[str, Any] = {"dashboard_address": ":0", "scheduler_kwargs": {"dashboard": False}}
 INSTALL_FIX = 'install the optional extra: pip install "eventstudy[distributed]"'
 
 
@@ -39,7 +43,8 @@ def connect(scheduler: Any) -> Iterator[Any]:
     ----------
     scheduler
         A ``Client`` (used as is, left open), ``"local:N"`` (a ``LocalCluster`` of ``N``
-        single-threaded worker processes without a dashboard, closed afterwards), or a
+        single-threaded worker processes without a dashboard (:data:`NO_DASHBOARD`), closed
+        afterwards), or a
         scheduler address such as ``"tcp://10.0.0.5:8786"`` (the client is closed
         afterwards, the cluster is not).
 
@@ -64,7 +69,7 @@ def connect(scheduler: Any) -> Iterator[Any]:
     workers = local_workers(scheduler)
     if workers is not None:
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                          dashboard_address=None) as cluster, Client(cluster) as client:
+                          **NO_DASHBOARD) as cluster, Client(cluster) as client:
             yield client
         return
     try:

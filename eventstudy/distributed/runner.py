@@ -141,15 +141,20 @@ def _estimate_from(spec: StudySpec, events: pd.DataFrame, prices: PriceInput, na
 
 def _estimate_on_dask(client: Any, spec: StudySpec, events: Events, prices: PriceInput,
                       assets: Mapping[str, Asset], n_parts: int | None) -> list[PartitionOutput]:
-    """Submit one task per partition, the prices and events scattered once; gather in order."""
+    """Submit one task per partition, the prices and events scattered once; gather in order.
+
+    The scattered data is replicated on every worker (``broadcast``), so it survives the
+    loss of a worker: the scheduler re-runs that worker's tasks on the others.
+    """
+    from distributed.client import FutureCancelledError
     from distributed.scheduler import KilledWorker
 
     workers = max(1, len(client.scheduler_info().get("workers", {})))
     groups = partition_assets(spec.assets, n_parts or PARTS_PER_WORKER * workers)
     source: Any = prices
     if isinstance(prices, pd.DataFrame):
-        source = client.scatter(prices[[*spec.assets, *spec.benchmark]], hash=False)
-    events_ref = client.scatter(events.frame, hash=False)
+        source = client.scatter(prices[[*spec.assets, *spec.benchmark]], hash=False, broadcast=True)
+    events_ref = client.scatter(events.frame, hash=False, broadcast=True)
     futures = [client.submit(_estimate_from, spec, events_ref, source, group, _rows(spec, group), assets,
                              key=f"eventstudy-partition-{i}-{id(groups)}", retries=TASK_RETRIES, pure=False)
                for i, group in enumerate(groups)]
@@ -158,6 +163,9 @@ def _estimate_on_dask(client: Any, spec: StudySpec, events: Events, prices: Pric
     except KilledWorker as error:
         raise DataUnavailableError(f"the Dask workers running the study died too often ({error}); "
                                    "see the workers' logs (memory limit, killed process)") from error
+    except FutureCancelledError as error:
+        raise DataUnavailableError(f"a partition of the study was lost on the Dask cluster ({error}); "
+                                   "its input data went with the workers that held it") from error
     except (OSError, TimeoutError) as error:
         raise DataUnavailableError(f"lost the connection to the Dask scheduler ({error})") from error
 
