@@ -169,3 +169,44 @@ def test_settings_that_cannot_be_partitioned_are_refused_before_connecting(panel
                               benchmark=["SYN002", "SYN003"])
     with pytest.raises(ConfigError):
         synthetic.run(scheduler="tcp://127.0.0.1:9")  # refused before any connection is tried
+
+
+def test_cli_runs_a_dataset_on_local_workers_and_writes_parquet_tables(tmp_path) -> None:
+    from eventstudy.cli.main import main
+
+    prices = synthetic_prices(6, 700, seed=3)
+    events = synthetic_events(20, prices.index, seed=4)
+    _write_hive(prices, tmp_path / "dataset")
+    events.to_csv(tmp_path / "events.csv", index=False)
+    out = tmp_path / "out"
+    code = main(["run", str(tmp_path / "events.csv"), "--prices", str(tmp_path / "dataset"),
+                 "--model", "market", "--benchmark", "MKT", "--assets", ",".join(prices.columns[:-1]), "--scheduler", "local:2",
+                 "--tables", "parquet", "--figures", "none", "--out", str(out), "--quiet"])
+    assert code == 0
+    expected = es.EventStudy(events, prices, model="market", benchmark="MKT",
+                             assets=list(prices.columns[:-1])).run()
+    car = pd.read_csv(out / "car.csv")
+    np.testing.assert_allclose(car["car"], expected.car["car"], rtol=1e-12, atol=1e-15)
+    back = pd.read_parquet(out / "parquet" / "car")
+    assert sorted(back["asset"].astype(str).unique()) == sorted(expected.car["asset"].unique())
+    merged = back.astype({"asset": str}).merge(expected.car, on=["event_id", "asset", "start", "end"],
+                                               suffixes=("", "_memory"))
+    assert len(merged) == len(expected.car)
+    np.testing.assert_allclose(merged["car"], merged["car_memory"], rtol=0, atol=0)
+    one = pd.read_parquet(out / "parquet" / "abnormal_returns" / "asset=SYN002")
+    assert len(one) == (expected.abnormal_returns["asset"] == "SYN002").sum()
+    aggregate = pd.read_parquet(out / "parquet" / "aggregate.parquet")
+    pd.testing.assert_frame_equal(aggregate, expected.aggregate, **TOLERANCE)
+
+
+def test_cli_unreachable_scheduler_exits_3(tmp_path, monkeypatch) -> None:
+    from eventstudy.cli.main import main
+
+    monkeypatch.setattr("eventstudy.distributed.cluster.CONNECT_TIMEOUT", "1s")
+    prices = synthetic_prices(2, 400, seed=5)
+    events = synthetic_events(3, prices.index, seed=6)
+    prices.to_csv(tmp_path / "prices.csv")
+    events.to_csv(tmp_path / "events.csv", index=False)
+    code = main(["run", str(tmp_path / "events.csv"), "--prices", str(tmp_path / "prices.csv"),
+                 "--scheduler", "tcp://127.0.0.1:9", "--figures", "none", "--out", str(tmp_path / "out")])
+    assert code == 3
