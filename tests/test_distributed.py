@@ -180,7 +180,8 @@ def test_cli_runs_a_dataset_on_local_workers_and_writes_parquet_tables(tmp_path)
     events.to_csv(tmp_path / "events.csv", index=False)
     out = tmp_path / "out"
     code = main(["run", str(tmp_path / "events.csv"), "--prices", str(tmp_path / "dataset"),
-                 "--model", "market", "--benchmark", "MKT", "--assets", ",".join(prices.columns[:-1]), "--scheduler", "local:2",
+                 "--model", "market", "--benchmark", "MKT", "--assets", ",".join(prices.columns[:-1]),
+                 "--scheduler", "local:2",
                  "--tables", "parquet", "--figures", "none", "--out", str(out), "--quiet"])
     assert code == 0
     expected = es.EventStudy(events, prices, model="market", benchmark="MKT",
