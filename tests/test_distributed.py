@@ -159,6 +159,8 @@ def test_scheduler_text_and_unreachable_scheduler(panel, monkeypatch) -> None:
         study.run(scheduler="local:0")
     with pytest.raises(DataUnavailableError):
         study.run(scheduler="tcp://127.0.0.1:9")  # nothing listens on the discard port
+    with pytest.raises(ConfigError):
+        study.run(scheduler="no port here")
     assert partition_assets(["a", "b", "c", "d", "e"], 2) == [["a", "b"], ["c", "d", "e"]]
     assert partition_assets(["a", "b"], 5) == [["a"], ["b"]]
 

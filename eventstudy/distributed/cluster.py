@@ -51,7 +51,7 @@ def connect(scheduler: Any) -> Iterator[Any]:
     Raises
     ------
     ConfigError
-        When Dask is not installed or ``scheduler`` is none of the above.
+        When Dask is not installed or ``scheduler`` is none of the above (not an address).
     DataUnavailableError
         When the scheduler cannot be reached.
     """
@@ -74,6 +74,9 @@ def connect(scheduler: Any) -> Iterator[Any]:
         return
     try:
         client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+    except ValueError as error:  # not an address: "missing port number", unknown protocol
+        raise ConfigError(f"bad scheduler address {scheduler!r} ({error})",
+                          fix="write tcp://HOST:PORT (e.g. tcp://10.0.0.5:8786) or local:N") from error
     except (OSError, TimeoutError) as error:
         raise DataUnavailableError(f"cannot reach the Dask scheduler at {scheduler} ({error})") from error
     try:
