@@ -2,7 +2,7 @@
 in this process), then the tables built once from the combined pairs.
 
 The distributed part is the estimation (reading prices, placing events, fitting the
-model), which dominates a study's time. The per-pair arrays it returns are gathered and
+model), the part that grows with the price panel. The per-pair arrays it returns are gathered and
 put in the in-memory run's pair order (:func:`~eventstudy.distributed.partition.combine_partitions`),
 and :func:`~eventstudy.results.tables.build_results` computes the CAR table and all ten
 aggregate tests once on the driver, so every number, ranks for Corrado and Wilcoxon
