@@ -213,3 +213,17 @@ def test_cli_unreachable_scheduler_exits_3(tmp_path, monkeypatch) -> None:
     code = main(["run", str(tmp_path / "events.csv"), "--prices", str(tmp_path / "prices.csv"),
                  "--scheduler", "tcp://127.0.0.1:9", "--figures", "none", "--out", str(tmp_path / "out")])
     assert code == 3
+
+
+def test_flat_folder_dataset_study_runs_in_process_like_the_in_memory_run(tmp_path) -> None:
+    prices = synthetic_prices(5, 600, seed=7)
+    events = synthetic_events(15, prices.index, seed=8)
+    for name in prices.columns:
+        prices[name].dropna().rename("close").reset_index().to_parquet(tmp_path / f"{name}.parquet")
+    names = list(prices.columns[:-1])
+    expected = es.EventStudy(events, prices, model="market", benchmark="MKT", assets=names).run()
+    lazy = es.EventStudy(events, PriceDataset(tmp_path), model="market", benchmark="MKT", assets=names)
+    got = lazy.run()  # no scheduler: partition after partition, each reading its own files
+    assert_same_results(got, expected)
+    assert [p.sha256 for p in got.provenance] == [p.sha256 for p in expected.provenance]
+    assert {p.path for p in got.provenance} == {str(tmp_path)}
