@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from eventstudy.distributed.dataset import PriceDataset, is_hive_dataset
 from eventstudy.errors import ConfigError, InputError, UnknownAssetError
 from eventstudy.events import Events, load_events, unknown_assets
 from eventstudy.measures.dimson import lagged_design
@@ -54,8 +55,10 @@ class EventStudy:
     events
         Path of an events file, a DataFrame with its columns, or :class:`Events`.
     prices
-        Wide DataFrame (date x asset) of prices, e.g. from :func:`read_prices`. Without
-        it, the prices are fetched from the live sources through the cache.
+        Wide DataFrame (date x asset) of prices, e.g. from :func:`read_prices`, or a
+        :class:`~eventstudy.distributed.dataset.PriceDataset` read asset by asset when the
+        study runs (``docs/distributed.md``). Without it, the prices are fetched from the
+        live sources through the cache.
     spec
         A :class:`~eventstudy.spec.StudySpec`; keyword settings override it.
     provenance
@@ -81,7 +84,7 @@ class EventStudy:
     >>> res.car.query("asset == 'IMOEX'")  # doctest: +SKIP
     """
 
-    def __init__(self, events: EventsInput, prices: pd.DataFrame | None = None, *,
+    def __init__(self, events: EventsInput, prices: pd.DataFrame | PriceDataset | None = None, *,
                  spec: StudySpec | None = None, provenance: Sequence[SeriesProvenance] = (),
                  asset_info: Mapping[str, Asset] | None = None, volumes: pd.DataFrame | None = None,
                  **settings: Any) -> None:
@@ -100,7 +103,7 @@ class EventStudy:
 
     @classmethod
     def from_file(cls, config: str | Path | None, events: EventsInput | None = None, *,
-                  prices: str | Path | None = None, layer: Layer | None = None,
+                  prices: str | Path | PriceDataset | None = None, layer: Layer | None = None,
                   **settings: Any) -> EventStudy:
         """The study described by a TOML study file, with settings overridden by keyword.
 
@@ -112,7 +115,9 @@ class EventStudy:
             Events file, DataFrame or :class:`Events`; default the study file's ``events``.
         prices
             A ``--prices`` folder or wide file; default the study file's ``prices``. Without
-            any local prices the study fetches from the live sources.
+            any local prices the study fetches from the live sources. A hive-partitioned
+            folder (``asset=<ASSET>/``) or a :class:`PriceDataset` is read lazily, asset by
+            asset, when the study runs.
         layer
             Settings overriding the file's, labelled by their origin (the command line's flags).
         **settings
@@ -140,6 +145,14 @@ class EventStudy:
         loaded = events if isinstance(events, Events) else load_events(events)
         prices_path = prices if prices is not None else (study_file.prices if study_file else None)
         files = study_file.files if study_file else {}
+        if isinstance(prices_path, PriceDataset) or (prices_path is not None
+                                                     and is_hive_dataset(prices_path)):
+            if files:
+                raise ConfigError("a price dataset cannot be combined with the study file's asset files",
+                                  path=config, fix="put every series in the dataset, or drop --prices")
+            dataset = prices_path if isinstance(prices_path, PriceDataset) else PriceDataset(
+                prices_path, same_day_prices=spec.same_day_prices)
+            return cls(loaded, dataset, spec=spec)
         if prices_path is None and not files:
             return cls(loaded, spec=spec)
         needed = [*spec.assets, *spec.benchmark] if spec.assets else []
@@ -174,8 +187,16 @@ class EventStudy:
 
     # -- running -----------------------------------------------------------------------------
 
-    def run(self) -> Results:
+    def run(self, *, scheduler: Any = None) -> Results:
         """Compute abnormal returns, CARs and the aggregate tests.
+
+        Parameters
+        ----------
+        scheduler
+            Run the estimation partitioned by asset on Dask (``docs/distributed.md``): a
+            ``dask.distributed.Client``, a scheduler address or ``"local:N"``. The numbers
+            are those of the in-memory run. A study on a :class:`PriceDataset` runs
+            partitioned even without a scheduler, one partition after another.
 
         Returns
         -------
@@ -185,9 +206,16 @@ class EventStudy:
         Raises
         ------
         DataUnavailableError
-            When live prices cannot be fetched.
+            When live prices cannot be fetched, or the Dask workers die too often.
         """
         spec = self.spec
+        if scheduler is not None or isinstance(self.prices, PriceDataset):
+            from eventstudy.distributed.runner import run_partitioned
+
+            prices, provenance = ((self.prices, self.provenance) if self.prices is not None
+                                  else self._fetch_prices())
+            assets = {name: self.asset(name) for name in [*spec.assets, *spec.benchmark]}
+            return run_partitioned(spec, self.events, prices, assets, provenance, scheduler=scheduler)
         if spec.interval != DAILY:
             return self._run_bars()
         if self.prices is not None:
@@ -231,7 +259,7 @@ class EventStudy:
         from eventstudy.bar_study import fetch_bar_prices, run_bar_study
 
         names = [*self.spec.assets, *self.spec.benchmark]
-        if self.prices is None:  # live ISS candles through the cache
+        if not isinstance(self.prices, pd.DataFrame):  # live ISS candles (a dataset never gets here)
             prices, fetched = fetch_bar_prices(self.spec, self.events, [self.asset(n) for n in names])
             return run_bar_study(self.spec, self.events, prices, self.asset, fetched)
         provenance = self.provenance or tuple(provenance_of(name, self.prices[name]) for name in names)
@@ -270,8 +298,8 @@ def _asset_of(spec: StudySpec, name: str) -> Asset:
         return Asset(name, "file", name)
 
 
-def _checked_prices(prices: pd.DataFrame | None) -> pd.DataFrame | None:
-    if prices is not None and (not isinstance(prices, pd.DataFrame)
+def _checked_prices(prices: pd.DataFrame | PriceDataset | None) -> pd.DataFrame | PriceDataset | None:
+    if prices is not None and not isinstance(prices, PriceDataset) and (not isinstance(prices, pd.DataFrame)
                                or not isinstance(prices.index, pd.DatetimeIndex)):
         raise InputError("prices must be a DataFrame indexed by date (use read_prices)")
     return prices
@@ -290,7 +318,7 @@ def _checked_volumes(volumes: pd.DataFrame | None, spec: StudySpec) -> pd.DataFr
     return volumes
 
 
-def _resolve_assets(spec: StudySpec, prices: pd.DataFrame | None) -> StudySpec:
+def _resolve_assets(spec: StudySpec, prices: pd.DataFrame | PriceDataset | None) -> StudySpec:
     """The spec with its assets chosen: the named ones, else every price column that is
     not a benchmark (local prices) or the default universe (live sources)."""
     if prices is not None:

@@ -81,8 +81,10 @@ def test_live_hourly_study_equals_the_file_study(replay, shared_data, tmp_path) 
     used = moscow_dates(closes, "2024-10-13", "2025-08-02")
     assert (record.first, record.last) == (f"{used.index[0]:%Y-%m-%dT%H:%M:%SZ}",
                                            f"{used.index[-1]:%Y-%m-%dT%H:%M:%SZ}")
-    text = "\n".join(f"{t:%Y-%m-%d},{v!r}" for t, v in zip(used.index, used.to_numpy(), strict=True))
-    assert record.sha256 == hashlib.sha256(text.encode()).hexdigest()
+    # the documented definition: int64 nanoseconds since the epoch (UTC), then the float64 values
+    raw = (np.asarray(pd.DatetimeIndex(used.index).as_unit("ns").asi8, dtype="<i8").tobytes()
+           + np.asarray(used.to_numpy(), dtype="<f8").tobytes())
+    assert record.sha256 == hashlib.sha256(raw).hexdigest()
     assert Path(record.path).parent == tmp_path / "moex-bars-1h" and record.fetched_at
     starts = [int(r.params["start"]) for r in replay.requests]
     assert starts == list(range(0, len(used), 500)) + [len(used)]

@@ -55,6 +55,11 @@ def add_parser(subparsers: Any) -> None:
                         "200 dpi; PNG is also written when only pdf is asked, for the HTML report)")
     parser.add_argument("--title", help="title of the report (default: 'Event study report: <events file>')")
     add_jobs_option(parser)
+    parser.add_argument("--scheduler", metavar="ADDRESS|local:N", help="run the estimation partitioned by "
+                        "asset on a Dask cluster: a scheduler address (tcp://host:8786) or local:N worker "
+                        "processes on this machine; needs eventstudy[distributed] (docs/distributed.md)")
+    parser.add_argument("--tables", choices=["parquet"], help="also write abnormal_returns and car as "
+                        "Parquet partitioned by asset, with aggregate and skipped, into OUT/parquet/")
     add_format_option(parser)
     add_output_options(parser)
     parser.set_defaults(handler=run)
@@ -64,7 +69,7 @@ def add_study_arguments(parser: argparse.ArgumentParser) -> None:
     """The events file, the data options and a flag for every study setting."""
     parser.add_argument("events", help="events file (.csv or .xlsx), or - for standard input")
     parser.add_argument("--prices", type=Path, help="folder of <ASSET>.csv/.parquet/.xlsx files, or one "
-                        "wide file")
+                        "wide file, or a Parquet dataset of asset=<ASSET>/ folders (read lazily)")
     parser.add_argument("--config", type=Path, help="TOML study file (assets, files, options)")
     add_setting_arguments(parser)
 
@@ -90,17 +95,22 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or Path("eventstudy-results") / default_folder_name(args.events)
     check_destination(out, study.input_paths() + ([args.config] if args.config else []))
     detail(args, f"settings: {study.spec.to_dict()}")
+    scheduler = {"scheduler": args.scheduler} if args.scheduler else {}
     if study.prices is not None:  # live prices show their own fetching bar
         with fitting_progress(args):
-            results = study.run()
+            results = study.run(**scheduler)
     else:
-        results = study.run()
+        results = study.run(**scheduler)
     for record in results.provenance:
         detail(args, f"{record.asset}: {record.source} {record.symbol} {record.first} to {record.last} "
                      f"({record.path or record.base_url or ''}), sha256 {record.sha256[:16]}")
     with stage_progress(args) as progress:
         results.save(out, figures=args.figures, figure_formats=args.figure_formats or ["png"],
                      title=args.title, jobs=jobs(args), progress=progress)
+    if args.tables == "parquet":
+        from eventstudy.distributed.parquet_tables import write_parquet_tables
+
+        detail(args, f"wrote {write_parquet_tables(results, out)}/")
     if args.format != "text":
         print_table(results.car, args.format)
     elif verbosity(args) is not Verbosity.QUIET:
