@@ -87,3 +87,14 @@ def test_output_layer_never_imports_upward() -> None:
 @pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_modules_are_small(path: Path) -> None:
     assert len(path.read_text(encoding="utf-8").splitlines()) <= MAX_LINES
+
+
+def test_every_estimator_has_the_one_estimator_signature() -> None:
+    import inspect
+
+    from eventstudy.models.engine import Estimator
+    from eventstudy.models.registry import MODELS
+
+    expected = list(inspect.signature(Estimator.__call__).parameters)[1:]  # without self
+    for model in MODELS.values():
+        assert list(inspect.signature(model.estimator).parameters) == expected, model.name

@@ -9,6 +9,7 @@ loop over pairs; large studies are processed in chunks to bound memory.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -48,6 +49,24 @@ class EngineOutput:
     fitted: np.ndarray
     reason: np.ndarray
     expected: np.ndarray
+
+
+class Estimator(Protocol):
+    """The one signature every estimator of the model registry has (OLS, GARCH, synthetic control).
+
+    ``returns`` is ``(N, T)`` (each asset's returns on its own calendar), ``regressors``
+    ``(N, T, K)`` and ``offset`` ``(N, T)`` or ``None`` from the model's design;
+    ``asset_index`` and ``day0_index`` place each of the ``P`` pairs (a negative day 0 is
+    not fitted); windows are relative days (bars); ``min_obs`` is the minimum number of
+    estimation returns; ``exclude`` ``(N, T)`` marks returns left out of estimation;
+    ``day0_dates`` the pairs' calendar day 0; ``constant`` whether the regression has an
+    intercept. The result is an :class:`EngineOutput` for all ``P`` pairs.
+    """
+
+    def __call__(self, returns: np.ndarray, regressors: np.ndarray, offset: np.ndarray | None,
+                 asset_index: np.ndarray, day0_index: np.ndarray, estimation: tuple[int, int] = ...,
+                 event_window: tuple[int, int] = ..., min_obs: int = ..., exclude: np.ndarray | None = ...,
+                 day0_dates: np.ndarray | None = ..., constant: bool = ...) -> EngineOutput: ...
 
 
 def fit_pairs(

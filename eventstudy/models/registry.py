@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from eventstudy.errors import ConfigError
-from eventstudy.models.engine import EngineOutput, fit_pairs
+from eventstudy.models.engine import Estimator, fit_pairs
 from eventstudy.models.garch import fit_garch_pairs
 from eventstudy.models.synthetic_engine import fit_synthetic_pairs
 
@@ -70,7 +70,7 @@ class NormalReturnModel:
     min_benchmarks: int
     max_benchmarks: int | None
     design: Callable[[np.ndarray], Design]
-    estimator: Callable[..., EngineOutput]
+    estimator: Estimator
     has_constant: bool
     label: str
 
