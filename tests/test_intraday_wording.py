@@ -73,3 +73,20 @@ def test_daily_wording_is_unchanged(daily: es.Results) -> None:
     assert settings["estimation window"].endswith(" trading days") and "day 0" in settings
     report = markdown_report(daily)
     assert all(note in report for note in METHOD_NOTES) and "bar 0" not in report
+
+
+def test_intraday_report_with_a_cluster_of_events_is_written(tmp_path: Path) -> None:
+    from conftest import require_shared_data
+
+    frame = pd.read_csv(require_shared_data() / "intraday" / "IMOEX_hourly_iss_2022-06_2026-05.csv")
+    closes = pd.DataFrame({"IMOEX": frame["close"].to_numpy(dtype=float)},
+                          index=pd.DatetimeIndex(pd.to_datetime(frame["dt"])))
+    events = pd.DataFrame([{"id": f"E{k}", "event": "news", "date": day, "time": "13:30", "timezone": MOSCOW}
+                           for k, day in enumerate(["2025-08-05", "2025-08-07", "2025-08-12"])])
+    results = es.EventStudy(events, closes, interval="1h", assets=["IMOEX"], estimation=(-300, -11),
+                            windows=[(0, 0)], event_window=(-3, 3),
+                            asset_info={"IMOEX": Asset("IMOEX", "file", "IMOEX", timezone=MOSCOW)}).run()
+    out = results.save(tmp_path / "out", figures="none")
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "zoom: Aug 2025 (3 events)" in html
+    assert '"2025-08-07 08:00"' in html  # the bars keep their time of day (UTC) on the chart's axis

@@ -31,6 +31,18 @@ def _day(value: Any) -> str:
     return f"{pd.Timestamp(value):%Y-%m-%d}"
 
 
+def _naive(series: pd.Series) -> pd.Series:
+    """The series on naive UTC instants (intraday bars are indexed by tz-aware UTC starts)."""
+    index = pd.DatetimeIndex(series.index)
+    return series.set_axis(index.tz_convert(None)) if index.tz is not None else series
+
+
+def _instant(value: Any) -> str:
+    """``2025-08-07`` for a day, ``2025-08-07 11:00`` for a bar."""
+    stamp = pd.Timestamp(value)
+    return _day(stamp) if stamp == stamp.normalize() else f"{stamp:%Y-%m-%d %H:%M}"
+
+
 def _rgba(color: str, alpha: float) -> str:
     red, green, blue = (int(color[i:i + 2], 16) for i in (1, 3, 5))
     return f"rgba({red},{green},{blue},{alpha})"
@@ -75,7 +87,7 @@ def prices_chart(results: StudyResults) -> Chart | None:
     """Each asset's price rebased to 100 at its first observation (hover: the price itself),
     the events marked, and a button that zooms into the busiest month of events."""
     # at the precision of prices.csv, so that a report rendered again from the folder is the same
-    series = {name: s.dropna().map(lambda v: float(f"{v:.10g}")) for name, s in results.prices.items()
+    series = {name: _naive(s.dropna().map(lambda v: float(f"{v:.10g}"))) for name, s in results.prices.items()
               if len(s.dropna())}
     if not series:
         return None
@@ -87,7 +99,7 @@ def prices_chart(results: StudyResults) -> Chart | None:
         rebased[name] = index
         unit = f" {units[name]}" if name in units else ""
         data.append({"type": "scatter", "mode": "lines", "name": name,
-                     "x": [_day(d) for d in prices.index], "y": _round(index, 3),
+                     "x": [_instant(d) for d in prices.index], "y": _round(index, 3),
                      "customdata": _significant(prices),
                      "line": {"width": 1.4, "color": PALETTE[n % len(PALETTE)]},
                      "hovertemplate": f"{name}: %{{customdata:,.6~g}}{unit}"
