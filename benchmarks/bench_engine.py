@@ -11,7 +11,7 @@ What is timed
   ``r = a + b m + e`` with 1% of returns missing at random (so every pair has its
   own estimation sample), one market factor.
 * Vectorised: :func:`eventstudy.models.engine.fit_pairs` (market model, estimation
-  ``[-250, -11]``, event window ``[-10, 10]``, ``min_obs = 100``) for 10,000 random
+  ``[-250, -11]``, event window ``[-10, 10]``, ``min_estimation = 100``) for 10,000 random
   (asset, day 0) pairs, then every registered test of
   :mod:`eventstudy.inference` on the scope ``all`` for the CAR windows
   ``[0, 0]``, ``[-1, 1]`` and ``[0, 5]``.
@@ -64,8 +64,8 @@ def make_pairs(n_pairs: int, n_assets: int, n_days: int, seed: int = 1) -> tuple
 def run_vectorised(
     returns: np.ndarray, market: np.ndarray, assets: np.ndarray, day0: np.ndarray, dates: np.ndarray
 ) -> dict[str, float]:
-    from eventstudy.models.engine import fit_pairs
     from eventstudy.inference import run_tests
+    from eventstudy.models.engine import fit_pairs
 
     n_assets, n_days = returns.shape
     regressors = np.broadcast_to(market, (n_assets, n_days))[:, :, None]
@@ -78,7 +78,7 @@ def run_vectorised(
         day0,
         estimation=ESTIMATION,
         event_window=EVENT_WINDOW,
-        min_obs=100,
+        min_estimation=100,
         day0_dates=dates,
     )
     arrays = out.arrays if out.fitted.all() else out.arrays.subset(out.fitted)

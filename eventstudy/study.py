@@ -241,7 +241,7 @@ class EventStudy:
         output = model.estimator(
             panel.returns, panel.regressors, panel.offset,
             asset_index=pairs["asset_row"].to_numpy(), day0_index=day0_index,
-            estimation=spec.estimation, event_window=spec.span, min_obs=spec.min_estimation,
+            estimation=spec.estimation, event_window=spec.span, min_estimation=spec.min_estimation,
             exclude=exclude, day0_dates=pairs["day0"].to_numpy().astype("datetime64[D]"),
             constant=model.has_constant,
         )

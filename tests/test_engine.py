@@ -51,7 +51,7 @@ def test_market_model_matches_statsmodels(panel: dict[str, np.ndarray]) -> None:
 def test_constant_mean_by_hand() -> None:
     returns = np.arange(1.0, 31.0)[None, :] / 100  # 0.01 .. 0.30
     out = fit_pairs(returns, np.empty((1, 30, 0)), None, np.array([0]), np.array([25]),
-                    estimation=(-20, -6), event_window=(0, 1), min_obs=10)
+                    estimation=(-20, -6), event_window=(0, 1), min_estimation=10)
     # Estimation returns 0.06..0.20: mean 0.13; day 0 return 0.26 -> AR 0.13.
     np.testing.assert_allclose(out.arrays.ar[0], [0.13, 0.14])
     sample_var = np.var(np.arange(6, 21) / 100, ddof=1)

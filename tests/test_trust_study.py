@@ -302,3 +302,14 @@ def test_recommended_tests_are_marked_and_the_others_explained(prices_dir: Path,
     assert {"kp", "patell_adj"} <= recommended
     cautioned = rows[rows["recommended"].astype(str) == "False"]
     assert len(cautioned) and cautioned["note"].str.contains("may over-reject here").all()
+
+
+def test_huge_description_cells_are_accepted(tmp_path: Path) -> None:
+    text = "A long statement. " * 12_000  # about 216 kB in one cell, above csv's 128 kB default
+    events = tmp_path / "events.csv"
+    events.write_text(f'date,event,description\n2025-08-07,summit,"{text}"\n', encoding="utf-8")
+    loaded = es.load_events(events)
+    assert loaded.frame["description"].iloc[0] == text.strip()  # cells are trimmed
+    import csv
+
+    assert csv.field_size_limit() == 131_072  # restored after reading

@@ -148,7 +148,7 @@ def fit_samples(panel: Panel, samples: np.ndarray) -> tuple[PairArrays, np.ndarr
     """The engine on every drawn pair at once; arrays and the fitted mask, flat."""
     flat = samples.reshape(-1, 2)
     out = fit_pairs(panel.returns, panel.market[:, :, None], None, flat[:, 0], flat[:, 1],
-                    estimation=ESTIMATION, event_window=EVENT_WINDOW, min_obs=MIN_OBS,
+                    estimation=ESTIMATION, event_window=EVENT_WINDOW, min_estimation=MIN_OBS,
                     day0_dates=panel.calendar[flat[:, 0], flat[:, 1]])
     return dataclasses.replace(out.arrays, calendar=panel.calendar), out.fitted
 

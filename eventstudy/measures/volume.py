@@ -123,7 +123,7 @@ def abnormal_log_volume(
     event_window: tuple[int, int] = (-10, 10),
     market_volume: pd.Series | None = None,
     shift: float = 0.0,
-    min_obs: int = 100,
+    min_estimation: int = 100,
 ) -> EngineOutput:
     """Abnormal log volume of one series around each event, through the engine.
 
@@ -146,7 +146,7 @@ def abnormal_log_volume(
         The market's volume or turnover by date, for the market model.
     shift
         See :func:`log_volume`.
-    min_obs
+    min_estimation
         Minimum estimation observations.
 
     Returns
@@ -168,5 +168,5 @@ def abnormal_log_volume(
     day0 = np.where(positions < len(dates), positions, -1)
     day0_dates = np.array([dates[p] if p >= 0 else pd.NaT for p in day0], dtype="datetime64[D]")
     return fit_pairs(y, regressors, None, np.zeros(len(day0), dtype=np.intp), day0,
-                     estimation=estimation, event_window=event_window, min_obs=min_obs,
+                     estimation=estimation, event_window=event_window, min_estimation=min_estimation,
                      day0_dates=day0_dates)

@@ -57,7 +57,7 @@ class Estimator(Protocol):
     ``returns`` is ``(N, T)`` (each asset's returns on its own calendar), ``regressors``
     ``(N, T, K)`` and ``offset`` ``(N, T)`` or ``None`` from the model's design;
     ``asset_index`` and ``day0_index`` place each of the ``P`` pairs (a negative day 0 is
-    not fitted); windows are relative days (bars); ``min_obs`` is the minimum number of
+    not fitted); windows are relative days (bars); ``min_estimation`` is the minimum number of
     estimation returns; ``exclude`` ``(N, T)`` marks returns left out of estimation;
     ``day0_dates`` the pairs' calendar day 0; ``constant`` whether the regression has an
     intercept. The result is an :class:`EngineOutput` for all ``P`` pairs.
@@ -65,8 +65,9 @@ class Estimator(Protocol):
 
     def __call__(self, returns: np.ndarray, regressors: np.ndarray, offset: np.ndarray | None,
                  asset_index: np.ndarray, day0_index: np.ndarray, estimation: tuple[int, int] = ...,
-                 event_window: tuple[int, int] = ..., min_obs: int = ..., exclude: np.ndarray | None = ...,
-                 day0_dates: np.ndarray | None = ..., constant: bool = ...) -> EngineOutput: ...
+                 event_window: tuple[int, int] = ..., min_estimation: int = ...,
+                 exclude: np.ndarray | None = ..., day0_dates: np.ndarray | None = ...,
+                 constant: bool = ...) -> EngineOutput: ...
 
 
 def fit_pairs(
@@ -77,7 +78,7 @@ def fit_pairs(
     day0_index: np.ndarray,
     estimation: tuple[int, int] = (-250, -11),
     event_window: tuple[int, int] = (-10, 10),
-    min_obs: int = 100,
+    min_estimation: int = 100,
     exclude: np.ndarray | None = None,
     day0_dates: np.ndarray | None = None,
     constant: bool = True,
@@ -89,7 +90,7 @@ def fit_pairs(
     window.
 
     A pair is not fitted (``fitted`` False, the reason in ``reason``) when it has no
-    data on or after the event, fewer than ``min_obs`` estimation returns, estimation
+    data on or after the event, fewer than ``min_estimation`` estimation returns, estimation
     returns of zero variance (:data:`FLAT_REASON`), more than
     :data:`STALE_ZERO_SHARE` of its estimation returns exactly zero (a stale
     series), a residual variance below :data:`ZERO_RESIDUAL_SHARE` of the returns'
@@ -112,7 +113,7 @@ def fit_pairs(
         (``-1``: the asset has no data on or after the event).
     estimation, event_window
         Inclusive windows in trading days relative to day 0.
-    min_obs
+    min_estimation
         Minimum estimation observations; pairs with fewer are not fitted.
     exclude
         ``(N, T)`` bool, True where an observation must not enter estimation
@@ -150,7 +151,7 @@ def fit_pairs(
     out = allocate_outputs(n_pairs, est_days.size, event_days.size, k)
     for start in range(0, n_pairs, CHUNK_PAIRS):
         rows = slice(start, min(start + CHUNK_PAIRS, n_pairs))
-        _fit_chunk(panel, asset_index[rows], day0_index[rows], est_days, event_days, min_obs,
+        _fit_chunk(panel, asset_index[rows], day0_index[rows], est_days, event_days, min_estimation,
                    constant, {name: a[rows] for name, a in out.items()})
     arrays = PairArrays(
         event_days=event_days, ar=out["ar"], var_ar=out["var_ar"], est_days=est_days,
@@ -207,7 +208,7 @@ def allocate_outputs(p: int, n_est: int, n_event: int, k: int) -> dict[str, np.n
 
 
 def _fit_chunk(panel: PaddedPanel, assets: np.ndarray, day0: np.ndarray, est_days: np.ndarray,
-               event_days: np.ndarray, min_obs: int, constant: bool,
+               event_days: np.ndarray, min_estimation: int, constant: bool,
                out: dict[str, np.ndarray]) -> None:
     located = day0 >= 0
     day0 = np.where(located, day0, 0)
@@ -231,7 +232,7 @@ def _fit_chunk(panel: PaddedPanel, assets: np.ndarray, day0: np.ndarray, est_day
         for j in range(i, k):
             xtx[:, i, j] = xtx[:, j, i] = np.einsum("pl,pl->p", a, columns[j])
     regular = _regular(xtx, n_obs, constant)
-    enough = n_obs >= max(min_obs, k + 2)
+    enough = n_obs >= max(min_estimation, k + 2)
     ok = located & enough & regular
     safe = np.where(ok[:, None, None], xtx, np.eye(k)[None, :, :])
     xtx_inv = np.linalg.inv(safe) if k else safe
@@ -271,7 +272,7 @@ def _fit_chunk(panel: PaddedPanel, assets: np.ndarray, day0: np.ndarray, est_day
     out["xtx_inv"][:] = np.where(ok[:, None, None], xtx_inv, np.nan)
     out["x_event"][:] = x_event
     out["fitted"][:] = ok
-    out["reason"][:] = _reasons(located, enough, regular, n_obs, min_obs,
+    out["reason"][:] = _reasons(located, enough, regular, n_obs, min_estimation,
                                 (flat, stale, exact, _zero_counts(raw, valid)))
 
 
@@ -338,7 +339,7 @@ def _degenerate(raw: np.ndarray, valid: np.ndarray, n_obs: np.ndarray,
 
 
 def _reasons(located: np.ndarray, enough: np.ndarray, regular: np.ndarray, n_obs: np.ndarray,
-             min_obs: int,
+             min_estimation: int,
              degenerate: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
     """Why each pair was not fitted ("" when it was); strings built only for failures.
 
@@ -354,7 +355,7 @@ def _reasons(located: np.ndarray, enough: np.ndarray, regular: np.ndarray, n_obs
                                                                       strict=True)]
     reasons[flat] = FLAT_REASON
     short = ~enough
-    reasons[short] = [f"only {n} estimation returns, fewer than the minimum {min_obs}"
+    reasons[short] = [f"only {n} estimation returns, fewer than the minimum {min_estimation}"
                       for n in n_obs[short]]
     reasons[~located] = "no price data on or after the event date"
     return reasons

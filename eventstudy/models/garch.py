@@ -42,7 +42,7 @@ def fit_garch_pairs(
     day0_index: np.ndarray,
     estimation: tuple[int, int] = (-250, -11),
     event_window: tuple[int, int] = (-10, 10),
-    min_obs: int = 100,
+    min_estimation: int = 100,
     exclude: np.ndarray | None = None,
     day0_dates: np.ndarray | None = None,
     constant: bool = True,
@@ -67,7 +67,7 @@ def fit_garch_pairs(
     n_pairs = len(asset_index)
     panel = PaddedPanel(returns, regressors, offset, exclude, est_days, event_days)
     job = _Job(panel, np.asarray(asset_index), np.asarray(day0_index), est_days, event_days,
-               event_days - estimation[1], min_obs, arch_model)
+               event_days - estimation[1], min_estimation, arch_model)
     out = allocate_outputs(n_pairs, est_days.size, event_days.size, 2)
     out["disturbance_var"] = np.full((n_pairs, event_days.size), np.nan)
     for rows, part in _fit_all(job, n_pairs):
@@ -104,7 +104,7 @@ class _Job:
     est_days: np.ndarray
     event_days: np.ndarray
     horizons: np.ndarray
-    min_obs: int
+    min_estimation: int
     arch_model: Any
 
 
@@ -145,8 +145,8 @@ def _fit_rows(job: _Job, rows: np.ndarray) -> dict[str, np.ndarray]:
         y, x = panel.estimation_y.take(est_pos), panel.z[0].take(est_pos)
         valid = np.isfinite(y) & np.isfinite(x)
         n_obs = int(valid.sum())
-        if n_obs < max(job.min_obs, N_PARAMS + 2):
-            out["reason"][p] = f"only {n_obs} estimation returns, fewer than the minimum {job.min_obs}"
+        if n_obs < max(job.min_estimation, N_PARAMS + 2):
+            out["reason"][p] = f"only {n_obs} estimation returns, fewer than the minimum {job.min_estimation}"
             continue
         model = job.arch_model(SCALE * y[valid], x=SCALE * x[valid, None], mean="LS", vol="GARCH",
                                p=1, q=1, dist="normal", rescale=False)

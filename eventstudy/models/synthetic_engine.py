@@ -34,7 +34,7 @@ def fit_synthetic_pairs(
     day0_index: np.ndarray,
     estimation: tuple[int, int] = (-250, -11),
     event_window: tuple[int, int] = (-10, 10),
-    min_obs: int = 100,
+    min_estimation: int = 100,
     exclude: np.ndarray | None = None,
     day0_dates: np.ndarray | None = None,
     constant: bool = False,
@@ -47,7 +47,7 @@ def fit_synthetic_pairs(
         ``(N, T)`` asset returns and ``(N, T, J)`` donor returns on each asset's axis.
     offset, constant
         Unused (the synthetic model has neither); accepted for the common signature.
-    asset_index, day0_index, estimation, event_window, min_obs, exclude, day0_dates
+    asset_index, day0_index, estimation, event_window, min_estimation, exclude, day0_dates
         As for :func:`eventstudy.models.engine.fit_pairs`.
 
     Returns
@@ -68,12 +68,12 @@ def fit_synthetic_pairs(
         usable = np.isfinite(y[i, lo:hi]) & np.isfinite(d[i, lo:hi]).all(axis=1)
         if exclude is not None:
             usable &= ~exclude[asset_index[i], lo:hi]
-        if usable.sum() < max(min_obs, donors + 1):
+        if usable.sum() < max(min_estimation, donors + 1):
             continue
         weights = convex_weights(y[i, lo:hi][usable], d[i, lo:hi][usable])
         synthetic[i] = d[i] @ weights
     output = fit_pairs(y, np.empty((n_pairs, length, 0)), synthetic, np.arange(n_pairs), day0_index,
-                       estimation=estimation, event_window=event_window, min_obs=min_obs,
+                       estimation=estimation, event_window=event_window, min_estimation=min_estimation,
                        exclude=None if exclude is None else exclude[asset_index], day0_dates=day0_dates,
                        constant=False)
     arrays = output.arrays

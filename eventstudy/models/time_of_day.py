@@ -57,7 +57,7 @@ class BarFit:
 
 def fit_bar_pairs(returns: np.ndarray, slots: np.ndarray, benchmark: np.ndarray | None,
                   asset_index: np.ndarray, bar0_index: np.ndarray, estimation: tuple[int, int],
-                  event_window: tuple[int, int], min_obs: int) -> BarFit:
+                  event_window: tuple[int, int], min_estimation: int) -> BarFit:
     """Fit the constant-mean (``benchmark`` None) or market model and the slot variances.
 
     Parameters
@@ -72,7 +72,7 @@ def fit_bar_pairs(returns: np.ndarray, slots: np.ndarray, benchmark: np.ndarray 
         ``(P,)`` each pair's asset row and the position of bar 0 (``-1``: none).
     estimation, event_window
         Inclusive windows in bars relative to bar 0.
-    min_obs
+    min_estimation
         Fewest estimation bars; pairs with fewer are not fitted.
 
     Returns
@@ -112,7 +112,7 @@ def fit_bar_pairs(returns: np.ndarray, slots: np.ndarray, benchmark: np.ndarray 
     det = np.linalg.det(xtx)
     scale = np.einsum("pii->p", xtx) ** k
     regular = det > 1e-12 * np.maximum(scale, np.finfo(float).tiny)
-    enough = n >= max(min_obs, k + 2)
+    enough = n >= max(min_estimation, k + 2)
     ok = located & enough & regular
     xtx_inv = np.linalg.inv(np.where(ok[:, None, None], xtx, np.eye(k)[None]))
     beta = np.einsum("pij,pj->pi", xtx_inv, xty)
@@ -147,7 +147,7 @@ def fit_bar_pairs(returns: np.ndarray, slots: np.ndarray, benchmark: np.ndarray 
     reason = np.full(len(asset_index), "", dtype=object)
     reason[~regular & located] = "the model's regressors do not vary in the estimation bars"
     reason[flat] = FLAT_REASON
-    reason[~enough & located] = [f"only {m} estimation bars, fewer than the minimum {min_obs}"
+    reason[~enough & located] = [f"only {m} estimation bars, fewer than the minimum {min_estimation}"
                                  for m in n[~enough & located]]
     reason[~located] = "no price data on or after the announcement"
     output = EngineOutput(arrays=arrays, fitted=ok, reason=reason,
