@@ -58,11 +58,6 @@ def chunk_map(chunks: list[Any], fn: Callable[[Any], Any]) -> list[Any]:
         return list(pool.map(fn, chunks))
 
 
-def index_chunks(indices: np.ndarray) -> list[np.ndarray]:
-    """``indices`` cut into consecutive pieces of at most :data:`CHUNK_ROWS` rows."""
-    return [indices[a : a + CHUNK_ROWS] for a in range(0, indices.size, CHUNK_ROWS)]
-
-
 def chunk_sums(n_rows: int, fn: Callable[[slice], tuple[Any, ...]]) -> tuple[Any, ...]:
     """Apply ``fn`` to row chunks (in worker threads) and sum its tuple outputs."""
     chunks = [slice(a, min(a + CHUNK_ROWS, n_rows)) for a in range(0, n_rows, CHUNK_ROWS)]

@@ -33,7 +33,6 @@ DEPENDENCE_INFLATION = 1.1
 STAGGERED_SHARE = 0.1
 
 INDEPENDENCE_TESTS = ("t_cs", "bmp", "patell", "sign", "gen_sign", "wilcoxon")
-ADJUSTED_TESTS = ("kp", "patell_adj")
 EVENT_TIME_TESTS = ("bw_cda", "corrado")
 # The tests the simulation covered; others registered later are neither recommended
 # nor cautioned.
