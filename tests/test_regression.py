@@ -117,3 +117,14 @@ def test_bad_inputs() -> None:
         regress(car, events, "car ~ surprise", cov_type="HAC-ish")
     with pytest.raises(InputError):
         regress(car, events, "car ~ (surprise")
+
+
+def test_hc3_with_a_single_event_category_is_refused() -> None:
+    car = pd.DataFrame({"event_id": ["A", "B", "C", "D"], "asset": "X", "start": 0, "end": 0,
+                        "car": [0.01, -0.02, 0.015, 0.03],
+                        "day0": ["2025-01-01", "2025-01-02", "2025-01-03", "2025-01-06"]})
+    events = pd.DataFrame({"id": ["A", "B", "C", "D"], "group": ["war", "trade", "trade", "trade"]})
+    with pytest.raises(InputError, match="leverage 1"):
+        regress(car, events, "car ~ C(group)", cov_type="HC3")
+    fit = regress(car, events, "car ~ C(group)", cov_type="HC1")
+    assert np.isfinite(fit.bse).all()

@@ -116,7 +116,9 @@ def regress(car_table: pd.DataFrame, events_frame: pd.DataFrame, formula: str,
     ------
     InputError
         For an unknown column in the formula, an unknown ``cov_type``, a window
-        without rows, or fewer observations than parameters plus one.
+        without rows, fewer observations than parameters plus one, or HC2/HC3 errors
+        with an observation of leverage 1 (they divide by ``1 - h_ii``, MacKinnon &
+        White 1985).
 
     Examples
     --------
@@ -134,6 +136,12 @@ def regress(car_table: pd.DataFrame, events_frame: pd.DataFrame, formula: str,
     if n <= k:
         raise InputError(f"{n} usable rows for {k} regression parameters",
                          fix="use a window with more events or a simpler formula")
+    if cov_type in ("HC2", "HC3"):
+        leverage = np.einsum("ij,ij->i", model.exog, np.linalg.pinv(model.exog).T)
+        if np.any(leverage > 1 - 1e-10):
+            raise InputError(f"{cov_type} standard errors are undefined: an observation has leverage 1 "
+                             "(e.g. a category of the formula with a single event)",
+                             fix="merge that category with another, drop it, or use cov_type='HC1'")
     if cov_type != "cluster":
         return model.fit(cov_type=cov_type, use_t=True)
     if "day0" not in data.columns:
