@@ -13,17 +13,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from eventstudy.distributed.dataset import PriceDataset, is_hive_dataset
 from eventstudy.errors import ConfigError, InputError, UnknownAssetError
+from eventstudy.estimation import estimate
 from eventstudy.events import Events, load_events, unknown_assets
-from eventstudy.measures.dimson import lagged_design
 from eventstudy.measures.volume_panel import volume_series
-from eventstudy.models.registry import get_model
 from eventstudy.results import Results
-from eventstudy.results.flags import join_flags
 from eventstudy.results.folder import input_paths
 from eventstudy.results.garch_columns import with_garch_variance_dummy
 from eventstudy.results.optional import optional_tables
@@ -37,10 +34,6 @@ from eventstudy.timing.assets import DEFAULT_ASSETS, Asset, resolve_asset
 from eventstudy.timing.bars import DAILY
 from eventstudy.timing.placement import (
     asset_series,
-    build_panel,
-    exclusion_mask,
-    place_events,
-    stale_benchmark_flags,
 )
 from eventstudy.timing.returns import LOG_LEVEL
 
@@ -228,23 +221,9 @@ class EventStudy:
         bench = {name: asset_series(self.asset(name), prices[name], spec.returns) for name in spec.benchmark}
         if self.volumes is not None:
             series, bench = volume_series(series, bench, self.volumes)
-        pairs = place_events(self.events.frame, series, span=spec.span, max_day0_gap=spec.max_day0_gap,
-                             max_window_gap=spec.max_window_gap, skip_window_gaps=spec.skip_window_gaps)
-        model = get_model(spec.model)
         kind = LOG_LEVEL if self.volumes is not None else spec.returns
-        panel = build_panel(series, bench, kind, lagged_design(model.design, spec.lags))
-        pairs["data_flags"] = join_flags(pairs["data_flags"], stale_benchmark_flags(
-            pairs, panel, list(spec.benchmark), spec.span, spec.max_benchmark_age))
-        exclude = (exclusion_mask(pairs, panel.returns.shape, spec.span) if spec.exclude_event_windows
-                   else None)
-        day0_index = np.where(pairs["reason"] == "", pairs["day0_pos"], -1)
-        output = model.estimator(
-            panel.returns, panel.regressors, panel.offset,
-            asset_index=pairs["asset_row"].to_numpy(), day0_index=day0_index,
-            estimation=spec.estimation, event_window=spec.span, min_estimation=spec.min_estimation,
-            exclude=exclude, day0_dates=pairs["day0"].to_numpy().astype("datetime64[D]"),
-            constant=model.has_constant,
-        )
+        fit = estimate(spec, self.events.frame, series, bench, kind)
+        pairs, panel, day0_index, output = fit.pairs, fit.panel, fit.day0_index, fit.output
         arrays = dataclasses.replace(output.arrays, asset_index=pairs["asset_row"].to_numpy(),
                                      day0_index=day0_index, calendar=panel.calendar)
         results = build_results(spec, self.events, series, pairs, dataclasses.replace(output, arrays=arrays),

@@ -18,21 +18,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from eventstudy.measures.dimson import lagged_design
+from eventstudy.estimation import estimate
 from eventstudy.models.engine import EngineOutput
 from eventstudy.models.pairs import PairArrays
-from eventstudy.models.registry import get_model
-from eventstudy.results.flags import join_flags
 from eventstudy.sources.base import SeriesProvenance
 from eventstudy.spec import StudySpec
 from eventstudy.timing.assets import Asset
 from eventstudy.timing.placement import (
     AssetSeries,
     asset_series,
-    build_panel,
-    exclusion_mask,
-    place_events,
-    stale_benchmark_flags,
 )
 
 # PairArrays fields that are not per pair (the first axis is not the pair).
@@ -102,22 +96,8 @@ def estimate_partition(spec: StudySpec, events: pd.DataFrame, prices: pd.DataFra
     """
     series = {n: asset_series(assets[n], prices[n], spec.returns) for n in names}
     bench = {n: asset_series(assets[n], prices[n], spec.returns) for n in spec.benchmark}
-    pairs = place_events(events, series, span=spec.span, max_day0_gap=spec.max_day0_gap,
-                         max_window_gap=spec.max_window_gap, skip_window_gaps=spec.skip_window_gaps)
-    model = get_model(spec.model)
-    panel = build_panel(series, bench, spec.returns, lagged_design(model.design, spec.lags))
-    pairs["data_flags"] = join_flags(pairs["data_flags"], stale_benchmark_flags(
-        pairs, panel, list(spec.benchmark), spec.span, spec.max_benchmark_age))
-    exclude = (exclusion_mask(pairs, panel.returns.shape, spec.span) if spec.exclude_event_windows
-               else None)
-    day0_index = np.where(pairs["reason"] == "", pairs["day0_pos"], -1)
-    output = model.estimator(
-        panel.returns, panel.regressors, panel.offset,
-        asset_index=pairs["asset_row"].to_numpy(), day0_index=day0_index,
-        estimation=spec.estimation, event_window=spec.span, min_estimation=spec.min_estimation,
-        exclude=exclude, day0_dates=pairs["day0"].to_numpy().astype("datetime64[D]"),
-        constant=model.has_constant,
-    )
+    fit = estimate(spec, events, series, bench, spec.returns)
+    pairs, panel, day0_index, output = fit.pairs, fit.panel, fit.day0_index, fit.output
     row_of = np.asarray(rows, dtype=np.int64)
     global_rows = row_of[pairs["asset_row"].to_numpy()]
     pairs["asset_row"] = global_rows
