@@ -145,8 +145,9 @@ def _parse(source: EventsSource) -> tuple[Events | None, list[InputError]]:
         return _canonical(source)
     if isinstance(source, pd.DataFrame):
         header = [str(c) for c in source.columns]
-        rows = [(i + 2, [_cell_text(v) for v in row])
-                for i, row in enumerate(source.itertuples(index=False))]
+        texts = [[v if type(v) is str else _cell_text(v) for v in source.iloc[:, k].tolist()]
+                 for k in range(source.shape[1])]
+        rows = [(i + 2, list(values)) for i, values in enumerate(zip(*texts, strict=True))]
         return _validate(header, rows, None)
     if isinstance(source, str | Path) and str(source) == STDIN:
         return _validate(*_read_text(_stdin_bytes(), STDIN_LABEL), STDIN_LABEL)
@@ -179,6 +180,9 @@ def _validate(header: list[str], rows: list[tuple[int, list[str]]], path: str | 
               header_line: int = 1) -> tuple[Events | None, list[InputError]]:
     """Check the header and every row; the events, or every problem found."""
     columns = _check_header(header, path, header_line)
+    fast = _validate_plain(columns, rows, path)
+    if fast is not None:
+        return fast, []
     problems: list[InputError] = []
     records: list[dict[str, object]] = []
     line_numbers: dict[str, int] = {}
@@ -213,6 +217,49 @@ def _validate(header: list[str], rows: list[tuple[int, list[str]]], path: str | 
     metadata = [c for c in frame.columns if c not in FRAME_COLUMNS]
     frame = frame[list(FRAME_COLUMNS) + metadata]
     return Events(frame=frame, path=path, line_numbers=line_numbers), []
+
+
+def _validate_plain(columns: list[str], rows: list[tuple[int, list[str]]],
+                    path: str | None) -> Events | None:
+    """The events of a plain file, column by column, or ``None`` to validate row by row.
+
+    A file is plain when every row has exactly the header's fields, none is blank, ids
+    are valid or empty and unique, every event has a label and a ``YYYY-MM-DD`` calendar
+    date, and no time or zone is given: most large files. The frame is the one the row
+    by row path builds (same values, dtypes inferred the same way); any other file takes
+    that path, which reports each problem with its line and column.
+    """
+    if not rows or any(len(values) != len(columns) for _, values in rows):
+        return None
+    cells = {name: pd.Series(values, dtype=object).str.strip()
+             for name, values in zip(columns, zip(*(values for _, values in rows), strict=True),
+                                     strict=True) if name}
+    n = len(rows)
+    blank = pd.concat([c == "" for c in cells.values()], axis=1).all(axis=1)
+    if blank.any() or any((cells[c] != "").any() for c in ("time", "timezone") if c in cells):
+        return None
+    ids = cells["id"] if "id" in cells else pd.Series([""] * n, dtype=object)
+    ids = ids.where(ids != "", pd.Series([f"E{i}" for i in range(1, n + 1)], dtype=object))
+    dates = pd.to_datetime(cells["date"], format="%Y-%m-%d", errors="coerce")
+    if (not ids.str.fullmatch(_ID.pattern).all() or ids.duplicated().any() or (cells["event"] == "").any()
+            or not cells["date"].str.fullmatch(_ISO_DATE.pattern).all() or dates.isna().any()):
+        return None
+
+    def optional(name: str) -> list[object]:
+        values = cells.get(name)
+        return [None] * n if values is None else [v or None for v in values.tolist()]
+
+    assets = [tuple(a.strip() for a in text.split(";") if a.strip()) or None
+              for text in cells["assets"].tolist()] if "assets" in cells else [None] * n
+    frame = pd.DataFrame({
+        "id": ids.tolist(), "event": cells["event"].tolist(),
+        "date": dates.dt.as_unit("s"), "announced": [pd.NaT] * n, "timezone": [None] * n,
+        "assets": assets, "group": optional("group"), "description": optional("description"),
+        "source": optional("source"),
+        **{name: optional(name) for name in cells if name not in KNOWN_COLUMNS},
+    })
+    lines = [line for line, _ in rows]
+    return Events(frame=frame, path=path, line_numbers=dict(zip(frame["id"].tolist(), lines, strict=True)))
 
 
 def _canonical(frame: pd.DataFrame) -> tuple[Events | None, list[InputError]]:

@@ -3,6 +3,8 @@ car.csv: a synthetic panel with several assets and groups."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -122,3 +124,61 @@ def test_car_table_in_row_chunks_is_the_same(results, monkeypatch: pytest.Monkey
     whole = empirical_pvalue(results.arrays.est_ar, results.arrays.car(0, 5), 6)
     got = chunked.loc[(chunked["start"] == 0) & (chunked["end"] == 5), "pvalue_empirical"].to_numpy()
     np.testing.assert_array_equal(got, whole[np.isfinite(results.arrays.car(0, 5))])
+
+
+@pytest.mark.parametrize("cap", [20_000, 3])  # 3: most scopes' r-bar drawn from a sample
+def test_aggregate_rows_are_each_scopes_own_tests(results, cap: int,  # type: ignore[no-untyped-def]
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The layouts' one-pass tests and diagnostics against each scope run on its own pairs
+    (its own subset of the arrays, every registered test and clustering one by one)."""
+    from eventstudy.inference import TESTS, clustering, dependence
+    from eventstudy.inference import clusters as clustering_module
+    from eventstudy.results.aggregate import aggregate_table
+
+    monkeypatch.setattr(dependence, "RBAR_MAX_COUPLES", cap)
+    monkeypatch.setattr(clustering_module, "RBAR_MAX_COUPLES", cap)
+    # A fresh copy: r-bar is cached per arrays object, and the run cached it with the real cap.
+    pairs, arrays = results.pairs, dataclasses.replace(results.arrays)
+    table = aggregate_table(pairs, arrays, WINDOWS)
+    sampled = 0
+    for (scope, start, end), rows in table.groupby(["scope", "start", "end"], sort=False):
+        if scope == "all":
+            mask = np.ones(len(pairs), dtype=bool)
+        else:
+            kind, value = scope.split(":", 1)
+            mask = (pairs[kind] == value).to_numpy()
+        subset = arrays.subset(mask)
+        report = clustering(subset, start, end)
+        sampled += report["rbar"] != 0 and cap == 3
+        row = rows.set_index("test")
+        for name, test in TESTS.items():
+            expected = test(subset, start, end)
+            assert row.loc[name, "note"].startswith(expected.note)
+            for got, want in [(row.loc[name, "statistic"], expected.statistic),
+                              (row.loc[name, "pvalue"], expected.pvalue)]:
+                assert (np.isnan(got) and np.isnan(want)) or got == pytest.approx(want, rel=1e-12, abs=1e-14)
+            assert bool(row.loc[name, "recommended"]) == (name in report["recommended_tests"])
+    assert cap == 20_000 or sampled > 5
+
+
+def test_clustering_by_segment_counts_by_hand(results) -> None:  # type: ignore[no-untyped-def]
+    """Shared day-0 dates and overlapping windows of each asset, counted in pandas."""
+    from eventstudy.inference.base import Layout
+    from eventstudy.inference.clusters import clustering_by_segment
+
+    pairs, arrays = results.pairs, results.arrays
+    values = pairs["asset"].unique()
+    layout = Layout(pd.Index(values).get_indexer(pairs["asset"]), len(values))
+    reports = clustering_by_segment(arrays, layout, [(0, 5)])
+    dates = arrays.dates(np.arange(0, 6))
+    for k, asset in enumerate(values):
+        mine = (pairs["asset"] == asset).to_numpy()
+        day0 = pd.Series(pd.to_datetime(pairs["day0"][mine]).dt.normalize())
+        counts = day0.value_counts()
+        report = reports[k][0]
+        assert report["n_pairs"] == mine.sum()
+        assert report["n_day0"] == counts.size
+        assert report["n_clustered"] == counts[counts >= 2].sum()
+        first, last = dates[mine, 0], dates[mine, -1]
+        meets = [(first <= last[i]) & (last >= first[i]) for i in range(mine.sum())]
+        assert report["n_overlapping"] == sum(int(m.sum() > 1) for m in meets)

@@ -133,3 +133,64 @@ def test_select_keeps_file_order_and_rejects_unknown_ids() -> None:
 def test_dataframe_with_timestamps() -> None:
     frame = pd.DataFrame({"date": pd.to_datetime(["2025-08-07"]), "event": ["x"]})
     assert load_events(frame).frame.loc[0, "date"] == pd.Timestamp("2025-08-07")
+
+
+def _row_by_row(source, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """``load_events`` with the column-wise path turned off (every row parsed alone)."""
+    import eventstudy.events as events_module
+
+    with monkeypatch.context() as patch:
+        patch.setattr(events_module, "_validate_plain", lambda *args: None)
+        return events_module.load_events(source)
+
+
+@pytest.mark.parametrize("frame", [
+    pd.DataFrame({"date": ["2025-01-02", " 2025-01-03"], "event": ["a", "b "], "assets": ["X; Y", ""],
+                  "group": ["g", None], "note": ["1", ""]}),
+    pd.DataFrame({"id": ["A.1", ""], "date": ["2025-01-02", "2025-01-03"], "event": ["a", "b"],
+                  "description": ["", "long, text"], "source": [None, "tass.ru"], "amount": [3, 4.5]}),
+    pd.DataFrame({"date": pd.to_datetime(["2025-01-02", "2025-01-03"]), "event": ["a", "b"]}),
+])
+def test_plain_files_are_read_column_wise_into_the_same_events(frame: pd.DataFrame,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import eventstudy.events as events_module
+
+    calls = []
+    plain = events_module._validate_plain
+    monkeypatch.setattr(events_module, "_validate_plain", lambda *args: calls.append(1) or plain(*args))
+    fast = load_events(frame)
+    assert calls and plain(*_plain_args(frame)) is not None  # the column-wise path was taken
+    slow = _row_by_row(frame, monkeypatch)
+    pd.testing.assert_frame_equal(fast.frame, slow.frame)
+    assert fast.line_numbers == slow.line_numbers
+    assert fast.frame["assets"].tolist()[0] in (("X", "Y"), None)
+
+
+def _plain_args(frame: pd.DataFrame):  # type: ignore[no-untyped-def]
+    from eventstudy.events import _cell_text, _check_header
+
+    header = [str(c) for c in frame.columns]
+    rows = [(i + 2, [_cell_text(v) for v in row]) for i, row in enumerate(frame.itertuples(index=False))]
+    return _check_header(header, None, 1), rows, None
+
+
+@pytest.mark.parametrize("text, message", [
+    ("date,event,time,timezone\n2025-08-07,x,13:30,Europe/Moscow\n", None),  # a time: row by row
+    ("date,event\n2025-02-30,x\n", "not a calendar date"),
+    ("id,date,event\nA,2025-01-02,x\nA,2025-01-03,y\n", "duplicate id 'A'"),
+    ("date,event\n07.08.2025,x\n", "cannot read the date"),
+])
+def test_files_that_are_not_plain_are_validated_row_by_row(tmp_path: Path, text: str,
+                                                           message: str | None) -> None:
+    from eventstudy.events import _check_header, _read_csv, _validate_plain
+
+    path = tmp_path / "events.csv"
+    path.write_text(text)
+    header, rows = _read_csv(path)
+    assert _validate_plain(_check_header(header, str(path), 1), rows, str(path)) is None
+    if message is None:
+        assert load_events(path).frame["announced"].notna().all()
+    else:
+        with pytest.raises(InputError, match=message) as error:
+            load_events(path)
+        assert error.value.line == 2 + (message.startswith("duplicate"))

@@ -6,7 +6,7 @@ import numpy as np
 from scipy import stats
 
 from eventstudy.inference.base import two_sided_normal, two_sided_t
-from eventstudy.inference.rank import _binomial_pvalue, signed_rank_pvalue
+from eventstudy.inference.rank import binomial_pvalue, signed_rank_normal_pvalue, signed_rank_pvalue
 
 
 def test_two_sided_p_values_are_scipy_distributions_bit_for_bit() -> None:
@@ -18,12 +18,31 @@ def test_two_sided_p_values_are_scipy_distributions_bit_for_bit() -> None:
     assert np.isnan(two_sided_normal(float("nan"))) and np.isnan(two_sided_t(float("nan"), 5))
 
 
-def test_memoised_binomial_p_value_is_binomtest() -> None:
-    for trials in (1, 2, 17, 40, 333):
-        for successes in range(0, trials + 1, max(1, trials // 7)):
-            expected = stats.binomtest(successes, trials, 0.5).pvalue
-            assert _binomial_pvalue(successes, trials) == expected
-            assert _binomial_pvalue(successes, trials) == expected  # the cached value
+def test_vectorised_binomial_p_value_is_binomtest() -> None:
+    trials, successes, expected = [], [], []
+    for n in (1, 2, 3, 17, 40, 333, 5_001, 250_000):
+        for k in sorted({*range(0, n + 1, max(1, n // 7)), n // 2, (n + 1) // 2, n}):
+            trials.append(n)
+            successes.append(k)
+            expected.append(stats.binomtest(k, n, 0.5).pvalue)
+    got = binomial_pvalue(np.array(successes), np.array(trials))
+    np.testing.assert_allclose(got, expected, rtol=1e-11, atol=1e-300)
+    assert float(binomial_pvalue(20, 40)) == 1.0
+
+
+def test_normal_signed_rank_p_value_is_scipys_approx_with_ties() -> None:
+    rng = np.random.default_rng(5)
+    for n, rounding in [(51, None), (300, 3), (2_000, 2), (80, 1)]:
+        x = rng.normal(0.05, 1, n)
+        if rounding is not None:
+            x = np.round(x, rounding)  # ties in |x|
+        x = x[x != 0]
+        ranks = stats.rankdata(np.abs(x))
+        _, counts = np.unique(np.abs(x), return_counts=True)
+        tie_term = float((counts.astype(float) ** 3 - counts).sum())
+        expected = stats.wilcoxon(x, method="approx").pvalue
+        got = float(signed_rank_normal_pvalue(x.size, float(ranks[x > 0].sum()), tie_term))
+        assert got == __import__("pytest").approx(expected, rel=1e-12)
 
 
 def test_exact_signed_rank_p_value_is_scipys_and_ignores_the_rank_order() -> None:

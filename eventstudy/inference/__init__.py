@@ -52,7 +52,8 @@ from __future__ import annotations
 
 from eventstudy.inference import parametric, rank  # noqa: F401  (registers the tests in order)
 from eventstudy.inference.base import CHUNK_ROWS, N_THREADS, TESTS, TestResult
-from eventstudy.inference.dependence import average_cross_correlation, clustering
+from eventstudy.inference.clusters import clustering
+from eventstudy.inference.dependence import average_cross_correlation
 from eventstudy.inference.rank import WILCOXON_EXACT_MAX, signed_rank_pvalue
 from eventstudy.inference.recommend import recommended_tests
 from eventstudy.models.pairs import PairArrays

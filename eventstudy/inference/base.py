@@ -90,6 +90,33 @@ def two_sided_t(t: float, dof: float) -> float:
     return float(2 * special.stdtr(dof, -abs(t)))
 
 
+class Layout:
+    """Pairs grouped into segments (scopes): ``codes[i]`` is pair ``i``'s segment
+    ``0 .. n - 1`` (``-1``: in none). ``order`` lists the member pairs sorted by segment
+    (stable, so each segment keeps the pairs' order) and segment ``k`` is
+    ``order[bounds[k]:bounds[k + 1]]``."""
+
+    def __init__(self, codes: np.ndarray, n: int) -> None:
+        self.codes = np.asarray(codes, dtype=np.int64)
+        member = np.flatnonzero(self.codes >= 0)
+        self.order = member[np.argsort(self.codes[member], kind="stable")]
+        sizes = np.bincount(self.codes[member], minlength=n)[:n]
+        self.bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        self.n = n
+
+    @classmethod
+    def single(cls, n_pairs: int) -> Layout:
+        """Every pair in one segment."""
+        return cls(np.zeros(n_pairs, dtype=np.int64), 1)
+
+    def slices(self) -> list[slice]:
+        return [slice(int(a), int(b)) for a, b in zip(self.bounds[:-1], self.bounds[1:], strict=True)]
+
+    def rows(self, k: int) -> np.ndarray:
+        """Segment ``k``'s pairs, in the pairs' order."""
+        return self.order[int(self.bounds[k]): int(self.bounds[k + 1])]
+
+
 # --------------------------------------------------------------------------- caches
 
 
@@ -136,19 +163,3 @@ def _standardized_car_compute(arrays: PairArrays, start: int, end: int) -> tuple
     scar = np.full(car.shape, np.nan)
     scar[ok] = car[ok] / np.sqrt(var[ok])
     return scar, ok
-
-
-def average_ar(ar: np.ndarray) -> np.ndarray:
-    """Mean over available pairs of each column (NaN where no pair has data), chunked."""
-
-    def part(rows: slice) -> tuple[np.ndarray, np.ndarray]:
-        block = ar[rows]
-        finite = np.isfinite(block)
-        return np.where(finite, block, 0.0).sum(axis=0), finite.sum(axis=0).astype(float)
-
-    sums = chunk_sums(ar.shape[0], part)
-    total, count = sums if sums else (np.zeros(ar.shape[1]), np.zeros(ar.shape[1]))
-    out = np.full(ar.shape[1], np.nan)
-    has = count > 0
-    out[has] = total[has] / count[has]
-    return out

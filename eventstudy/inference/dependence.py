@@ -28,12 +28,9 @@ the couple batch, so a million pairs are fine.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from eventstudy.inference.base import CACHE, chunk_map
-from eventstudy.inference.recommend import recommended_tests
 from eventstudy.models.pairs import PairArrays
 
 # Overlapping couples whose correlation is computed exactly; above it, a sample.
@@ -77,33 +74,49 @@ def average_cross_correlation(arrays: PairArrays, start: int = 0, end: int = 0) 
                            lambda: _compute_rbar(arrays, start, end)))
 
 
-def _window_candidates(arrays: PairArrays, start: int, end: int) -> tuple[int, np.ndarray,
-                                                                         np.ndarray]:
-    """``N``, the rows with known window dates, and those dates ``(rows, L2)``."""
+def window_candidates(arrays: PairArrays, start: int, end: int) -> tuple[np.ndarray, np.ndarray,
+                                                                       np.ndarray]:
+    """The pairs that count in ``r̄`` over ``[start, end]`` (a CAR, at least two
+    estimation residuals of non-zero variance), which of them have known window dates,
+    and those dates ``(rows, L2)``."""
     car = arrays.car(start, end)
     with np.errstate(invalid="ignore"):
         valid = np.isfinite(car) & (arrays.n_est >= 2) & (arrays.sigma2 > 0)
     rows = np.flatnonzero(valid)
     window = arrays.dates(np.arange(start, end + 1), rows)
     known = ~np.isnat(window).any(axis=1)
-    return int(rows.size), rows[known], window[known]
+    return rows, known, window
 
 
 def _compute_rbar(arrays: PairArrays, start: int, end: int) -> float:
-    n, rows, window = _window_candidates(arrays, start, end)
+    rows, known, window = window_candidates(arrays, start, end)
+    return rbar_of_rows(arrays, rows[known], window[known], rows.size, start, end)
+
+
+def rbar_of_rows(arrays: PairArrays, rows: np.ndarray, window: np.ndarray, n: int, start: int,
+                 end: int) -> float:
+    """``r̄`` of a scope of ``n`` pairs, given its pairs with known window dates ``rows``
+    (in the pairs' order) and those dates ``window`` (:func:`average_cross_correlation`)."""
     if n < 2 or rows.size < 2:
         return 0.0
     left, right, total = overlapping_couples(window[:, 0], window[:, -1], RBAR_MAX_COUPLES)
     if total == 0:
         return 0.0
+    values = couple_values(arrays, rows[left], rows[right], start, end)
+    mean_times_total = values.sum() if total == values.size else total * values.mean()
+    return float(2 * mean_times_total / (n * (n - 1)))
+
+
+def couple_values(arrays: PairArrays, left: np.ndarray, right: np.ndarray, start: int,
+                  end: int) -> np.ndarray:
+    """:func:`couple_correlations` of many couples, in batches on worker threads."""
     batches = [slice(a, min(a + COUPLE_BATCH, left.size)) for a in range(0, left.size, COUPLE_BATCH)]
     days = np.arange(start, end + 1)
 
     def part(batch: slice) -> np.ndarray:
-        return couple_correlations(arrays, rows[left[batch]], rows[right[batch]], days)
+        return couple_correlations(arrays, left[batch], right[batch], days)
 
-    values = np.concatenate(chunk_map(batches, part))
-    return float(2 * total * values.mean() / (n * (n - 1)))
+    return np.concatenate(chunk_map(batches, part)) if batches else np.empty(0)
 
 
 def overlapping_couples(first: np.ndarray, last: np.ndarray,
@@ -150,22 +163,27 @@ def couple_correlations(arrays: PairArrays, left: np.ndarray, right: np.ndarray,
     calendar dates where both have one (zero below :data:`MIN_COMMON_DATES`);
     ``c_ij``: calendar dates shared by the two windows ``window_days``.
     """
-    e_left, e_right = arrays.est_ar[left], arrays.est_ar[right]
     aligned = _align_on_dates(_day_numbers(arrays.dates(arrays.est_days, left)),
-                              _day_numbers(arrays.dates(arrays.est_days, right)), e_right)
-    common = np.isfinite(e_left) & np.isfinite(aligned)
-    n_common = common.sum(axis=1)
-    x = np.where(common, e_left, 0.0)
-    y = np.where(common, aligned, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        x = np.where(common, x - x.sum(axis=1, keepdims=True) / n_common[:, None], 0.0)
-        y = np.where(common, y - y.sum(axis=1, keepdims=True) / n_common[:, None], 0.0)
-        rho = (x * y).sum(axis=1) / np.sqrt((x * x).sum(axis=1) * (y * y).sum(axis=1))
-    rho = np.where((n_common >= MIN_COMMON_DATES) & np.isfinite(rho), rho, 0.0)
+                              _day_numbers(arrays.dates(arrays.est_days, right)), arrays.est_ar[right])
+    rho = _correlation(arrays.est_ar[left], aligned)
     window_left = arrays.dates(window_days, left)
     window_right = arrays.dates(window_days, right)
     shared = (window_left[:, :, None] == window_right[:, None, :]).sum(axis=(1, 2))
     return rho * shared / window_days.size
+
+
+def _correlation(e_left: np.ndarray, aligned: np.ndarray) -> np.ndarray:
+    """Row-wise Pearson correlation over the columns where both are finite (zero with
+    fewer than :data:`MIN_COMMON_DATES` of them)."""
+    common = np.isfinite(e_left) & np.isfinite(aligned)
+    n_common = common.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        x = np.where(common, e_left, 0.0)
+        y = np.where(common, aligned, 0.0)
+        x = np.where(common, x - x.sum(axis=1, keepdims=True) / n_common[:, None], 0.0)
+        y = np.where(common, y - y.sum(axis=1, keepdims=True) / n_common[:, None], 0.0)
+        rho = (x * y).sum(axis=1) / np.sqrt((x * x).sum(axis=1) * (y * y).sum(axis=1))
+    return np.where((n_common >= MIN_COMMON_DATES) & np.isfinite(rho), rho, 0.0)
 
 
 def _day_numbers(dates: np.ndarray) -> np.ndarray:
@@ -217,67 +235,3 @@ def _align_by_sorting(left_days: np.ndarray, right_days: np.ndarray,
     match = (sorted_keys[at] == left_keys) & (left_days.ravel() != _MISSING_DAY)
     values = right_values.ravel()[order][at]
     return np.where(match, values, np.nan).reshape(rows, width)
-
-
-def clustering(arrays: PairArrays, start: int = 0, end: int = 0) -> dict[str, Any]:
-    """Diagnose dependence between pairs: shared day 0, overlapping windows, ``r̄``.
-
-    Parameters
-    ----------
-    arrays
-        The scope's pairs.
-    start, end
-        The CAR window whose calendar overlap and ``r̄`` are reported (default day 0;
-        moved to the first event day if day 0 is outside the event window).
-
-    Returns
-    -------
-    dict
-        ``n_pairs``; ``n_day0`` (distinct day-0 dates); ``n_clustered`` (pairs whose
-        calendar day 0 is shared with another pair; an unknown day 0 never is),
-        ``share_clustered``, ``largest_cluster`` (most pairs on one day 0),
-        ``clustered_day0`` (the shared dates, ``datetime64[D]``); ``window``;
-        ``n_overlapping`` (pairs whose window shares calendar dates with another
-        pair's window, the clustered ones included), ``share_overlapping``;
-        ``rbar`` (:func:`average_cross_correlation` for the window); and from
-        :func:`~eventstudy.inference.recommend.recommended_tests`,
-        ``recommended_tests`` (list) and ``caution`` (test -> reason).
-    """
-    if not arrays.event_days[0] <= start <= end <= arrays.event_days[-1]:
-        start = end = int(arrays.event_days[0])
-    day0 = np.asarray(arrays.day0, dtype="datetime64[D]")
-    dates, counts = np.unique(day0[~np.isnat(day0)], return_counts=True)
-    shared = counts >= 2
-    n_clustered = int(counts[shared].sum())
-    n_pairs = int(day0.size)
-    _, _, window = _window_candidates(arrays, start, end)
-    n_overlapping = int(_has_partner(window[:, 0], window[:, -1]).sum()) if window.size else 0
-    report: dict[str, Any] = {
-        "n_pairs": n_pairs,
-        "n_day0": int(dates.size),
-        "n_clustered": n_clustered,
-        "share_clustered": n_clustered / n_pairs if n_pairs else 0.0,
-        "largest_cluster": int(counts.max()) if counts.size else 0,
-        "clustered_day0": dates[shared],
-        "window": (start, end),
-        "n_overlapping": n_overlapping,
-        "share_overlapping": n_overlapping / n_pairs if n_pairs else 0.0,
-        "rbar": average_cross_correlation(arrays, start, end) if n_overlapping else 0.0,
-    }
-    recommended, caution = recommended_tests(report)
-    report["recommended_tests"] = recommended
-    report["caution"] = caution
-    return report
-
-
-def _has_partner(first: np.ndarray, last: np.ndarray) -> np.ndarray:
-    """Per interval, whether another interval intersects it."""
-    order = np.argsort(first, kind="stable")
-    starts, ends = first[order], last[order]
-    later = np.searchsorted(starts, ends, side="right") - np.arange(order.size) - 1 > 0
-    reach = np.maximum.accumulate(ends)  # latest end among intervals up to each one
-    earlier = np.zeros(order.size, dtype=bool)
-    earlier[1:] = reach[:-1] >= starts[1:]
-    out = np.empty(order.size, dtype=bool)
-    out[order] = later | earlier
-    return out

@@ -18,7 +18,9 @@ the family (they do not count in ``m``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import gc
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -68,8 +70,22 @@ def adjust_pvalues(pvalues: Sequence[float] | np.ndarray, method: str) -> np.nda
         raise InputError("p-values must lie in [0, 1]", fix="pass p-values, not statistics")
     adjusted = np.full(p.shape, np.nan)
     if finite.any():
-        adjusted[finite] = multipletests(p[finite], method=method)[1]
+        with _frozen_garbage_collector():
+            adjusted[finite] = multipletests(p[finite], method=method)[1]
     return adjusted
+
+
+@contextlib.contextmanager
+def _frozen_garbage_collector() -> Iterator[None]:
+    """Make the full ``gc.collect()`` that statsmodels' Holm branch runs on every call
+    cheap: the objects alive now are moved to the permanent generation
+    (:func:`gc.freeze`) for the duration, and moved back after. In a large study that
+    collection cost 0.07 s a call, once per test family."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def with_adjusted_pvalues(table: pd.DataFrame, family: Sequence[str] = (),

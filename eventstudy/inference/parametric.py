@@ -9,8 +9,8 @@ from scipy import stats
 from eventstudy.inference.base import (
     CACHE,
     NAN,
+    Layout,
     TestResult,
-    average_ar,
     nan_result,
     register,
     standardized_car,
@@ -18,6 +18,7 @@ from eventstudy.inference.base import (
     two_sided_t,
 )
 from eventstudy.inference.dependence import average_cross_correlation
+from eventstudy.inference.scope_columns import average_by_segment
 from eventstudy.models.pairs import PairArrays
 
 
@@ -52,9 +53,16 @@ def bw_cda(arrays: PairArrays, start: int, end: int) -> TestResult:
     ``t = sum_{t=start..end} AAR_t / (sqrt(L2) * S)`` (Brown & Warner 1985, sec. 3 and
     the multi-day form of their eq. for the CAAR), Student t with ``T - 1`` d.o.f.
     """
+    single = [Layout.single(arrays.n_pairs)]
+    aar_est = CACHE.get(arrays, "aar_est", lambda: average_by_segment(arrays.est_ar, single)[0][0])
+    aar_window = average_by_segment(arrays.ar[:, arrays.columns(start, end)], single)[0][0]
+    return bw_cda_statistic(aar_est, aar_window)
+
+
+def bw_cda_statistic(aar_est: np.ndarray, aar_window: np.ndarray) -> TestResult:
+    """Brown & Warner's ``t`` from one scope's ``AAR_t`` over the estimation days and
+    the tested window (:func:`bw_cda`)."""
     name = "bw_cda"
-    cols = arrays.columns(start, end)
-    aar_est = CACHE.get(arrays, "aar_est", lambda: average_ar(arrays.est_ar))
     aar_est = aar_est[np.isfinite(aar_est)]
     t_days = aar_est.size
     if t_days < 3:
@@ -62,11 +70,9 @@ def bw_cda(arrays: PairArrays, start: int, end: int) -> TestResult:
     s = aar_est.std(ddof=1)
     if s == 0:
         return nan_result(name, "AAR has zero variance over the estimation window")
-    aar_event = average_ar(arrays.ar[:, cols])
-    if not np.isfinite(aar_event).all():
+    if not np.isfinite(aar_window).all():
         return nan_result(name, "a day of the window has no pair with data")
-    length = cols.stop - cols.start
-    statistic = float(aar_event.sum() / (np.sqrt(length) * s))
+    statistic = float(aar_window.sum() / (np.sqrt(aar_window.size) * s))
     return TestResult(name, statistic, two_sided_t(statistic, t_days - 1))
 
 

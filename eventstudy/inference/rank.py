@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import functools
-import warnings
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from eventstudy.inference.base import (
     CACHE,
+    Layout,
     TestResult,
     chunk_sums,
     nan_result,
     register,
     two_sided_normal,
 )
+from eventstudy.inference.scope_columns import rank_series
 from eventstudy.models.pairs import PairArrays
 
 
@@ -36,10 +37,16 @@ def corrado(arrays: PairArrays, start: int, end: int) -> TestResult:
     Wasley 1993, eq. 7), standard normal. A single day gives Corrado's
     ``Ubar_0 / S_U``.
     """
-    name = "corrado"
-    cols = arrays.columns(start, end)
     ubar_est, window = CACHE.get(arrays, f"corrado:{start}:{end}",
-                                 lambda: _corrado_series(arrays, cols))
+                                 lambda: rank_series(arrays, [Layout.single(arrays.n_pairs)], start, end)[0])
+    return corrado_statistic(ubar_est[0], window[0])
+
+
+def corrado_statistic(ubar_est: np.ndarray, window: np.ndarray) -> TestResult:
+    """Corrado's ``z`` from one scope's ``Ubar_t`` over the estimation days and the
+    tested window (:func:`corrado`; the series from
+    :func:`~eventstudy.inference.scope_columns.rank_series`)."""
+    name = "corrado"
     series = np.concatenate([ubar_est, window])
     series = series[np.isfinite(series)]
     if series.size < 3:
@@ -51,107 +58,6 @@ def corrado(arrays: PairArrays, start: int, end: int) -> TestResult:
         return nan_result(name, "a day of the window has no pair with data")
     statistic = float(window.sum() / (np.sqrt(window.size) * s))
     return TestResult(name, statistic, two_sided_normal(statistic))
-
-
-def _sorted_keys(x: np.ndarray) -> tuple[np.ndarray, int]:
-    """Row-sorted integer keys whose low bits are the column index.
-
-    Each value's order-preserving 64-bit pattern (NaN mapped to the top, so missing
-    days sort last) has its lowest ``bits`` replaced by its column index; sorting the
-    keys as unsigned integers (a SIMD sort, several times faster than ``argsort``)
-    yields each row's permutation in the low bits. Values that agree to within the
-    dropped bits (about 1e-13 relative), ties included, share a key's high part.
-    """
-    n_cols = x.shape[1]
-    bits = max(1, int(n_cols - 1).bit_length())
-    values = np.asarray(x, dtype=np.float64) + 0.0  # a fresh copy, and -0.0 becomes 0.0
-    pattern = values.view(np.uint64)
-    key = (pattern >> np.uint64(63)) * np.uint64(0x7FFFFFFFFFFFFFFF)
-    key |= np.uint64(0x8000000000000000)
-    key ^= pattern  # unsigned order == float order
-    key[np.isnan(x)] = np.uint64(0xFFFFFFFFFFFFFFFF)
-    key >>= np.uint64(bits)
-    key <<= np.uint64(bits)
-    key |= np.arange(n_cols, dtype=np.uint64)
-    key.sort(axis=1)
-    return key, bits
-
-
-def _needs_exact(key: np.ndarray, bits: int) -> np.ndarray:
-    """Rows whose sorted keys have two non-missing values sharing a high part."""
-    high = key >> np.uint64(bits)
-    top = np.uint64(0xFFFFFFFFFFFFFFFF) >> np.uint64(bits)
-    return ((high[:, 1:] == high[:, :-1]) & (high[:, 1:] != top)).any(axis=1)
-
-
-def _centred_rank_column_sums(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per column, the sum over rows of ``K_it / (n_i + 1) - 1/2`` and the row count.
-
-    ``K_it`` is the rank of ``x_it`` in its row (ties averaged, NaN left out) and
-    ``n_i`` the row's non-missing count. Accumulated with ``bincount`` over the
-    sorted permutation, so the rank matrix is never scattered back.
-    """
-    n_rows, n_cols = x.shape
-    total = np.zeros(n_cols)
-    count = np.zeros(n_cols)
-    if x.size == 0:
-        return total, count
-    n_obs = np.isfinite(x).sum(axis=1)
-    key, bits = _sorted_keys(x)
-    exact = _needs_exact(key, bits)
-    key &= np.uint64((1 << bits) - 1)
-    order = key.view(np.int64)  # the column of each sorted position
-    position = np.arange(n_cols)
-    skip = (position[None, :] >= n_obs[:, None]) | exact[:, None]  # missing, or exact path
-    order[skip] = n_cols  # an overflow bin, dropped below
-    weights = np.multiply.outer(1.0 / (n_obs + 1.0), position + 1.0)
-    weights -= 0.5
-    flat = order.ravel()
-    total += np.bincount(flat, weights=weights.ravel(), minlength=n_cols + 1)[:n_cols]
-    count += np.bincount(flat, minlength=n_cols + 1)[:n_cols]
-    if exact.any():
-        rows = x[exact]
-        u = _rank_rows_exact(rows) / (n_obs[exact, None] + 1.0) - 0.5
-        finite = np.isfinite(u)
-        total += np.where(finite, u, 0.0).sum(axis=0)
-        count += finite.sum(axis=0)
-    return total, count
-
-
-def _rank_rows_exact(x: np.ndarray) -> np.ndarray:
-    """Ranks within each row with ties averaged (argsort-based, exact)."""
-    n_cols = x.shape[1]
-    order = np.argsort(x, axis=1, kind="stable")  # NaN sort last
-    v = np.take_along_axis(x, order, axis=1)
-    idx = np.broadcast_to(np.arange(n_cols), x.shape)
-    new_run = np.ones(x.shape, dtype=bool)
-    new_run[:, 1:] = v[:, 1:] != v[:, :-1]
-    run_start = np.maximum.accumulate(np.where(new_run, idx, 0), axis=1)
-    run_end_flag = np.ones(x.shape, dtype=bool)
-    run_end_flag[:, :-1] = new_run[:, 1:]
-    reversed_end = np.where(run_end_flag, idx, n_cols - 1)[:, ::-1]
-    run_end = np.minimum.accumulate(reversed_end, axis=1)[:, ::-1]
-    ranks = np.empty(x.shape)
-    np.put_along_axis(ranks, order, (run_start + run_end) / 2 + 1, axis=1)
-    ranks[np.isnan(x)] = np.nan
-    return ranks
-
-
-def _corrado_series(arrays: PairArrays, cols: slice) -> tuple[np.ndarray, np.ndarray]:
-    """``Ubar_t`` over the estimation days and over the event-window columns ``cols``."""
-    n_est_cols = arrays.est_ar.shape[1]
-    n_cols = n_est_cols + cols.stop - cols.start
-
-    def part(rows: slice) -> tuple[np.ndarray, np.ndarray]:
-        block = np.concatenate([arrays.est_ar[rows], arrays.ar[rows, cols]], axis=1)
-        return _centred_rank_column_sums(block)
-
-    sums = chunk_sums(arrays.n_pairs, part)
-    total, count = sums if sums else (np.zeros(n_cols), np.zeros(n_cols))
-    ubar = np.full(n_cols, np.nan)
-    has = count > 0
-    ubar[has] = total[has] / count[has]
-    return ubar[:n_est_cols], ubar[n_est_cols:]
 
 
 @register("sign")
@@ -170,15 +76,23 @@ def sign(arrays: PairArrays, start: int, end: int) -> TestResult:
         return nan_result(name, "no pair has a non-zero CAR")
     w = int((car > 0).sum())
     statistic = float((w - n / 2) / np.sqrt(n / 4))
-    pvalue = _binomial_pvalue(w, n)
+    pvalue = float(binomial_pvalue(w, n))
     return TestResult(name, statistic, pvalue)
 
 
-@functools.lru_cache(maxsize=4096)
-def _binomial_pvalue(successes: int, trials: int) -> float:
-    """Exact two-sided ``scipy.stats.binomtest(successes, trials, 0.5)`` p-value, memoised:
-    many scopes share the same counts."""
-    return float(stats.binomtest(successes, trials, 0.5).pvalue)
+def binomial_pvalue(successes: np.ndarray | int, trials: np.ndarray | int) -> np.ndarray:
+    """Exact two-sided binomial p-value of ``successes`` in ``trials`` at probability 1/2,
+    elementwise: what ``scipy.stats.binomtest(k, n, 0.5).pvalue`` returns, without its
+    per-call search.
+
+    The distribution is symmetric, so the outcomes at most as likely as ``k`` are the
+    two tails beyond ``min(k, n - k)`` and ``p = min(1, 2 P(K <= min(k, n - k)))``;
+    ``p = 1`` when ``k = n / 2`` (``scipy.special.bdtr`` is the binomial CDF).
+    """
+    k = np.asarray(successes, dtype=np.int64)
+    n = np.asarray(trials, dtype=np.int64)
+    tail = special.bdtr(np.minimum(k, n - k), n, 0.5)
+    return np.where(2 * k == n, 1.0, np.minimum(1.0, 2 * tail))
 
 
 @register("gen_sign")
@@ -243,10 +157,24 @@ def wilcoxon(arrays: PairArrays, start: int, end: int) -> TestResult:
     w_plus = float(ranks[car > 0].sum())
     if n <= WILCOXON_EXACT_MAX:
         return TestResult(name, w_plus, signed_rank_pvalue(ranks, w_plus))
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        pvalue = float(stats.wilcoxon(car, zero_method="wilcox", method="approx").pvalue)
-    return TestResult(name, w_plus, pvalue)
+    _, ties = np.unique(np.abs(car), return_counts=True)
+    tie_term = float((ties.astype(float) ** 3 - ties).sum())
+    return TestResult(name, w_plus, float(signed_rank_normal_pvalue(n, w_plus, tie_term)))
+
+
+def signed_rank_normal_pvalue(n: np.ndarray | int, w_plus: np.ndarray | float,
+                              tie_term: np.ndarray | float) -> np.ndarray:
+    """Two-sided normal-approximation p-value of ``W+`` over ``n`` non-zero values,
+    elementwise: ``z = (W+ - n (n + 1) / 4) / sqrt((n (n + 1) (2n + 1) - T / 2) / 24)``
+    with the tie term ``T = sum (t^3 - t)`` over groups of ``t`` tied ``|CAR|``
+    (Wilcoxon 1945; the tie correction of Lehmann 1975, ch. 3), ``p = 2 Phi(-|z|)``:
+    ``scipy.stats.wilcoxon(method="approx")`` without continuity correction.
+    """
+    n = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se = np.sqrt((n * (n + 1) * (2 * n + 1) - np.asarray(tie_term) / 2) / 24)
+        z = (np.asarray(w_plus) - n * (n + 1) * 0.25) / se
+    return 2 * special.ndtr(-np.abs(z))
 
 
 WILCOXON_EXACT_MAX = 50

@@ -17,35 +17,19 @@ sources). Only the per-call work (subsets, caches, scipy's argument handling) is
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
-from eventstudy.inference.base import CACHE, NAN, TestResult, nan_result, standardized_car
+from eventstudy.inference.base import CACHE, NAN, Layout, TestResult, nan_result, standardized_car
 from eventstudy.inference.parametric import _rbar_note
 from eventstudy.inference.rank import (
     WILCOXON_EXACT_MAX,
-    _binomial_pvalue,
     _positive_share,
+    binomial_pvalue,
+    signed_rank_normal_pvalue,
     signed_rank_pvalue,
 )
 from eventstudy.models.pairs import PairArrays
-
-
-class Layout:
-    """Pairs sorted by segment (stable, so each segment keeps the pairs' order)."""
-
-    def __init__(self, codes: np.ndarray, n: int) -> None:
-        codes = np.asarray(codes, dtype=np.int64)
-        member = np.flatnonzero(codes >= 0)
-        self.order = member[np.argsort(codes[member], kind="stable")]
-        sizes = np.bincount(codes[member], minlength=n)[:n]
-        self.bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        self.n = n
-
-    def slices(self) -> list[slice]:
-        return [slice(int(a), int(b)) for a, b in zip(self.bounds[:-1], self.bounds[1:], strict=True)]
 
 
 def _two_sided_t(statistic: float, dof: float) -> float:
@@ -131,16 +115,19 @@ def signs(arrays: PairArrays, car: np.ndarray, layout: Layout) -> dict[str, list
     """``sign`` and ``gen_sign`` per segment (``car`` in layout order)."""
     share = CACHE.get(arrays, "positive_share", lambda: _positive_share(arrays.est_ar))[layout.order]
     out: dict[str, list[TestResult]] = {"sign": [], "gen_sign": []}
-    for rows in layout.slices():
+    segment = np.repeat(np.arange(layout.n), np.diff(layout.bounds))
+    nonzero = np.isfinite(car) & (car != 0)
+    trials = np.bincount(segment[nonzero], minlength=layout.n)[: layout.n]
+    successes = np.bincount(segment[nonzero & (car > 0)], minlength=layout.n)[: layout.n]
+    binomial = binomial_pvalue(successes, trials)
+    for k, rows in enumerate(layout.slices()):
         values = car[rows]
-        nonzero = values[np.isfinite(values) & (values != 0)]
-        n = nonzero.size
+        n, w = int(trials[k]), int(successes[k])
         if n < 1:
             out["sign"].append(nan_result("sign", "no pair has a non-zero CAR"))
         else:
-            w = int((nonzero > 0).sum())
             statistic = float((w - n / 2) / np.sqrt(n / 4))
-            out["sign"].append(TestResult("sign", statistic, _binomial_pvalue(w, n)))
+            out["sign"].append(TestResult("sign", statistic, float(binomial[k])))
         ok = np.isfinite(values) & np.isfinite(share[rows])
         n = int(ok.sum())
         if n < 1:
@@ -174,6 +161,9 @@ def wilcoxon(car: np.ndarray, layout: Layout) -> list[TestResult]:
     ranks = ((position[run_start] + position[run_end]) / 2 + 1)[np.cumsum(new_run) - 1]
     # Ranks are halves of integers, so these sums are exact in any order.
     w_plus = np.bincount(seg, weights=np.where(car[order] > 0, ranks, 0.0), minlength=layout.n)[: layout.n]
+    tied = (run_end - run_start + 1).astype(float)
+    tie_term = np.bincount(seg[run_start], weights=tied**3 - tied, minlength=layout.n)[: layout.n]
+    normal = signed_rank_normal_pvalue(size, w_plus, tie_term)
     out = []
     for k in range(layout.n):
         n = int(size[k])
@@ -185,11 +175,7 @@ def wilcoxon(car: np.ndarray, layout: Layout) -> list[TestResult]:
             w = float(w_plus[k])
             out.append(TestResult("wilcoxon", w, signed_rank_pvalue(ranks[rows], w)))
             continue
-        values = car[np.sort(order[int(first[k]): int(first[k]) + n])]  # the scope's own order
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            pvalue = float(stats.wilcoxon(values, zero_method="wilcox", method="approx").pvalue)
-        out.append(TestResult("wilcoxon", float(w_plus[k]), pvalue))
+        out.append(TestResult("wilcoxon", float(w_plus[k]), float(normal[k])))
     return out
 
 

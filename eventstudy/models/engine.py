@@ -8,6 +8,7 @@ loop over pairs; large studies are processed in chunks to bound memory.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -376,15 +377,25 @@ def empirical_pvalue(est_ar: np.ndarray, car: np.ndarray, length: int) -> np.nda
     normality (a single event on fat-tailed data is judged by that asset's own
     history). NaN where fewer than 20 such CARs exist.
     """
+    return empirical_pvalues(est_ar, np.asarray(car)[:, None], [length])[:, 0]
+
+
+def empirical_pvalues(est_ar: np.ndarray, cars: np.ndarray, lengths: Sequence[int]) -> np.ndarray:
+    """:func:`empirical_pvalue` for several windows at once: ``cars`` is ``(pairs, W)``
+    and ``lengths`` the ``W`` windows' lengths; the cumulative sums of the estimation
+    residuals are computed once for all of them."""
     finite = np.isfinite(est_ar)
-    filled = np.where(finite, est_ar, 0.0)
     zero = np.zeros((est_ar.shape[0], 1))
-    sums = np.concatenate([zero, np.cumsum(filled, axis=1)], axis=1)
+    sums = np.concatenate([zero, np.cumsum(np.where(finite, est_ar, 0.0), axis=1)], axis=1)
     counts = np.concatenate([zero, np.cumsum(finite, axis=1)], axis=1)
-    rolling = sums[:, length:] - sums[:, :-length]
-    complete = (counts[:, length:] - counts[:, :-length]) == length
-    n = complete.sum(axis=1)
-    above = (complete & (rolling >= car[:, None])).sum(axis=1)
-    below = (complete & (rolling <= car[:, None])).sum(axis=1)
-    p = 2.0 * np.minimum(1 + above, 1 + below) / (1 + n)
-    return np.where((n >= 20) & np.isfinite(car), np.minimum(p, 1.0), np.nan)
+    out = np.empty(cars.shape)
+    for k, length in enumerate(lengths):
+        car = cars[:, k]
+        rolling = sums[:, length:] - sums[:, :-length]
+        complete = (counts[:, length:] - counts[:, :-length]) == length
+        n = complete.sum(axis=1)
+        above = (complete & (rolling >= car[:, None])).sum(axis=1)
+        below = (complete & (rolling <= car[:, None])).sum(axis=1)
+        p = 2.0 * np.minimum(1 + above, 1 + below) / (1 + n)
+        out[:, k] = np.where((n >= 20) & np.isfinite(car), np.minimum(p, 1.0), np.nan)
+    return out

@@ -16,9 +16,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from eventstudy.inference import TESTS, TestResult, clustering
+from eventstudy.inference import TESTS, clustering
+from eventstudy.inference.base import Layout
+from eventstudy.inference.clusters import clustering_by_segment
 from eventstudy.inference.one_per_day import one_per_day as collapse_one_per_day
-from eventstudy.inference.segments import SEGMENT_TESTS, Layout, tests_by_segment
+from eventstudy.inference.parametric import bw_cda_statistic
+from eventstudy.inference.rank import corrado_statistic
+from eventstudy.inference.scope_columns import average_by_segment, rank_series
+from eventstudy.inference.segments import SEGMENT_TESTS, tests_by_segment
 from eventstudy.models.pairs import PairArrays
 from eventstudy.spec import StudySpec
 
@@ -30,35 +35,30 @@ def aggregate_table(pairs: pd.DataFrame, arrays: PairArrays, windows: Sequence[t
                     one_per_day: bool = False) -> pd.DataFrame:
     """One row per scope, window and test (``docs/outputs.md``).
 
-    The scopes come in three partitions of the pairs (all; by asset; by group). The
-    dependence diagnostics and the event-time tests (``bw_cda``, ``corrado``) run scope
-    by scope; the other tests run for every scope of a partition at once
-    (:func:`eventstudy.inference.segments.tests_by_segment`), so a study with hundreds
-    of assets makes a few passes over its pairs, not hundreds.
+    The scopes come in three layouts of the pairs (all; by asset; by group), and every
+    test runs for every scope of a layout at once: the CAR tests by segment
+    (:func:`eventstudy.inference.segments.tests_by_segment`), the rank and AAR series of
+    ``corrado`` and ``bw_cda`` in one pass over the pairs for all three layouts
+    (:mod:`eventstudy.inference.scope_columns`), and the dependence diagnostics by
+    segment (:func:`eventstudy.inference.clusters.clustering_by_segment`). A study with
+    hundreds of assets makes a few passes over its pairs, not hundreds.
     """
     if one_per_day:
         collapsed = collapse_one_per_day(pairs, arrays)
         pairs, arrays = collapsed.pairs.reset_index(drop=True), collapsed.arrays
-    partitions = [(["all"], np.zeros(len(pairs), dtype=np.int64))]
+    scopes = [(["all"], Layout.single(len(pairs)))]
     for kind in ("asset", "group"):
         column = pairs[kind]
         values = column.dropna().unique()
         codes = pd.Index(values).get_indexer(column)  # -1 for a missing group
-        partitions.append(([f"{kind}:{v}" for v in values], np.asarray(codes, dtype=np.int64)))
+        scopes.append(([f"{kind}:{v}" for v in values], Layout(codes, len(values))))
+    layouts = [layout for _, layout in scopes]
+    ranks = [rank_series(arrays, layouts, start, end) for start, end in windows]  # [window][layout]
+    aar_est = average_by_segment(arrays.est_ar, layouts)
+    aar_event = average_by_segment(arrays.ar, layouts)
     rows = []
-    for names, codes in partitions:
-        layout = Layout(codes, len(names))
-        # Scope by scope, one subset alive at a time: the clustering diagnostics and the
-        # tests that are not batched, which cache terms on it. The scope "all" is the
-        # arrays themselves, so its r-bar is shared with diagnostics().
-        reports: list[list[dict[str, Any]]] = []
-        own: list[list[dict[str, TestResult]]] = []
-        for rows_k in layout.slices():
-            subset = arrays if names == ["all"] else arrays.subset(layout.order[rows_k])
-            reports.append([clustering(subset, start, end) for start, end in windows])
-            own.append([{name: test(subset, start, end) for name, test in TESTS.items()
-                         if name not in SEGMENT_TESTS} for start, end in windows])
-            del subset
+    for s, (names, layout) in enumerate(scopes):
+        reports = clustering_by_segment(arrays, layout, windows)  # [segment][window]
         batches = [tests_by_segment(arrays, layout, start, end,
                                     np.array([report[w]["rbar"] for report in reports]))
                    for w, (start, end) in enumerate(windows)]
@@ -69,8 +69,11 @@ def aggregate_table(pairs: pd.DataFrame, arrays: PairArrays, windows: Sequence[t
                 finite = car[np.isfinite(car)]
                 caar = float(finite.mean()) if finite.size else float("nan")
                 recommended, caution = reports[k][w]["recommended_tests"], reports[k][w]["caution"]
+                ubar_est, ubar_window = ranks[w][s]
+                own = {"bw_cda": bw_cda_statistic(aar_est[s][k], aar_event[s][k, arrays.columns(start, end)]),
+                       "corrado": corrado_statistic(ubar_est[k], ubar_window[k])}
                 for name in TESTS:
-                    result = batches[w][name][k] if name in SEGMENT_TESTS else own[k][w][name]
+                    result = batches[w][name][k] if name in SEGMENT_TESTS else own[name]
                     notes = [result.note] if result.note else []
                     if result.test in caution:
                         notes.append(f"may over-reject here: {caution[result.test]}")

@@ -10,7 +10,7 @@ from scipy import stats
 
 from eventstudy.errors import NoResultsError
 from eventstudy.events import Events
-from eventstudy.models.engine import EngineOutput, empirical_pvalue
+from eventstudy.models.engine import EngineOutput, empirical_pvalues
 from eventstudy.models.pairs import PairArrays
 from eventstudy.results.aggregate import aggregate_table, diagnostics
 from eventstudy.results.extras import extend_tables
@@ -27,7 +27,7 @@ CAR_COLUMNS = ["event_id", "event", "asset", "start", "end", "car", "se", "t", "
 AGGREGATE_COLUMNS = ["scope", "start", "end", "n", "caar", "test", "statistic", "pvalue", "note"]
 SKIPPED_COLUMNS = ["event_id", "asset", "reason"]
 
-# Pairs per call of empirical_pvalue: it makes several (pairs x estimation days)
+# Pairs per call of empirical_pvalues: it makes several (pairs x estimation days)
 # temporaries, about 2 MB each at this size instead of 2 GB each for a million pairs.
 EMPIRICAL_ROWS = 1024
 
@@ -138,9 +138,10 @@ def _car_table(pairs: pd.DataFrame, arrays: PairArrays,
     for k, (start, end) in enumerate(windows):
         car[:, k] = arrays.car(start, end)
         se[:, k] = np.sqrt(arrays.car_variance(start, end))
-        for rows in range(0, n, EMPIRICAL_ROWS):  # row by row, so bounded temporaries
-            chunk = slice(rows, rows + EMPIRICAL_ROWS)
-            empirical[chunk, k] = empirical_pvalue(arrays.est_ar[chunk], car[chunk, k], end - start + 1)
+    lengths = [end - start + 1 for start, end in windows]
+    for rows in range(0, n, EMPIRICAL_ROWS):  # row by row, so bounded temporaries
+        chunk = slice(rows, rows + EMPIRICAL_ROWS)
+        empirical[chunk] = empirical_pvalues(arrays.est_ar[chunk], car[chunk], lengths)
     with np.errstate(invalid="ignore", divide="ignore"):
         t = car / se
     pvalue = 2 * stats.t.sf(np.abs(t), np.maximum(arrays.dof, 1)[:, None])
