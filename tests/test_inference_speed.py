@@ -85,3 +85,34 @@ def test_dense_date_alignment_equals_the_sorting_one() -> None:
     sparse_right = np.where(right == _MISSING_DAY, _MISSING_DAY, right * 50)
     assert np.array_equal(_align_on_dates(sparse_left, sparse_right, values),
                           _align_by_sorting(sparse_left, sparse_right, values), equal_nan=True)
+
+
+def test_couples_of_one_asset_aligned_by_shift_equal_the_date_by_date_alignment() -> None:
+    """Two pairs of one asset: the shift along its calendar gives the correlations and the
+    shared window dates that matching dates one by one gives (gaps in the prices included)."""
+    import pandas as pd
+
+    from eventstudy import EventStudy
+    from eventstudy.inference import dependence
+
+    rng = np.random.default_rng(8)
+    days = pd.bdate_range("2019-01-01", periods=900)
+    market = rng.normal(0, 0.01, 900)
+    levels = {"MKT": 100 * np.exp(np.cumsum(market))}
+    for name in ("A", "B"):
+        levels[name] = 100 * np.exp(np.cumsum(0.8 * market + rng.normal(0, 0.015, 900)))
+    prices = pd.DataFrame(levels, index=days)
+    prices.iloc[rng.choice(np.arange(1, 900), 40, replace=False), 0] = np.nan  # gaps in A
+    at = np.sort(rng.choice(np.arange(300, 880), 120, replace=False))
+    events = pd.DataFrame({"date": days[at].strftime("%Y-%m-%d"), "event": "x",
+                           "assets": rng.choice(["A", "B", "A;B"], at.size)})
+    arrays = EventStudy(events, prices, model="market", benchmark="MKT", estimation=(-250, -11),
+                        event_window=(-10, 10)).run().arrays
+    left, right = np.triu_indices(arrays.n_pairs, 1)
+    window = np.arange(-1, 2)
+    same = dependence._same_asset(arrays, left, right)
+    assert same.sum() > 1000 and (~same).sum() > 1000
+    shifted = dependence._shifted_correlations(arrays, left[same], right[same], window)
+    dated = dependence._dated_correlations(arrays, left[same], right[same], window)
+    np.testing.assert_allclose(shifted, dated, rtol=1e-12, atol=1e-15)
+    assert (shifted != 0).sum() > 50

@@ -161,8 +161,59 @@ def couple_correlations(arrays: PairArrays, left: np.ndarray, right: np.ndarray,
 
     ``rho_ij``: Pearson correlation of the two pairs' estimation residuals over the
     calendar dates where both have one (zero below :data:`MIN_COMMON_DATES`);
-    ``c_ij``: calendar dates shared by the two windows ``window_days``.
+    ``c_ij``: calendar dates shared by the two windows ``window_days``. Two pairs of
+    one asset are aligned by the distance between their days 0 on the asset's calendar
+    (:func:`_shifted_correlations`), other couples date by date.
     """
+    out = np.empty(left.size)
+    same = _same_asset(arrays, left, right)
+    if same.any():
+        out[same] = _shifted_correlations(arrays, left[same], right[same], window_days)
+    if not same.all():
+        other = ~same
+        out[other] = _dated_correlations(arrays, left[other], right[other], window_days)
+    return out
+
+
+def _same_asset(arrays: PairArrays, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Couples of one asset whose estimation and event windows both lie on its calendar
+    (so that a date is a position on it), with consecutive estimation days."""
+    if arrays.calendar is None or arrays.asset_index is None or arrays.day0_index is None:
+        return np.zeros(left.size, dtype=bool)
+    est = np.asarray(arrays.est_days)
+    if est.size and not np.array_equal(est, np.arange(est[0], est[0] + est.size)):
+        return np.zeros(left.size, dtype=bool)
+    asset = np.asarray(arrays.asset_index)
+    day0 = np.asarray(arrays.day0_index)
+    low = min(int(est[0]), int(arrays.event_days[0])) if est.size else int(arrays.event_days[0])
+    high = max(int(est[-1]), int(arrays.event_days[-1])) if est.size else int(arrays.event_days[-1])
+    width = arrays.calendar.shape[1]
+
+    def inside(rows: np.ndarray) -> np.ndarray:
+        return (day0[rows] >= 0) & (day0[rows] + low >= 0) & (day0[rows] + high < width)
+
+    return (asset[left] == asset[right]) & inside(left) & inside(right)
+
+
+def _shifted_correlations(arrays: PairArrays, left: np.ndarray, right: np.ndarray,
+                          window_days: np.ndarray) -> np.ndarray:
+    """:func:`couple_correlations` for couples of one asset: estimation column ``k`` of
+    the left pair is column ``k + s`` of the right one, with ``s`` the left day 0's
+    position minus the right one's; the two windows share ``max(0, L2 - |s|)`` dates."""
+    day0 = np.asarray(arrays.day0_index)
+    shift = day0[left] - day0[right]
+    width = arrays.est_ar.shape[1]
+    at = np.arange(width)[None, :] + shift[:, None]
+    inside = (at >= 0) & (at < width)
+    aligned = np.take_along_axis(arrays.est_ar[right], np.clip(at, 0, width - 1), axis=1)
+    rho = _correlation(arrays.est_ar[left], np.where(inside, aligned, np.nan))
+    shared = np.maximum(window_days.size - np.abs(shift), 0)
+    return rho * shared / window_days.size
+
+
+def _dated_correlations(arrays: PairArrays, left: np.ndarray, right: np.ndarray,
+                        window_days: np.ndarray) -> np.ndarray:
+    """:func:`couple_correlations` with the estimation residuals aligned date by date."""
     aligned = _align_on_dates(_day_numbers(arrays.dates(arrays.est_days, left)),
                               _day_numbers(arrays.dates(arrays.est_days, right)), arrays.est_ar[right])
     rho = _correlation(arrays.est_ar[left], aligned)

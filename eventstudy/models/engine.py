@@ -149,7 +149,7 @@ def fit_pairs(
         day0_dates = np.full(n_pairs, np.datetime64("NaT"), dtype="datetime64[D]")
     panel = PaddedPanel(returns, regressors, offset, exclude, est_days, event_days)
 
-    out = allocate_outputs(n_pairs, est_days.size, event_days.size, k)
+    out = allocate_outputs(n_pairs, est_days.size, event_days.size, k, filled=False)  # every row written
     for start in range(0, n_pairs, CHUNK_PAIRS):
         rows = slice(start, min(start + CHUNK_PAIRS, n_pairs))
         _fit_chunk(panel, asset_index[rows], day0_index[rows], est_days, event_days, min_estimation,
@@ -192,17 +192,24 @@ class PaddedPanel:
         return (assets * self.width + self.left + day0)[:, None] + days[None, :]
 
 
-def allocate_outputs(p: int, n_est: int, n_event: int, k: int) -> dict[str, np.ndarray]:
+def allocate_outputs(p: int, n_est: int, n_event: int, k: int, *,
+                     filled: bool = True) -> dict[str, np.ndarray]:
+    """The estimators' output arrays for ``p`` pairs, NaN-filled; with ``filled=False``
+    left unwritten (for a caller that writes every row, as :func:`fit_pairs` does)."""
+
+    def floats(*shape: int) -> np.ndarray:
+        return np.full(shape, np.nan) if filled else np.empty(shape)
+
     return {
-        "ar": np.full((p, n_event), np.nan),
-        "var_ar": np.full((p, n_event), np.nan),
-        "expected": np.full((p, n_event), np.nan),
-        "est_ar": np.full((p, n_est), np.nan),
-        "sigma2": np.full(p, np.nan),
+        "ar": floats(p, n_event),
+        "var_ar": floats(p, n_event),
+        "expected": floats(p, n_event),
+        "est_ar": floats(p, n_est),
+        "sigma2": floats(p),
         "dof": np.zeros(p, dtype=np.int64),
         "n_est": np.zeros(p, dtype=np.int64),
-        "xtx_inv": np.full((p, k, k), np.nan),
-        "x_event": np.full((p, n_event, k), np.nan),
+        "xtx_inv": floats(p, k, k),
+        "x_event": floats(p, n_event, k),
         "fitted": np.zeros(p, dtype=bool),
         "reason": np.full(p, "", dtype=object),
     }

@@ -11,6 +11,7 @@ which :func:`stale_benchmark_flags` turns into flags.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -114,16 +115,16 @@ def _pair_indices(event_assets: pd.Series, names: list[str]) -> tuple[np.ndarray
     An event's ``assets`` is ``None`` (every asset) or a tuple of names; names outside
     ``names`` are left out, a name listed twice gives one pair.
     """
-    row_of = {name: i for i, name in enumerate(names)}
     every = event_assets.isna().to_numpy(dtype=bool)
     all_events = np.flatnonzero(every)
-    listed = pd.Series(event_assets.to_numpy()[~every], index=np.flatnonzero(~every)).explode()
-    listed_rows = listed.map(row_of)
-    known = listed_rows.notna().to_numpy(dtype=bool)
-    event_rows = np.concatenate([np.repeat(all_events, len(names)),
-                                 listed.index.to_numpy()[known]]).astype(np.int64)
+    listed = event_assets.to_numpy()[~every].tolist()
+    counts = np.fromiter((len(names_) for names_ in listed), dtype=np.int64, count=len(listed))
+    listed_events = np.repeat(np.flatnonzero(~every), counts)
+    listed_rows = pd.Index(names).get_indexer(list(itertools.chain.from_iterable(listed)))
+    known = listed_rows >= 0
+    event_rows = np.concatenate([np.repeat(all_events, len(names)), listed_events[known]]).astype(np.int64)
     asset_rows = np.concatenate([np.tile(np.arange(len(names)), all_events.size),
-                                 listed_rows.to_numpy()[known]]).astype(np.int64)
+                                 listed_rows[known]]).astype(np.int64)
     width = max(len(event_assets), 1)
     key = np.unique(asset_rows * width + event_rows)  # sorted by asset, then event; no duplicates
     return key % width, key // width
