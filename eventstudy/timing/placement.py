@@ -120,7 +120,7 @@ def _pair_indices(event_assets: pd.Series, names: list[str]) -> tuple[np.ndarray
     listed = event_assets.to_numpy()[~every].tolist()
     counts = np.fromiter((len(names_) for names_ in listed), dtype=np.int64, count=len(listed))
     listed_events = np.repeat(np.flatnonzero(~every), counts)
-    listed_rows = pd.Index(names).get_indexer(list(itertools.chain.from_iterable(listed)))
+    listed_rows = pd.Index(names).get_indexer(pd.Index(list(itertools.chain.from_iterable(listed))))
     known = listed_rows >= 0
     event_rows = np.concatenate([np.repeat(all_events, len(names)), listed_events[known]]).astype(np.int64)
     asset_rows = np.concatenate([np.tile(np.arange(len(names)), all_events.size),
