@@ -65,3 +65,20 @@ def test_no_event_gives_no_pair() -> None:
     pairs = place_events(events, series, span=(-1, 1), max_day0_gap=7, max_window_gap=10,
                          skip_window_gaps=False)
     assert len(pairs) == 0
+
+
+def test_exclusion_mask_marks_every_placed_event_window_as_a_loop_would() -> None:
+    import numpy as np
+
+    from eventstudy.timing.placement import exclusion_mask
+
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        n, width = int(rng.integers(1, 30)), int(rng.integers(1, 60))
+        pairs = pd.DataFrame({"asset_row": rng.integers(0, 4, n), "day0_pos": rng.integers(-3, width + 5, n)})
+        lo, hi = sorted(int(v) for v in rng.integers(-8, 8, 2))
+        expected = np.zeros((4, width), dtype=bool)
+        for row, day0 in zip(pairs["asset_row"], pairs["day0_pos"], strict=True):
+            if day0 >= 0:  # windows clipped to the axis; a pair that is not placed marks nothing
+                expected[row, max(day0 + lo, 0): max(day0 + hi + 1, 0)] = True
+        np.testing.assert_array_equal(exclusion_mask(pairs, (4, width), (lo, hi)), expected)

@@ -220,9 +220,15 @@ def stale_benchmark_flags(pairs: pd.DataFrame, panel: Panel, benchmarks: list[st
 
 def exclusion_mask(pairs: pd.DataFrame, shape: tuple[int, int], span: tuple[int, int]) -> np.ndarray:
     """``(N, T)`` True on every placed event's event-window days, per asset."""
-    mask = np.zeros(shape, dtype=bool)
     lo, hi = span
     placed = pairs[pairs["day0_pos"] >= 0]
-    for row, day0 in zip(placed["asset_row"], placed["day0_pos"], strict=True):
-        mask[row, max(day0 + lo, 0): max(day0 + hi + 1, 0)] = True
-    return mask
+    rows = placed["asset_row"].to_numpy(dtype=np.int64)
+    day0 = placed["day0_pos"].to_numpy(dtype=np.int64)
+    first = np.clip(day0 + lo, 0, shape[1])
+    stop = np.clip(day0 + hi + 1, 0, shape[1])
+    keep = stop > first
+    # +1 where a window starts and -1 after it ends; a running sum above 0 is inside one.
+    steps = np.zeros((shape[0], shape[1] + 1), dtype=np.int64)
+    np.add.at(steps, (rows[keep], first[keep]), 1)
+    np.add.at(steps, (rows[keep], stop[keep]), -1)
+    return np.cumsum(steps, axis=1)[:, : shape[1]] > 0
