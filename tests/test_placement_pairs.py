@@ -68,8 +68,6 @@ def test_no_event_gives_no_pair() -> None:
 
 
 def test_exclusion_mask_marks_every_placed_event_window_as_a_loop_would() -> None:
-    import numpy as np
-
     from eventstudy.timing.placement import exclusion_mask
 
     rng = np.random.default_rng(0)
