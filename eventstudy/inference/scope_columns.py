@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from scipy import sparse
 
-from eventstudy.inference.base import CHUNK_ROWS, Layout, chunk_map
+from eventstudy.inference.base import CHUNK_ROWS, N_THREADS, Layout, chunk_map
 from eventstudy.models.pairs import PairArrays
 
 Partial = tuple[np.ndarray, np.ndarray, np.ndarray]  # segments present, column sums, counts
@@ -47,12 +47,12 @@ def rank_series(arrays: PairArrays, layouts: Sequence[Layout], start: int,
     n_est = arrays.est_ar.shape[1]
     cells, owners = product_layout(layouts)
 
-    def part(rows: slice) -> Partial:
+    def part(rows: np.ndarray) -> Partial:
         block = np.concatenate([arrays.est_ar[rows], arrays.ar[rows, cols]], axis=1)
         return centred_rank_partials(block, [cells.codes[rows]])[0]
 
-    means = _combine(_chunks(arrays.n_pairs, part), cells, owners, layouts, n_est + cols.stop - cols.start)
-    return [(m[:, :n_est], m[:, n_est:]) for m in means]
+    sums = _accumulate(part, cells, n_est + cols.stop - cols.start)
+    return [(m[:, :n_est], m[:, n_est:]) for m in _means(sums, cells, owners, layouts)]
 
 
 def average_by_segment(values: np.ndarray, layouts: Sequence[Layout]) -> list[np.ndarray]:
@@ -61,12 +61,12 @@ def average_by_segment(values: np.ndarray, layouts: Sequence[Layout]) -> list[np
 
     cells, owners = product_layout(layouts)
 
-    def part(rows: slice) -> Partial:
+    def part(rows: np.ndarray) -> Partial:
         block = values[rows]
         finite = np.isfinite(block)
         return _segment_sums(np.where(finite, block, 0.0), finite, cells.codes[rows])
 
-    return _combine(_chunks(values.shape[0], part), cells, owners, layouts, values.shape[1])
+    return _means(_accumulate(part, cells, values.shape[1]), cells, owners, layouts)
 
 
 def centred_rank_partials(x: np.ndarray, codes_list: Sequence[np.ndarray]) -> list[Partial]:
@@ -146,26 +146,33 @@ def product_layout(layouts: Sequence[Layout]) -> tuple[Layout, list[np.ndarray]]
     return Layout(inverse.reshape(-1), rows.shape[0]), [rows[:, k] - 1 for k in range(len(layouts))]
 
 
-def _chunks(n_rows: int, part: Callable[[slice], Partial]) -> list[Partial]:
-    chunks = [slice(a, min(a + CHUNK_ROWS, n_rows)) for a in range(0, n_rows, CHUNK_ROWS)]
-    return chunk_map(chunks, part)
-
-
-def _combine(parts: list[Partial], cells: Layout, owners: Sequence[np.ndarray],
-             layouts: Sequence[Layout], n_cols: int) -> list[np.ndarray]:
-    """Add the chunks' cell sums (chunk order, so the result does not depend on the
-    threads), fold the cells into each layout's segments, and divide."""
+def _accumulate(part: Callable[[np.ndarray], Partial], cells: Layout,
+                n_cols: int) -> tuple[np.ndarray, np.ndarray]:
+    """Column sums and counts per cell: ``part`` applied to chunks of rows taken cell
+    after cell (so a chunk touches few cells), on worker threads, folded in as they come
+    (memory stays that of a few chunks) and in chunk order (the result does not depend
+    on the threads)."""
     total = np.zeros((cells.n, n_cols))
     count = np.zeros((cells.n, n_cols))
-    for present, part_total, part_count in parts:
-        total[present] += part_total
-        count[present] += part_count
+    chunks = [cells.order[a: a + CHUNK_ROWS] for a in range(0, cells.order.size, CHUNK_ROWS)]
+    batch = 8 * max(N_THREADS, 1)
+    for first in range(0, len(chunks), batch):
+        for present, part_total, part_count in chunk_map(chunks[first: first + batch], part):
+            total[present] += part_total
+            count[present] += part_count
+    return total, count
+
+
+def _means(sums: tuple[np.ndarray, np.ndarray], cells: Layout, owners: Sequence[np.ndarray],
+           layouts: Sequence[Layout]) -> list[np.ndarray]:
+    """Fold the cells' sums into each layout's segments, and divide."""
+    total, count = sums
     means = []
     for layout, owner in zip(layouts, owners, strict=True):
         inside = np.flatnonzero(owner >= 0)
         fold = sparse.csr_matrix((np.ones(inside.size), (owner[inside], inside)), shape=(layout.n, cells.n))
         segment_total, segment_count = fold @ total, fold @ count
-        mean = np.full((layout.n, n_cols), np.nan)
+        mean = np.full((layout.n, total.shape[1]), np.nan)
         has = segment_count > 0
         mean[has] = segment_total[has] / segment_count[has]
         means.append(mean)
