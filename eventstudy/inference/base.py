@@ -9,10 +9,8 @@ in :data:`CACHE` (treat a ``PairArrays`` as immutable). Passes over the
 
 from __future__ import annotations
 
-import os
 import weakref
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +18,8 @@ import numpy as np
 from scipy import special
 
 from eventstudy.models.pairs import PairArrays
+from eventstudy.threads import N_THREADS as N_THREADS  # re-exported: the thread helpers
+from eventstudy.threads import chunk_map as chunk_map
 
 
 @dataclass(frozen=True)
@@ -44,18 +44,6 @@ TESTS: dict[str, TestFunction] = {}
 # reuse heap memory instead of faulting in fresh pages for every temporary (measured:
 # 8,192 rows made the first pass over 10,000 pairs 1.5x slower).
 CHUNK_ROWS = 512
-
-
-# Worker threads for the chunked passes (numpy releases the GIL in sorts and ufuncs).
-N_THREADS = max(1, min(4, os.cpu_count() or 1))
-
-
-def chunk_map(chunks: list[Any], fn: Callable[[Any], Any]) -> list[Any]:
-    """``[fn(c) for c in chunks]``, in worker threads when there is more than one."""
-    if len(chunks) <= 1 or N_THREADS == 1:
-        return [fn(c) for c in chunks]
-    with ThreadPoolExecutor(N_THREADS) as pool:
-        return list(pool.map(fn, chunks))
 
 
 def chunk_sums(n_rows: int, fn: Callable[[slice], tuple[Any, ...]]) -> tuple[Any, ...]:

@@ -15,6 +15,7 @@ from typing import Protocol
 import numpy as np
 
 from eventstudy.models.pairs import PairArrays
+from eventstudy.threads import chunk_map
 
 CHUNK_PAIRS = 512  # small chunks keep temporaries in reused heap memory (no page faults)
 
@@ -150,10 +151,12 @@ def fit_pairs(
     panel = PaddedPanel(returns, regressors, offset, exclude, est_days, event_days)
 
     out = allocate_outputs(n_pairs, est_days.size, event_days.size, k, filled=False)  # every row written
-    for start in range(0, n_pairs, CHUNK_PAIRS):
-        rows = slice(start, min(start + CHUNK_PAIRS, n_pairs))
+
+    def fit(rows: slice) -> None:  # each chunk writes its own rows: chunks run on threads
         _fit_chunk(panel, asset_index[rows], day0_index[rows], est_days, event_days, min_estimation,
                    constant, {name: a[rows] for name, a in out.items()})
+
+    chunk_map([slice(a, min(a + CHUNK_PAIRS, n_pairs)) for a in range(0, n_pairs, CHUNK_PAIRS)], fit)
     arrays = PairArrays(
         event_days=event_days, ar=out["ar"], var_ar=out["var_ar"], est_days=est_days,
         est_ar=out["est_ar"], sigma2=out["sigma2"], dof=out["dof"], n_est=out["n_est"],
