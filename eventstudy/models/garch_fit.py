@@ -100,7 +100,7 @@ def fit_garch11(y: np.ndarray, x: np.ndarray) -> GarchFit:
                        rescale=False)
     model._adjust_sample(None, None)  # what fit() does first: the full sample
     mean_start = model.starting_values()
-    likelihood = _Likelihood(model, model.resids(mean_start))
+    likelihood = _Likelihood(model, np.asarray(model.resids(mean_start)))
     start = np.hstack([mean_start, grid_start(likelihood.start_resids,
                                                   likelihood.volatility_loglikelihood)])
     volatility = model.volatility
