@@ -110,7 +110,7 @@ def fit_garch11(y: np.ndarray, x: np.ndarray) -> GarchFit:
 
     def gradient(params: np.ndarray) -> np.ndarray:
         params = np.clip(params, lower, upper)
-        return forward_difference(likelihood.value, params, likelihood.value(params), lower, upper)
+        return forward_difference(likelihood.value, params, likelihood.value_again(params), lower, upper)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -132,27 +132,35 @@ class _Likelihood:
     """arch's GARCH(1,1)-LS negative log-likelihood for one sample, remembering its last value."""
 
     def __init__(self, model: Any, start_resids: np.ndarray) -> None:
-        self.model, self.recursion = model, model.volatility
+        self.recursion = model.volatility
         self.n_mean = model.num_params
+        # The arrays arch's LS.resids reads, used with its expression y - X.dot(params).
+        self.y, self.regressors = model._fit_y, np.asarray(model._fit_regressors, dtype=float)
         self.start_resids = start_resids
         self.backcast = self.recursion.backcast(start_resids)
         self.var_bounds = self.recursion.variance_bounds(start_resids)
         self.sigma2 = np.zeros(start_resids.size)
-        self.last: tuple[np.ndarray, float] | None = None
+        self.last: tuple[bytes, float] = (b"", 0.0)
+
+    def resids(self, params: np.ndarray) -> np.ndarray:
+        """``y - a - b x`` (arch's ``LS.resids``)."""
+        return self.y - self.regressors.dot(params[:self.n_mean])
 
     def _terms(self, params: np.ndarray) -> np.ndarray:
-        resids = self.model.resids(params[:self.n_mean])
+        resids = self.resids(params)
         variance = self.recursion.compute_variance(params[self.n_mean:], resids, self.sigma2,
                                                    self.backcast, self.var_bounds)
         return -0.5 * (LOG_2PI + np.log(variance) + resids**2.0 / variance)
 
     def value(self, params: np.ndarray) -> float:
         """``-sum(log-likelihood terms)`` (arch's ``_loglikelihood``)."""
-        if self.last is not None and np.array_equal(self.last[0], params):
-            return self.last[1]
         value = -float(np.sum(self._terms(params)))
-        self.last = (params.copy(), value)
+        self.last = (params.tobytes(), value)
         return value
+
+    def value_again(self, params: np.ndarray) -> float:
+        """:meth:`value`, remembered when ``params`` is the last point evaluated."""
+        return self.last[1] if self.last[0] == params.tobytes() else self.value(params)
 
     def individual(self, params: np.ndarray) -> np.ndarray:
         """The negative terms, one per observation (arch's ``individual=True``)."""
@@ -160,7 +168,7 @@ class _Likelihood:
 
     def variance(self, params: np.ndarray) -> np.ndarray:
         """``h_t`` at ``params``."""
-        resids = self.model.resids(params[:self.n_mean])
+        resids = self.resids(params)
         return self.recursion.compute_variance(params[self.n_mean:], resids, np.zeros(resids.size),
                                                self.backcast, self.var_bounds)
 
