@@ -53,7 +53,7 @@ def _windows(shared_data: Path) -> list[tuple[np.ndarray, np.ndarray]]:
 
 def test_fit_is_arch_fit_bit_for_bit(shared_data: Path) -> None:
     windows = _windows(shared_data)
-    assert len(windows) >= 24
+    assert len(windows) == 33
     for y, x in windows:
         params, cov, volatility, flag = _direct(y, x)
         fit = fit_garch11(y, x)
