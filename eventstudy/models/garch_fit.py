@@ -1,6 +1,6 @@
 """One GARCH(1,1) market-model fit, computed exactly as ``arch`` computes it, at lower cost.
 
-``arch_model(y, x=x, mean="LS", vol="GARCH", p=1, q=1, rescale=False).fit()`` (arch 7-8,
+``arch_model(y, x=x, mean="LS", vol="GARCH", p=1, q=1, rescale=False).fit()`` (arch 8,
 Sheppard et al.) maximises the Gaussian log-likelihood of ``y_t = a + b x_t + e_t``,
 ``h_t = omega + alpha e_{t-1}^2 + beta h_{t-1}`` with scipy's SLSQP from arch's starting
 values, then computes the Bollerslev-Wooldridge (1992) covariance from numerical
