@@ -7,7 +7,7 @@ Run from the repository root (each part prints as it finishes)::
     python benchmarks/bench_public.py --parts numpy      # 100,000 pairs vs tight numpy, ~2 min
     python benchmarks/bench_public.py --parts million    # 1,000,000 pairs, child process, ~5 min
     python benchmarks/bench_public.py --parts scaling    # pairs x assets table, ~3 min
-    python benchmarks/bench_public.py --parts garch      # GARCH, 100 pairs, ~1 min
+    python benchmarks/bench_public.py --parts garch      # GARCH, 1,000 pairs vs a direct arch loop, ~2 min
     python benchmarks/bench_public.py --parts peers      # other Python event-study packages
 
 What is timed
@@ -267,23 +267,100 @@ def part_scaling(args: argparse.Namespace) -> None:
         print(f"  {n_pairs:>13,} | " + " | ".join(f"{c:6.2f}" for c in cells))
 
 
+def garch_windows(prices: pd.DataFrame, events: pd.DataFrame) -> list[tuple[np.ndarray, ...]]:
+    """Each event's estimation returns (asset, ``MKT``) and day-0 returns, as the study takes them.
+
+    On the asset's own sessions (days with a price): log returns ``log p_t - log p_{t-1}``
+    and ``log(m_t / m_{t-1})`` of the market over the same sessions; day 0 is the event
+    date or the asset's next session; estimation days ``[-250, -11]`` without missing values.
+    """
+    windows = []
+    for name, date in zip(events["assets"], pd.to_datetime(events["date"]), strict=True):
+        levels = prices[[name, "MKT"]].dropna()
+        returns = np.diff(np.log(levels[name].to_numpy()))
+        market = np.log(levels["MKT"].to_numpy()[1:] / levels["MKT"].to_numpy()[:-1])
+        day0 = int(levels.index[1:].searchsorted(date))
+        est = slice(day0 + ESTIMATION[0], day0 + ESTIMATION[1] + 1)
+        windows.append((returns[est], market[est], returns[day0], market[day0]))
+    return windows
+
+
+def direct_arch_loop(windows: list[tuple[np.ndarray, ...]],
+                     fast: bool = False) -> tuple[float, np.ndarray, list[np.ndarray]]:
+    """Seconds for one ``arch_model(...).fit()`` per pair (the numbers the GARCH model
+    reads: parameters, covariance, conditional volatilities), each pair's day-0 AR and
+    parameters; with ``fast``, the model's own fit (``garch_fit.fit_garch11``) instead."""
+    import warnings
+
+    from arch import arch_model
+
+    from eventstudy.models.garch_fit import fit_garch11
+
+    day0_ar, params = np.full(len(windows), np.nan), []
+    t0 = time.perf_counter()
+    for i, (y, x, y0, x0) in enumerate(windows):
+        if fast:
+            fitted = fit_garch11(100 * y, 100 * x)
+            params.append(fitted.params)
+        else:
+            model = arch_model(100 * y, x=100 * x[:, None], mean="LS", vol="GARCH", p=1, q=1,
+                               dist="normal", rescale=False)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fit = model.fit(disp="off", show_warning=False)
+            params.append(fit.params.to_numpy())
+            _ = fit.param_cov, fit.conditional_volatility
+        day0_ar[i] = y0 - params[-1][0] / 100 - params[-1][1] * x0
+    return time.perf_counter() - t0, day0_ar, params
+
+
 def part_garch(args: argparse.Namespace) -> None:
+    """GARCH(1,1) market model on ``--garch-pairs`` pairs against a direct arch loop.
+
+    Per repeat, on the same pairs: the direct loop (:func:`direct_arch_loop`), the same
+    loop with the model's fit (``fit_garch11``), the public path ``run()`` + ``.car`` +
+    ``.aggregate`` in one process, and the same with the model's worker processes. Also
+    prints how many pairs' parameters differ from arch's (0 expected: the fit is arch's
+    bit for bit) and the largest difference between the study's day-0 ARs and the direct
+    fits' (rounding of the inputs only).
+    """
     from eventstudy import EventStudy
     from eventstudy.events import load_events
+    from eventstudy.models import garch
 
     prices = make_prices(20)
     events = make_events(args.garch_pairs, prices, seed=7)
+    windows = garch_windows(prices, events)
     study = EventStudy(load_events(events), prices, model="garch", benchmark="MKT",
                        estimation=ESTIMATION, event_window=EVENT_WINDOW, windows=WINDOWS)
-    times = []
+    workers = garch.N_PROCESSES
+    loop, fast, serial, parallel, largest, differing = [], [], [], [], 0.0, 0
     for _ in range(args.repeats):
-        t0 = time.perf_counter()
-        results = study.run()
-        _ = results.car, results.aggregate
-        times.append(time.perf_counter() - t0)
-    per_pair = statistics.median(times) / args.garch_pairs
-    print(f"[garch] {args.garch_pairs} pairs: {_spread(times)}; {per_pair * 1000:.1f} ms a pair, "
-          f"so {per_pair * 1000:.0f} s for 1,000 pairs")
+        seconds, day0_ar, direct_params = direct_arch_loop(windows)
+        loop.append(seconds)
+        seconds, _, fast_params = direct_arch_loop(windows, fast=True)
+        fast.append(seconds)
+        differing = max(differing, sum(not np.array_equal(a, b) for a, b in zip(direct_params, fast_params,
+                                                                                  strict=True)))
+        for n_processes, times in ((1, serial), (workers, parallel)):
+            garch.N_PROCESSES = n_processes
+            t0 = time.perf_counter()
+            results = study.run()
+            _ = results.car, results.aggregate
+            times.append(time.perf_counter() - t0)
+        garch.N_PROCESSES = workers
+        study_ar = results.arrays.ar[:, results.arrays.columns(0, 0)][:, 0]
+        largest = max(largest, float(np.nanmax(np.abs(study_ar - day0_ar))))
+    n = args.garch_pairs
+    labels = ("fit_garch11 loop", "public path, one process", f"public path, {workers} processes")
+    for label, times in zip(labels, (fast, serial, parallel), strict=True):
+        ratios = [a / b for a, b in zip(loop, times, strict=True)]
+        print(f"[garch] {n:,} pairs, {label}: {_spread(times)}, "
+              f"{statistics.median(times) / n * 1000:.1f} ms a pair; direct arch loop / this "
+              f"{statistics.median(ratios):.1f}x (range {min(ratios):.1f}-{max(ratios):.1f})")
+    print(f"[garch] direct arch loop: {_spread(loop)}, {statistics.median(loop) / n * 1000:.1f} ms a pair; "
+          f"pairs whose fit_garch11 parameters differ from arch's: {differing}; "
+          f"largest |day-0 AR, study - direct arch| {largest:.1e}")
 
 
 LEMAIRE_CHILD = """
@@ -366,7 +443,7 @@ def main() -> None:
     parser.add_argument("--pairs-million", type=int, default=1_000_000)
     parser.add_argument("--scaling-pairs", default="5000,20000,50000")
     parser.add_argument("--scaling-assets", default="50,500")
-    parser.add_argument("--garch-pairs", type=int, default=100)
+    parser.add_argument("--garch-pairs", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--lemaire-path", default="", help="folder holding Lemaire's eventstudy package")
     parser.add_argument("--skip-ar-table", action="store_true",
