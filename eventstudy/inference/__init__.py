@@ -32,6 +32,13 @@ Conventions shared by all tests
   cached, so treat a ``PairArrays`` as immutable (``dataclasses.replace`` gives a
   new object). Passes over the ``pairs x days`` arrays run in row chunks
   (:data:`CHUNK_ROWS`) on up to :data:`N_THREADS` threads, bounding memory.
+* Many scopes at once: ``aggregate.csv`` runs every test on every scope (all pairs,
+  each asset, each group), described by a :class:`~eventstudy.inference.base.Layout`.
+  The CAR tests run by segment (:mod:`~eventstudy.inference.segments`), Corrado's and
+  Brown-Warner's series are per-scope column sums from one pass over the pairs for all
+  layouts (:mod:`~eventstudy.inference.scope_columns`), and the clustering diagnostics
+  and ``r̄`` run by segment (:mod:`~eventstudy.inference.clusters`); each gives the
+  numbers the registered test gives on the scope's own pairs (to rounding).
 
 Cross-sectional correlation and clustering
 ------------------------------------------
