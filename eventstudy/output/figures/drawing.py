@@ -4,18 +4,24 @@ A planned figure is a picklable ``draw`` callable (a :func:`functools.partial` o
 function holding only the data that figure needs) and its files by format. Workers are
 started with ``spawn`` (safe with threads and on every platform) and receive each figure's
 own data, never the whole results. The calling process draws too, from the front of the
-list, while the workers take figures from the back, so ``jobs`` processes are busy and the
-workers' start-up time is not lost. Every file is the same bytes whichever process drew it
-(fixed style, no dates in the files, a deterministic palette).
+list, while the workers take figures from the back, so ``jobs`` processes are busy.
+
+A worker costs about a second to start (a fresh interpreter importing pandas and
+matplotlib). :func:`workers_started` starts them ahead of need, at the beginning of a
+command, so that they import while this process reads the data and runs the study; the
+:func:`draw_figures` calls inside that block then find them ready. Every file is the
+same bytes whichever process drew it (fixed style, no dates in the files, a
+deterministic palette).
 """
 
 from __future__ import annotations
 
-import io
+import contextlib
 import os
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -27,7 +33,7 @@ from eventstudy.output.figures.style import PNG_DPI, STYLE
 DrawTask = tuple[Callable[[], "Figure"], dict[str, Path]]
 
 # Below this many figures the workers' start-up (importing matplotlib and pandas, about a
-# second each) costs more than it saves.
+# second each) costs more than it saves; workers already started are used for any number.
 MIN_FIGURES_FOR_WORKERS = 6
 
 
@@ -131,14 +137,22 @@ def draw_figures(tasks: Sequence[DrawTask], jobs: int = 1,
 def save_png(figure: Figure, path: Path) -> None:
     """PNG at :data:`PNG_DPI`, reduced to a 256-colour palette (fast octree: about a third of the
     size of full colour, indistinguishable for line art, and six times quicker than median cut).
-    Drawn once to raw RGBA, so the image is rasterised and encoded only once."""
+
+    The figure is rendered once by an Agg canvas and its RGBA buffer encoded by Pillow:
+    ``savefig`` would add a hidden rendering pass whenever the figure has a layout engine
+    (even the inactive one :func:`fix_layout` leaves), and copy the buffer; the pixels are
+    the same.
+    """
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
-    buffer = io.BytesIO()
-    figure.savefig(buffer, dpi=PNG_DPI, format="rgba")
-    width, height = (round(v * PNG_DPI) for v in figure.get_size_inches())
-    image = Image.frombuffer("RGBA", (width, height), buffer.getvalue(), "raw", "RGBA", 0, 1)
-    paletted = image.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE)
+    figure.dpi = PNG_DPI
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    pixels = np.asarray(canvas.buffer_rgba())
+    image = Image.fromarray(pixels[..., :3])  # alpha dropped, as Image.convert("RGB") does
+    paletted = image.quantize(colors=256, method=Image.Quantize.FASTOCTREE)
     paletted.save(path, format="PNG", compress_level=6, dpi=(PNG_DPI, PNG_DPI))
 
 
