@@ -78,6 +78,73 @@ def fix_layout(figure: Figure) -> None:
     del canvas
 
 
+class FigureWorkers:
+    """Worker processes for :func:`draw_figures`, started before the figures are planned.
+
+    Each worker imports the plot modules and draws a small figure as it starts
+    (:func:`warm_up`), so its first real figure costs no more than the others.
+    """
+
+    def __init__(self, count: int) -> None:
+        import multiprocessing
+
+        self.count = count
+        self.pool = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=warm_up)
+        for _ in range(count):  # a pool of spawned processes starts one per submitted task
+            self.pool.submit(int)
+
+    def close(self, cancel: bool = False) -> None:
+        """Stop the workers; ``cancel``: without waiting for queued figures."""
+        self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
+
+
+_STARTED: ContextVar[FigureWorkers | None] = ContextVar("figure_workers", default=None)
+
+
+@contextlib.contextmanager
+def workers_started(jobs: int) -> Iterator[FigureWorkers | None]:
+    """Start ``jobs - 1`` drawing workers now; :func:`draw_figures` inside the block uses them.
+
+    For a command that will draw figures: the workers' start-up (about a second of
+    imports each) then overlaps this process's own imports, reading and estimation.
+    With ``jobs`` 1 nothing is started. On an exception the workers are stopped without
+    drawing anything more.
+    """
+    if jobs <= 1:
+        yield None
+        return
+    workers = FigureWorkers(jobs - 1)
+    token = _STARTED.set(workers)
+    try:
+        yield workers
+    except BaseException:
+        workers.close(cancel=True)
+        raise
+    else:
+        workers.close()
+    finally:
+        _STARTED.reset(token)
+
+
+def warm_up() -> None:
+    """A worker's start: import what drawing needs and draw one small figure (fonts, caches)."""
+    import matplotlib as mpl
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    import eventstudy.output.figures.caar
+    import eventstudy.output.figures.forest
+    import eventstudy.output.figures.pair
+    import eventstudy.output.figures.timeline  # noqa: F401
+    from eventstudy.output.figures.style import new_figure
+
+    with mpl.rc_context(cast(Any, STYLE)):
+        figure = new_figure((1.0, 1.0))
+        figure.add_subplot().set_title("warm-up")
+        fix_layout(figure)
+        FigureCanvasAgg(figure).draw()
+
+
 def draw_figures(tasks: Sequence[DrawTask], jobs: int = 1,
                  on_done: Callable[[int, int], None] | None = None) -> None:
     """Write every figure of ``tasks``, using up to ``jobs`` processes (this one included).
@@ -87,8 +154,9 @@ def draw_figures(tasks: Sequence[DrawTask], jobs: int = 1,
     tasks
         ``(draw, files)`` per figure; ``draw`` must be picklable for ``jobs > 1``.
     jobs
-        Processes drawing at once; 1 draws here only. Fewer than
-        :data:`MIN_FIGURES_FOR_WORKERS` figures are always drawn here.
+        Processes drawing at once; 1 draws here only. Workers started by an enclosing
+        :func:`workers_started` are used (at most ``jobs - 1`` of them) for any number of
+        figures; otherwise fewer than :data:`MIN_FIGURES_FOR_WORKERS` figures are drawn here.
     on_done
         Called with ``(done, total)`` after each figure (in this process).
     """
@@ -101,37 +169,49 @@ def draw_figures(tasks: Sequence[DrawTask], jobs: int = 1,
         if on_done is not None:
             on_done(done, total)
 
+    started = _STARTED.get()
     workers = min(max(jobs, 1), total) - 1
-    if workers < 1 or total < MIN_FIGURES_FOR_WORKERS:
+    if started is not None:
+        workers = min(workers, started.count)
+    if workers < 1 or (started is None and total < MIN_FIGURES_FOR_WORKERS):
         for draw, files in tasks:
             write_figure(draw, files)
             finished()
         return
+    if started is not None:
+        _share(started.pool, workers, tasks, finished)
+        return
     import multiprocessing
 
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        _share(pool, workers, tasks, finished)
+
+
+def _share(pool: ProcessPoolExecutor, workers: int, tasks: Sequence[DrawTask],
+           finished: Callable[[], None]) -> None:
+    """Draw ``tasks`` here from the front while ``workers`` processes of ``pool`` take them from the back."""
     queue = deque(tasks)
     running: set[Future[None]] = set()
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
 
-        def refill() -> None:
-            completed = {f for f in running if f.done()}
-            for future in completed:
-                running.discard(future)
-                future.result()  # a worker's exception is raised here
-                finished()
-            while queue and len(running) < workers:
-                draw, files = queue.pop()  # workers take from the back
-                running.add(pool.submit(write_figure, draw, files))
-
-        refill()
-        while queue:
-            draw, files = queue.popleft()  # this process takes from the front
-            write_figure(draw, files)
+    def refill() -> None:
+        completed = {f for f in running if f.done()}
+        for future in completed:
+            running.discard(future)
+            future.result()  # a worker's exception is raised here
             finished()
-            refill()
-        while running:
-            wait(running, return_when=FIRST_COMPLETED)
-            refill()
+        while queue and len(running) < workers:
+            draw, files = queue.pop()  # workers take from the back
+            running.add(pool.submit(write_figure, draw, files))
+
+    refill()
+    while queue:
+        draw, files = queue.popleft()  # this process takes from the front
+        write_figure(draw, files)
+        finished()
+        refill()
+    while running:
+        wait(running, return_when=FIRST_COMPLETED)
+        refill()
 
 
 def save_png(figure: Figure, path: Path) -> None:
