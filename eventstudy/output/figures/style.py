@@ -140,7 +140,8 @@ def day_marks(ax: Axes, days: list[int]) -> None:
     window.
     """
     import matplotlib as mpl
-    from matplotlib.lines import TICKDOWN, TICKUP, Line2D
+    from matplotlib.lines import Line2D
+    from matplotlib.markers import TICKDOWN, TICKUP
 
     colour = mpl.rcParams["xtick.color"]
     marker = {"out": TICKDOWN, "in": TICKUP}.get(mpl.rcParams["xtick.direction"], "|")
