@@ -141,10 +141,10 @@ def day_marks(ax: Axes, days: list[int]) -> None:
     """
     import matplotlib as mpl
     from matplotlib.lines import Line2D
-    from matplotlib.markers import TICKDOWN, TICKUP
+    from matplotlib.markers import TICKDOWN, TICKUP, MarkerStyle
 
     colour = mpl.rcParams["xtick.color"]
-    marker = {"out": TICKDOWN, "in": TICKUP}.get(mpl.rcParams["xtick.direction"], "|")
+    marker = MarkerStyle({"out": TICKDOWN, "in": TICKUP}.get(mpl.rcParams["xtick.direction"], "|"))
     marks = Line2D(days, [0] * len(days), linestyle="none", marker=marker, color=colour,
                    markeredgecolor=colour, markersize=mpl.rcParams["xtick.minor.size"],
                    markeredgewidth=mpl.rcParams["xtick.minor.width"], zorder=ax.xaxis.get_zorder(),
