@@ -244,3 +244,28 @@ def test_png_holds_the_pixels_savefig_renders(seed_results, tmp_path):
     with Image.open(tmp_path / "figure.png") as written:
         assert written.size == (width, height)
         np.testing.assert_array_equal(np.asarray(written.convert("RGB")), np.asarray(expected))
+
+
+def test_glyph_cache_renders_the_pixels_of_matplotlib(seed_results):
+    """Every seed figure, laid out once, rasterised by the stock Agg canvas and by the glyph cache."""
+    import matplotlib as mpl
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from eventstudy.output.figures import glyphs
+    from eventstudy.output.figures.style import STYLE
+
+    assert glyphs.SUPPORTED  # the installed matplotlib has the method the cache replaces
+    planned, _ = plan.figure_plan(seed_results, "all")
+    glyphs._BITMAPS.clear()
+    with mpl.rc_context(STYLE):
+        for name, _, _, draw in planned:
+            figure = draw()
+            drawing.fix_layout(figure)
+            stock = FigureCanvasAgg(figure)
+            stock.draw()
+            expected = np.asarray(stock.buffer_rgba()).copy()
+            cached = glyphs.GlyphCacheCanvas(figure)
+            cached.draw()
+            assert isinstance(cached.get_renderer(), glyphs.GlyphCacheRenderer)
+            np.testing.assert_array_equal(np.asarray(cached.buffer_rgba()), expected, err_msg=name)
+    assert len(glyphs._BITMAPS) > 0

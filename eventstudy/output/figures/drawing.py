@@ -69,13 +69,12 @@ def fix_layout(figure: Figure) -> None:
     engine = figure.get_layout_engine()
     if engine is None or not engine.__class__.__name__.startswith("Constrained"):
         return
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from eventstudy.output.figures.glyphs import GlyphCacheCanvas
 
-    canvas = FigureCanvasAgg(figure)
+    GlyphCacheCanvas(figure)  # becomes figure.canvas; save_png draws on it
     figure.dpi = PNG_DPI  # the text extents that decide the layout depend on the resolution
     engine.execute(figure)
     figure.set_layout_engine("none")
-    del canvas
 
 
 class FigureWorkers:
@@ -130,19 +129,19 @@ def workers_started(jobs: int) -> Iterator[FigureWorkers | None]:
 def warm_up() -> None:
     """A worker's start: import what drawing needs and draw one small figure (fonts, caches)."""
     import matplotlib as mpl
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     import eventstudy.output.figures.caar
     import eventstudy.output.figures.forest
     import eventstudy.output.figures.pair
     import eventstudy.output.figures.timeline  # noqa: F401
+    from eventstudy.output.figures.glyphs import GlyphCacheCanvas
     from eventstudy.output.figures.style import new_figure
 
     with mpl.rc_context(cast(Any, STYLE)):
         figure = new_figure((1.0, 1.0))
         figure.add_subplot().set_title("warm-up")
         fix_layout(figure)
-        FigureCanvasAgg(figure).draw()
+        GlyphCacheCanvas(figure).draw()
 
 
 def draw_figures(tasks: Sequence[DrawTask], jobs: int = 1,
@@ -224,11 +223,13 @@ def save_png(figure: Figure, path: Path) -> None:
     the same.
     """
     import numpy as np
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
+    from eventstudy.output.figures.glyphs import GlyphCacheCanvas
+
     figure.dpi = PNG_DPI
-    canvas = FigureCanvasAgg(figure)
+    # the canvas of fix_layout keeps its renderer, and with it the text extents measured there
+    canvas = figure.canvas if isinstance(figure.canvas, GlyphCacheCanvas) else GlyphCacheCanvas(figure)
     canvas.draw()
     pixels = np.asarray(canvas.buffer_rgba())
     image = Image.fromarray(pixels[..., :3])  # alpha dropped, as Image.convert("RGB") does
