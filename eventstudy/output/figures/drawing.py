@@ -231,9 +231,9 @@ def save_png(figure: Figure, path: Path) -> None:
     # the canvas of fix_layout keeps its renderer, and with it the text extents measured there
     canvas = figure.canvas if isinstance(figure.canvas, GlyphCacheCanvas) else GlyphCacheCanvas(figure)
     canvas.draw()
-    pixels = np.asarray(canvas.buffer_rgba())
-    image = Image.fromarray(pixels[..., :3])  # alpha dropped, as Image.convert("RGB") does
-    paletted = image.quantize(colors=256, method=Image.Quantize.FASTOCTREE)
+    height, width, _ = np.asarray(canvas.buffer_rgba()).shape
+    image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    paletted = image.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE)
     paletted.save(path, format="PNG", compress_level=6, dpi=(PNG_DPI, PNG_DPI))
 
 
