@@ -188,7 +188,11 @@ def draw_figures(tasks: Sequence[DrawTask], jobs: int = 1,
 
 def _share(pool: ProcessPoolExecutor, workers: int, tasks: Sequence[DrawTask],
            finished: Callable[[], None]) -> None:
-    """Draw ``tasks`` here from the front while ``workers`` processes of ``pool`` take them from the back."""
+    """Draw ``tasks`` here from the front while ``workers`` processes of ``pool`` take them from the back.
+
+    Each worker has a second figure queued, so that it does not wait for this process to
+    finish its own figure before it gets the next one.
+    """
     queue = deque(tasks)
     running: set[Future[None]] = set()
 
@@ -198,7 +202,7 @@ def _share(pool: ProcessPoolExecutor, workers: int, tasks: Sequence[DrawTask],
             running.discard(future)
             future.result()  # a worker's exception is raised here
             finished()
-        while queue and len(running) < workers:
+        while queue and len(running) < 2 * workers:
             draw, files = queue.pop()  # workers take from the back
             running.add(pool.submit(write_figure, draw, files))
 
