@@ -9,7 +9,10 @@ at the same fraction of a pixel. FreeType hints a glyph before it moves it, so a
 translated by whole pixels is the same bitmap, moved by those pixels (FreeType
 documentation, ``FT_Set_Transform``: the delta is applied to the loaded, hinted outline).
 :class:`GlyphCacheRenderer` therefore keeps each bitmap by (font, size, resolution, glyph,
-angle, slant, extend, hinting, position modulo one pixel) and places it again.
+angle, slant, extend, hinting, position modulo one pixel) and places it again. It also
+keeps what FreeType computes for a whole string, which depends on nothing but the font,
+size, resolution, hinting and the string: its shaped glyphs (``draw_text``) and its extent
+(``get_text_width_height_descent``, which matplotlib caches only per renderer, so per figure).
 
 Mathematical text (rules as well as glyphs) and non-antialiased text go the stock way,
 and so does everything when the installed matplotlib's method differs from the one this
@@ -28,12 +31,19 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.ft2font import RenderMode
 
-_REPLACED = ["self", "gc", "x", "y", "angle", "glyphs", "boxes"]
-SUPPORTED = (hasattr(RendererAgg, "_draw_text_glyphs_and_boxes")
-             and list(inspect.signature(RendererAgg._draw_text_glyphs_and_boxes).parameters) == _REPLACED)
-MAX_BITMAPS = 50_000  # glyph bitmaps kept by a process (a few hundred bytes each)
+_REPLACED = {  # the methods this module builds on or replaces, with their parameters in matplotlib 3.11
+    "_draw_text_glyphs_and_boxes": ["self", "gc", "x", "y", "angle", "glyphs", "boxes"],
+    "draw_text": ["self", "gc", "x", "y", "s", "prop", "angle", "ismath", "mtext"],
+    "get_text_width_height_descent": ["self", "s", "prop", "ismath"],
+    "_prepare_font": ["self", "font_prop"],
+}
+SUPPORTED = all(hasattr(RendererAgg, name) and list(inspect.signature(getattr(RendererAgg, name)).parameters)
+                == parameters for name, parameters in _REPLACED.items())
+MAX_BITMAPS = 50_000  # glyph bitmaps (a few hundred bytes each), strings or extents kept by a process
 
 _BITMAPS: dict[tuple[Any, ...], tuple[np.ndarray, int, int]] = {}
+_SHAPES: dict[tuple[Any, ...], tuple[tuple[Any, int, float, float], ...]] = {}  # a string's glyphs
+_EXTENTS: dict[tuple[Any, ...], tuple[float, float, float]] = {}  # a string's width, height, descent
 
 
 @functools.lru_cache(maxsize=64)
@@ -44,7 +54,40 @@ def _matrix(cos: float, sin: float, slant: float, extend: float) -> np.ndarray:
 
 
 class GlyphCacheRenderer(RendererAgg):
-    """:class:`RendererAgg` placing glyph bitmaps already rendered at the same sub-pixel offset."""
+    """:class:`RendererAgg` placing glyph bitmaps already rendered at the same sub-pixel offset,
+    and keeping each string's shaped glyphs and extent by font, size and resolution."""
+
+    def get_text_width_height_descent(self, s: str, prop: Any, ismath: Any) -> tuple[float, float, float]:
+        if ismath:
+            return super().get_text_width_height_descent(s, prop, ismath)
+        font = self._prepare_font(prop)
+        flags = get_hinting_flag()
+        key = (font, prop.get_size_in_points(), self.dpi, s, flags)
+        extent = _EXTENTS.get(key)
+        if extent is None:
+            font.set_text(s, 0.0, flags=flags)
+            width, height = font.get_width_height()  # of the unrotated string, in 1/64 pixel
+            extent = _EXTENTS[key] = (width / 64.0, height / 64.0, font.get_descent() / 64.0)
+        return extent
+
+    def draw_text(self, gc: Any, x: float, y: float, s: str, prop: Any, angle: float, ismath: Any = False,
+                  mtext: Any = None) -> None:
+        features = mtext.get_fontfeatures() if mtext is not None else None
+        language = mtext.get_language() if mtext is not None else None
+        if ismath or not isinstance(language, str | None) or not isinstance(features, tuple | None):
+            super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+            return
+        font = self._prepare_font(prop)
+        flags = get_hinting_flag()
+        size = prop.get_size_in_points()
+        key = (font, size, self.dpi, s, flags, features, language)
+        shaped = _SHAPES.get(key)
+        if shaped is None:
+            shaped = _SHAPES[key] = tuple(
+                (item.ft_object, item.glyph_index, item.x, item.y)
+                for item in font._layout(s, flags=flags, features=features, language=language))
+        self._draw_text_glyphs_and_boxes(
+            gc, x, y, angle, ((face, size, index, 0, 1, dx, dy) for face, index, dx, dy in shaped), [])
 
     def _draw_text_glyphs_and_boxes(self, gc: Any, x: float, y: float, angle: float, glyphs: Any,
                                     boxes: Any) -> None:
@@ -56,8 +99,9 @@ class GlyphCacheRenderer(RendererAgg):
         flags = get_hinting_flag()
         height = self.height
         draw = self._renderer.draw_text_image
-        if len(_BITMAPS) > MAX_BITMAPS:
-            _BITMAPS.clear()
+        for cache in (_BITMAPS, _SHAPES, _EXTENTS):
+            if len(cache) > MAX_BITMAPS:
+                cache.clear()
         for font, size, index, slant, extend, dx, dy in glyphs:  # dy is upwards
             column = round(0x40 * (x + dx * cos - dy * sin))  # 26.6 fixed point, FreeType's y upwards
             row = round(0x40 * (height - y + dx * sin + dy * cos))
