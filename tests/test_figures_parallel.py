@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import io
+import multiprocessing
+import signal
 import subprocess
 import sys
 
@@ -185,11 +187,16 @@ def test_started_workers_draw_a_few_figures_with_the_same_bytes(seed_results, tm
 
 def test_started_workers_stop_when_the_command_fails(monkeypatch):
     submitted = count_write_figure_submissions(monkeypatch)
+    before = set(multiprocessing.active_children())
     with pytest.raises(ZeroDivisionError), drawing.workers_started(3) as workers:
+        started = set(multiprocessing.active_children()) - before
         1 / 0  # noqa: B018
-    assert workers is not None and submitted == [int, int]  # two workers were starting
+    assert workers is not None and submitted == [int, int] and len(started) == 2  # two were starting
     with pytest.raises(RuntimeError):
         workers.pool.submit(int)
+    for process in started:  # terminated, not left to finish their imports
+        process.join(10)
+        assert process.exitcode == -signal.SIGTERM
     with drawing.workers_started(1) as none:  # one job: nothing to start
         assert none is None
 

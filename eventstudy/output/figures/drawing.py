@@ -94,8 +94,18 @@ class FigureWorkers:
             self.pool.submit(int)
 
     def close(self, cancel: bool = False) -> None:
-        """Stop the workers; ``cancel``: without waiting for queued figures."""
-        self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
+        """Stop the workers once idle; ``cancel``: now (the command failed; they may be importing)."""
+        if not cancel:
+            self.pool.shutdown()
+            return
+        terminate = getattr(self.pool, "terminate_workers", None)  # Python 3.14
+        if terminate is not None:
+            terminate()
+            return
+        processes = list((getattr(self.pool, "_processes", None) or {}).values())  # before 3.14
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
 
 
 _STARTED: ContextVar[FigureWorkers | None] = ContextVar("figure_workers", default=None)
@@ -206,15 +216,21 @@ def _share(pool: ProcessPoolExecutor, workers: int, tasks: Sequence[DrawTask],
             draw, files = queue.pop()  # workers take from the back
             running.add(pool.submit(write_figure, draw, files))
 
-    refill()
-    while queue:
-        draw, files = queue.popleft()  # this process takes from the front
-        write_figure(draw, files)
-        finished()
+    try:
         refill()
-    while running:
-        wait(running, return_when=FIRST_COMPLETED)
-        refill()
+        while queue:
+            draw, files = queue.popleft()  # this process takes from the front
+            write_figure(draw, files)
+            finished()
+            refill()
+        while running:
+            wait(running, return_when=FIRST_COMPLETED)
+            refill()
+    except BaseException:  # no worker may still write into the folder once the caller cleans up
+        for future in running:
+            future.cancel()
+        wait(running)
+        raise
 
 
 def save_png(figure: Figure, path: Path) -> None:
