@@ -5,6 +5,7 @@ Run from the repository root (needs ``../shared/data``)::
     python benchmarks/bench_cli.py                       # 1,500 dates x 8 series, seed case
     python benchmarks/bench_cli.py --scale 5000 50000    # also the time and memory at scale
     python benchmarks/bench_cli.py --repeats 5
+    python benchmarks/bench_cli.py --seed-only --repeats 5    # the seed case only (no ../shared needed)
 
 What is timed (each a fresh ``python -m eventstudy.cli run`` child process, so imports
 count, as for a user; the median of ``--repeats`` runs, with the range to show the noise)
@@ -147,13 +148,33 @@ def median_and_range(values: list[float]) -> str:
     return f"{statistics.median(values):.1f} s (range {min(values):.1f}-{max(values):.1f})"
 
 
+def seed_case(work: Path, repeats: int) -> None:
+    """Time the seed case with every figure, ``--jobs`` default and 1, alternating."""
+    seed: dict[str, list[float]] = {"all cores": [], "--jobs 1": []}
+    for repeat in range(repeats):
+        for label, jobs in (("all cores", None), ("--jobs 1", 1)):
+            args = ["run", "seeds/events.csv", "--config", "seeds/summer-2025.toml", "--out",
+                    str(work / f"seed{repeat}{label[0]}"), "--quiet", "--figures", "all"]
+            seed[label].append(cli_run(args + (["--jobs", str(jobs)] if jobs else []))[0])
+    print("\nseed case, every figure:")
+    for label, values in seed.items():
+        print(f"  {label:<10} {median_and_range(values)}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dates", type=int, default=1500, help="announcement dates of the scale case")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--scale", type=int, nargs="*", default=[], help="event counts to time for growth")
     parser.add_argument("--skip-seed", action="store_true")
+    parser.add_argument("--seed-only", action="store_true", help="time only the seed case")
     options = parser.parse_args()
+    if options.seed_only:
+        print(f"load average before: {os.getloadavg()}; cores: {os.cpu_count()}")
+        with tempfile.TemporaryDirectory() as temporary:
+            seed_case(Path(temporary), options.repeats)
+        print(f"\nload average after: {os.getloadavg()}")
+        return 0
     if not DATA.is_dir():
         print(f"needs the real data in {DATA}", file=sys.stderr)
         return 2
@@ -182,15 +203,7 @@ def main() -> int:
               f"{(out / 'car.csv').stat().st_size / car_rows:.0f} bytes a row ({car_rows} rows); figures "
               f"{sum(p.stat().st_size for p in (out / 'figures').glob('*')) / 1e6:.2f} MB")
         if not options.skip_seed:
-            seed = {"all cores": [], "--jobs 1": []}
-            for repeat in range(options.repeats):
-                for label, jobs in (("all cores", None), ("--jobs 1", 1)):
-                    args = ["run", "seeds/events.csv", "--config", "seeds/summer-2025.toml", "--out",
-                            str(work / f"seed{repeat}{label[0]}"), "--quiet", "--figures", "all"]
-                    seed[label].append(cli_run(args + (["--jobs", str(jobs)] if jobs else []))[0])
-            print("\nseed case, every figure:")
-            for label, values in seed.items():
-                print(f"  {label:<10} {median_and_range(values)}")
+            seed_case(work, options.repeats)
         for n in options.scale:
             scaled = events_file(work / f"events{n}.csv", n, seed=1)
             elapsed, rss = cli_run(study_args(scaled, prices, work / f"scale{n}", None))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import io
+import multiprocessing
+import signal
 import subprocess
 import sys
 
@@ -150,3 +152,127 @@ def test_jobs_must_be_a_positive_number():
     done = subprocess.run([sys.executable, "-m", "eventstudy.cli", "report", ".", "--jobs", "0"],
                           capture_output=True, cwd=REPO_ROOT)
     assert done.returncode == 2 and b"--jobs" in done.stderr
+
+
+def count_write_figure_submissions(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every function submitted to a drawing pool, in order (workers' warm-up ``int`` included)."""
+    submitted: list[object] = []
+
+    class Recording(drawing.ProcessPoolExecutor):
+        def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def,override]
+            submitted.append(fn)
+            return super().submit(fn, *args, **kwargs)
+
+    monkeypatch.setattr(drawing, "ProcessPoolExecutor", Recording)
+    return submitted
+
+
+def test_started_workers_draw_a_few_figures_with_the_same_bytes(seed_results, tmp_path, monkeypatch):
+    planned, _ = plan.figure_plan(seed_results, "summary")
+    few = planned[:3]  # fewer than MIN_FIGURES_FOR_WORKERS: without started workers, all drawn here
+    assert len(few) < drawing.MIN_FIGURES_FOR_WORKERS
+    serial = [(draw, {"png": tmp_path / f"serial_{name}.png"}) for name, _, _, draw in few]
+    drawing.draw_figures(serial, jobs=1)
+    submitted = count_write_figure_submissions(monkeypatch)
+    parallel = [(draw, {"png": tmp_path / f"parallel_{name}.png"}) for name, _, _, draw in few]
+    with drawing.workers_started(2) as workers:
+        assert workers is not None and workers.count == 1
+        drawing.draw_figures(parallel, jobs=2)
+    assert submitted.count(drawing.write_figure) == 2  # the last two, queued for the one worker
+    for (_, one), (_, other) in zip(serial, parallel, strict=True):
+        assert one["png"].read_bytes() == other["png"].read_bytes()
+    with pytest.raises(RuntimeError):  # stopped at the end of the block
+        workers.pool.submit(int)
+
+
+def test_started_workers_stop_when_the_command_fails(monkeypatch):
+    submitted = count_write_figure_submissions(monkeypatch)
+    before = set(multiprocessing.active_children())
+    with pytest.raises(ZeroDivisionError), drawing.workers_started(3) as workers:
+        started = set(multiprocessing.active_children()) - before
+        1 / 0  # noqa: B018
+    assert workers is not None and submitted == [int, int] and len(started) == 2  # two were starting
+    with pytest.raises(RuntimeError):
+        workers.pool.submit(int)
+    for process in started:  # terminated, not left to finish their imports
+        process.join(10)
+        assert process.exitcode == -signal.SIGTERM
+    with drawing.workers_started(1) as none:  # one job: nothing to start
+        assert none is None
+
+
+def test_day_marks_are_the_pixels_of_minor_ticks():
+    """The event-time axes' daily marks (one line of markers) against matplotlib's minor ticks."""
+    import matplotlib as mpl
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from eventstudy.output.figures.style import STYLE, day_marks
+
+    def pixels(minor_ticks: bool) -> np.ndarray:
+        with mpl.rc_context(STYLE):
+            figure = Figure(figsize=(4, 2), dpi=100)
+            ax = figure.add_subplot()
+            ax.plot(range(-10, 11), np.sin(np.arange(21)))
+            ax.set_xticks([-10, -5, 0, 5, 10])
+            days = [d for d in range(-10, 11) if d % 5]
+            if minor_ticks:
+                ax.set_xticks(days, minor=True)
+            else:
+                day_marks(ax, days)
+            ax.set_xlim(-10.6, 10.6)
+            canvas = FigureCanvasAgg(figure)
+            canvas.draw()
+            return np.asarray(canvas.buffer_rgba()).copy()
+
+    with_ticks, with_marks = pixels(True), pixels(False)
+    assert (with_ticks != with_ticks[0, 0]).any()
+    np.testing.assert_array_equal(with_marks, with_ticks)
+
+
+def test_png_holds_the_pixels_savefig_renders(seed_results, tmp_path):
+    """One Agg rendering (``save_png``) gives the image of ``savefig``, reduced to the same palette."""
+    import matplotlib as mpl
+    from PIL import Image
+
+    from eventstudy.output.figures.style import PNG_DPI, STYLE
+
+    planned, _ = plan.figure_plan(seed_results, "summary")
+    draw = planned[0][3]
+    drawing.write_figure(draw, {"png": tmp_path / "figure.png"})
+    figure = draw()
+    buffer = io.BytesIO()
+    with mpl.rc_context(STYLE):  # as write_figure lays out and saves
+        drawing.fix_layout(figure)
+        figure.savefig(buffer, format="rgba", dpi=PNG_DPI)
+    width, height = (round(v * PNG_DPI) for v in figure.get_size_inches())
+    rendered = Image.frombuffer("RGBA", (width, height), buffer.getvalue(), "raw", "RGBA", 0, 1)
+    expected = rendered.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE).convert("RGB")
+    with Image.open(tmp_path / "figure.png") as written:
+        assert written.size == (width, height)
+        np.testing.assert_array_equal(np.asarray(written.convert("RGB")), np.asarray(expected))
+
+
+def test_glyph_cache_renders_the_pixels_of_matplotlib(seed_results):
+    """Every seed figure, laid out once, rasterised by the stock Agg canvas and by the glyph cache."""
+    import matplotlib as mpl
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from eventstudy.output.figures import glyphs
+    from eventstudy.output.figures.style import STYLE
+
+    assert glyphs.SUPPORTED  # the installed matplotlib has the method the cache replaces
+    planned, _ = plan.figure_plan(seed_results, "all")
+    glyphs._BITMAPS.clear()
+    with mpl.rc_context(STYLE):
+        for name, _, _, draw in planned:
+            figure = draw()
+            drawing.fix_layout(figure)
+            stock = FigureCanvasAgg(figure)
+            stock.draw()
+            expected = np.asarray(stock.buffer_rgba()).copy()
+            cached = glyphs.GlyphCacheCanvas(figure)
+            cached.draw()
+            assert isinstance(cached.get_renderer(), glyphs.GlyphCacheRenderer)
+            np.testing.assert_array_equal(np.asarray(cached.buffer_rgba()), expected, err_msg=name)
+    assert len(glyphs._BITMAPS) > 0

@@ -86,8 +86,17 @@ def run(args: argparse.Namespace) -> int:
 
     The destination is checked before anything is computed. ``--quiet`` prints only the
     data asked for with ``--format`` and the skipped pairs (as warnings); ``--verbose``
-    adds the resolved settings and each series' provenance.
+    adds the resolved settings and each series' provenance. The processes that will draw
+    the figures start first, so that they get ready while the study runs.
     """
+    from eventstudy.output.figures.drawing import workers_started
+
+    with workers_started(jobs(args) if args.figures != "none" else 1):
+        return run_and_save(args)
+
+
+def run_and_save(args: argparse.Namespace) -> int:
+    """:func:`run` once the figure workers are starting."""
     from eventstudy.cli.progress import fitting_progress, stage_progress
     from eventstudy.results.folder import check_destination
 

@@ -21,11 +21,41 @@ Bands
 * Forest plot (:func:`plot_forest`): ``CAR +- 1.96 se`` from ``car.csv``.
 """
 
-from eventstudy.output.figures.caar import plot_caar
-from eventstudy.output.figures.forest import plot_forest
-from eventstudy.output.figures.pair import plot_car, plot_event
-from eventstudy.output.figures.plan import FigureRecord, FigureSet, save_figures
-from eventstudy.output.figures.timeline import plot_prices, plot_timeline
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from eventstudy.output.figures.caar import plot_caar
+    from eventstudy.output.figures.forest import plot_forest
+    from eventstudy.output.figures.pair import plot_car, plot_event
+    from eventstudy.output.figures.plan import FigureRecord, FigureSet, save_figures
+    from eventstudy.output.figures.timeline import plot_prices, plot_timeline
+
+# The public names are imported on first use: a worker process unpickling one plot function
+# then imports that module only, not the planning (and through it the study's models).
+_PUBLIC = {
+    "plot_caar": "eventstudy.output.figures.caar",
+    "plot_forest": "eventstudy.output.figures.forest",
+    "plot_car": "eventstudy.output.figures.pair",
+    "plot_event": "eventstudy.output.figures.pair",
+    "FigureRecord": "eventstudy.output.figures.plan",
+    "FigureSet": "eventstudy.output.figures.plan",
+    "save_figures": "eventstudy.output.figures.plan",
+    "plot_prices": "eventstudy.output.figures.timeline",
+    "plot_timeline": "eventstudy.output.figures.timeline",
+}
 
 __all__ = ["FigureRecord", "FigureSet", "plot_caar", "plot_car", "plot_event", "plot_forest", "plot_prices",
            "plot_timeline", "save_figures"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PUBLIC:
+        return getattr(importlib.import_module(_PUBLIC[name]), name)
+    raise AttributeError(f"module 'eventstudy.output.figures' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -43,7 +43,7 @@ def caar_paths(abnormal_returns: pd.DataFrame, scopes: Mapping[str, pd.Series]) 
     DataFrame
         Columns ``scope``, ``day``, ``n``, ``caar``, ``se``, ``half_width``.
     """
-    from scipy import stats
+    from scipy import special  # stdtrit is what scipy.stats.t.ppf evaluates, without importing stats
 
     frames = []
     for scope, mask in scopes.items():
@@ -55,7 +55,7 @@ def caar_paths(abnormal_returns: pd.DataFrame, scopes: Mapping[str, pd.Series]) 
         mean = wide.mean(axis=0)
         sd = wide.std(axis=0, ddof=1) if len(wide) > 1 else wide.mean(axis=0) * np.nan
         se = sd / np.sqrt(n)
-        quantile = pd.Series(stats.t.ppf(0.975, np.maximum(n - 1, 1)), index=n.index).where(n > 1)
+        quantile = pd.Series(special.stdtrit(np.maximum(n - 1, 1), 0.975), index=n.index).where(n > 1)
         frames.append(pd.DataFrame({"scope": scope, "day": wide.columns.to_numpy(), "n": n.to_numpy(),
                                     "caar": mean.to_numpy(), "se": se.to_numpy(),
                                     "half_width": (quantile * se).to_numpy()}))

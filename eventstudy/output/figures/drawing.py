@@ -4,18 +4,24 @@ A planned figure is a picklable ``draw`` callable (a :func:`functools.partial` o
 function holding only the data that figure needs) and its files by format. Workers are
 started with ``spawn`` (safe with threads and on every platform) and receive each figure's
 own data, never the whole results. The calling process draws too, from the front of the
-list, while the workers take figures from the back, so ``jobs`` processes are busy and the
-workers' start-up time is not lost. Every file is the same bytes whichever process drew it
-(fixed style, no dates in the files, a deterministic palette).
+list, while the workers take figures from the back, so ``jobs`` processes are busy.
+
+A worker costs about a second to start (a fresh interpreter importing pandas and
+matplotlib). :func:`workers_started` starts them ahead of need, at the beginning of a
+command, so that they import while this process reads the data and runs the study; the
+:func:`draw_figures` calls inside that block then find them ready. Every file is the
+same bytes whichever process drew it (fixed style, no dates in the files, a
+deterministic palette).
 """
 
 from __future__ import annotations
 
-import io
+import contextlib
 import os
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -27,7 +33,7 @@ from eventstudy.output.figures.style import PNG_DPI, STYLE
 DrawTask = tuple[Callable[[], "Figure"], dict[str, Path]]
 
 # Below this many figures the workers' start-up (importing matplotlib and pandas, about a
-# second each) costs more than it saves.
+# second each) costs more than it saves; workers already started are used for any number.
 MIN_FIGURES_FOR_WORKERS = 6
 
 
@@ -63,13 +69,89 @@ def fix_layout(figure: Figure) -> None:
     engine = figure.get_layout_engine()
     if engine is None or not engine.__class__.__name__.startswith("Constrained"):
         return
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from eventstudy.output.figures.glyphs import GlyphCacheCanvas
 
-    canvas = FigureCanvasAgg(figure)
+    GlyphCacheCanvas(figure)  # becomes figure.canvas; save_png draws on it
     figure.dpi = PNG_DPI  # the text extents that decide the layout depend on the resolution
     engine.execute(figure)
     figure.set_layout_engine("none")
-    del canvas
+
+
+class FigureWorkers:
+    """Worker processes for :func:`draw_figures`, started before the figures are planned.
+
+    Each worker imports the plot modules and draws a small figure as it starts
+    (:func:`warm_up`), so its first real figure costs no more than the others.
+    """
+
+    def __init__(self, count: int) -> None:
+        import multiprocessing
+
+        self.count = count
+        self.pool = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=warm_up)
+        for _ in range(count):  # a pool of spawned processes starts one per submitted task
+            self.pool.submit(int)
+
+    def close(self, cancel: bool = False) -> None:
+        """Stop the workers once idle; ``cancel``: now (the command failed; they may be importing)."""
+        if not cancel:
+            self.pool.shutdown()
+            return
+        terminate = getattr(self.pool, "terminate_workers", None)  # Python 3.14
+        if terminate is not None:
+            terminate()
+            return
+        processes = list((getattr(self.pool, "_processes", None) or {}).values())  # before 3.14
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+
+
+_STARTED: ContextVar[FigureWorkers | None] = ContextVar("figure_workers", default=None)
+
+
+@contextlib.contextmanager
+def workers_started(jobs: int) -> Iterator[FigureWorkers | None]:
+    """Start ``jobs - 1`` drawing workers now; :func:`draw_figures` inside the block uses them.
+
+    For a command that will draw figures: the workers' start-up (about a second of
+    imports each) then overlaps this process's own imports, reading and estimation.
+    With ``jobs`` 1 nothing is started. On an exception the workers are stopped without
+    drawing anything more.
+    """
+    if jobs <= 1:
+        yield None
+        return
+    workers = FigureWorkers(jobs - 1)
+    token = _STARTED.set(workers)
+    try:
+        yield workers
+    except BaseException:
+        workers.close(cancel=True)
+        raise
+    else:
+        workers.close()
+    finally:
+        _STARTED.reset(token)
+
+
+def warm_up() -> None:
+    """A worker's start: import what drawing needs and draw one small figure (fonts, caches)."""
+    import matplotlib as mpl
+
+    import eventstudy.output.figures.caar
+    import eventstudy.output.figures.forest
+    import eventstudy.output.figures.pair
+    import eventstudy.output.figures.timeline  # noqa: F401
+    from eventstudy.output.figures.glyphs import GlyphCacheCanvas
+    from eventstudy.output.figures.style import new_figure
+
+    with mpl.rc_context(cast(Any, STYLE)):
+        figure = new_figure((1.0, 1.0))
+        figure.add_subplot().set_title("warm-up")
+        fix_layout(figure)
+        GlyphCacheCanvas(figure).draw()
 
 
 def draw_figures(tasks: Sequence[DrawTask], jobs: int = 1,
@@ -81,8 +163,9 @@ def draw_figures(tasks: Sequence[DrawTask], jobs: int = 1,
     tasks
         ``(draw, files)`` per figure; ``draw`` must be picklable for ``jobs > 1``.
     jobs
-        Processes drawing at once; 1 draws here only. Fewer than
-        :data:`MIN_FIGURES_FOR_WORKERS` figures are always drawn here.
+        Processes drawing at once; 1 draws here only. Workers started by an enclosing
+        :func:`workers_started` are used (at most ``jobs - 1`` of them) for any number of
+        figures; otherwise fewer than :data:`MIN_FIGURES_FOR_WORKERS` figures are drawn here.
     on_done
         Called with ``(done, total)`` after each figure (in this process).
     """
@@ -95,28 +178,45 @@ def draw_figures(tasks: Sequence[DrawTask], jobs: int = 1,
         if on_done is not None:
             on_done(done, total)
 
+    started = _STARTED.get()
     workers = min(max(jobs, 1), total) - 1
-    if workers < 1 or total < MIN_FIGURES_FOR_WORKERS:
+    if started is not None:
+        workers = min(workers, started.count)
+    if workers < 1 or (started is None and total < MIN_FIGURES_FOR_WORKERS):
         for draw, files in tasks:
             write_figure(draw, files)
             finished()
         return
+    if started is not None:
+        _share(started.pool, workers, tasks, finished)
+        return
     import multiprocessing
 
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        _share(pool, workers, tasks, finished)
+
+
+def _share(pool: ProcessPoolExecutor, workers: int, tasks: Sequence[DrawTask],
+           finished: Callable[[], None]) -> None:
+    """Draw ``tasks`` here from the front while ``workers`` processes of ``pool`` take them from the back.
+
+    Each worker has a second figure queued, so that it does not wait for this process to
+    finish its own figure before it gets the next one.
+    """
     queue = deque(tasks)
     running: set[Future[None]] = set()
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
 
-        def refill() -> None:
-            completed = {f for f in running if f.done()}
-            for future in completed:
-                running.discard(future)
-                future.result()  # a worker's exception is raised here
-                finished()
-            while queue and len(running) < workers:
-                draw, files = queue.pop()  # workers take from the back
-                running.add(pool.submit(write_figure, draw, files))
+    def refill() -> None:
+        completed = {f for f in running if f.done()}
+        for future in completed:
+            running.discard(future)
+            future.result()  # a worker's exception is raised here
+            finished()
+        while queue and len(running) < 2 * workers:
+            draw, files = queue.pop()  # workers take from the back
+            running.add(pool.submit(write_figure, draw, files))
 
+    try:
         refill()
         while queue:
             draw, files = queue.popleft()  # this process takes from the front
@@ -126,18 +226,33 @@ def draw_figures(tasks: Sequence[DrawTask], jobs: int = 1,
         while running:
             wait(running, return_when=FIRST_COMPLETED)
             refill()
+    except BaseException:  # no worker may still write into the folder once the caller cleans up
+        for future in running:
+            future.cancel()
+        wait(running)
+        raise
 
 
 def save_png(figure: Figure, path: Path) -> None:
     """PNG at :data:`PNG_DPI`, reduced to a 256-colour palette (fast octree: about a third of the
     size of full colour, indistinguishable for line art, and six times quicker than median cut).
-    Drawn once to raw RGBA, so the image is rasterised and encoded only once."""
+
+    The figure is rendered once by an Agg canvas and its RGBA buffer encoded by Pillow:
+    ``savefig`` would add a hidden rendering pass whenever the figure has a layout engine
+    (even the inactive one :func:`fix_layout` leaves), and copy the buffer; the pixels are
+    the same.
+    """
+    import numpy as np
     from PIL import Image
 
-    buffer = io.BytesIO()
-    figure.savefig(buffer, dpi=PNG_DPI, format="rgba")
-    width, height = (round(v * PNG_DPI) for v in figure.get_size_inches())
-    image = Image.frombuffer("RGBA", (width, height), buffer.getvalue(), "raw", "RGBA", 0, 1)
+    from eventstudy.output.figures.glyphs import GlyphCacheCanvas
+
+    figure.dpi = PNG_DPI
+    # the canvas of fix_layout keeps its renderer, and with it the text extents measured there
+    canvas = figure.canvas if isinstance(figure.canvas, GlyphCacheCanvas) else GlyphCacheCanvas(figure)
+    canvas.draw()
+    height, width, _ = np.asarray(canvas.buffer_rgba()).shape
+    image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
     paletted = image.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE)
     paletted.save(path, format="PNG", compress_level=6, dpi=(PNG_DPI, PNG_DPI))
 

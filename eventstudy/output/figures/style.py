@@ -126,8 +126,30 @@ def event_day_ticks(ax: Axes, rows: pd.DataFrame) -> None:
         stamp = "" if date is None else f"\n{pd.Timestamp(date).day} {pd.Timestamp(date):%b}"
         labels.append(f"{d:+d}".replace("-", "\u2212").replace("+0", "0") + stamp)
     ax.set_xticks(ticks, labels)
-    ax.set_xticks(range(lo, hi + 1), minor=True)
+    day_marks(ax, [d for d in range(lo, hi + 1) if d not in ticks])
     ax.set_xlim(lo - 0.6, hi + 0.6)
     ax.grid(axis="x", visible=False)
+
+
+def day_marks(ax: Axes, days: list[int]) -> None:
+    """A minor tick mark under each of ``days``, drawn as one line of markers.
+
+    The same marks as ``ax.set_xticks(days, minor=True)`` (the tick's marker, size, width,
+    colour and transform), without a tick object per day: matplotlib builds each tick
+    with its label, grid line and second mark, the larger part of drawing a short event
+    window.
+    """
+    import matplotlib as mpl
+    from matplotlib.lines import Line2D
+    from matplotlib.markers import TICKDOWN, TICKUP, MarkerStyle
+
+    colour = mpl.rcParams["xtick.color"]
+    marker = MarkerStyle({"out": TICKDOWN, "in": TICKUP}.get(mpl.rcParams["xtick.direction"], "|"))
+    marks = Line2D(days, [0] * len(days), linestyle="none", marker=marker, color=colour,
+                   markeredgecolor=colour, markersize=mpl.rcParams["xtick.minor.size"],
+                   markeredgewidth=mpl.rcParams["xtick.minor.width"], zorder=ax.xaxis.get_zorder(),
+                   transform=ax.get_xaxis_transform("tick1"))
+    ax.add_artist(marks)
+    marks.set_clip_on(False)  # below the axes, like the ticks
 
 
