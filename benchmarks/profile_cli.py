@@ -76,14 +76,22 @@ def install_timers() -> None:
                        else importlib.import_module(where))  # a class, or a module
         setattr(target, attribute, timed(label, getattr(target, attribute)))
         ORDER.append((label, depth))
-    original = pd.DataFrame.to_csv
+    from eventstudy.results import folder
 
-    def to_csv(self: pd.DataFrame, path: Any = None, *args: Any, **kwargs: Any) -> Any:
+    for module, name in ((pd.DataFrame, "to_csv"), (folder, "write_csv")):
+        _time_by_file(module, name)
+
+
+def _time_by_file(owner: Any, name: str) -> None:
+    """Time ``owner.name(frame_or_table, path, ...)`` per file written."""
+    original = getattr(owner, name)
+
+    def writer(first: Any, path: Any = None, *args: Any, **kwargs: Any) -> Any:
         label = f"write {Path(str(path)).name}"
         if label not in TIMES:
             ORDER.append((label, 1))
-        return timed(label, original)(self, path, *args, **kwargs)
-    pd.DataFrame.to_csv = to_csv  # type: ignore[method-assign]
+        return timed(label, original)(first, path, *args, **kwargs)
+    setattr(owner, name, writer)
 
 
 def main() -> int:

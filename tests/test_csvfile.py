@@ -41,7 +41,9 @@ def test_edge_values_of_every_handled_type(tmp_path: Path) -> None:
         "zoned": pd.date_range("2025-03-30", periods=n, freq="6h", tz="Europe/Moscow"),
     })
     frame.columns = ["text", "float", "int", "flag", "small", "date", "mixed", "string", "zone, d"]
+    before = frame.copy()
     assert _ours(frame, tmp_path / "ours.csv") == _pandas_bytes(frame, tmp_path / "pandas.csv")
+    pd.testing.assert_frame_equal(frame, before)  # the table written is left as it was
     # Known fields, by hand: the quoted texts, an empty field for NaN, repr of floats.
     lines = (tmp_path / "ours.csv").read_text(encoding="utf-8").split("\n")
     assert lines[0] == 'text,float,int,flag,small,date,mixed,string,"zone, d"'

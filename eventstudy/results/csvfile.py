@@ -82,10 +82,9 @@ def _column_formatters(frame: pd.DataFrame, date_format: str | None) -> list[For
         elif isinstance(dtype, pd.DatetimeTZDtype) or (isinstance(dtype, np.dtype) and dtype.kind == "M"):
             if date_format is None:
                 return None
-            formatters.append(_texts(pd.DatetimeIndex(column).strftime(date_format).to_numpy(dtype=object),
-                                     column.isna().to_numpy(), quote))
+            formatters.append(_texts(column, quote, date_format))
         elif (isinstance(dtype, np.dtype) and dtype.kind == "O") or isinstance(dtype, pd.StringDtype):
-            formatters.append(_texts(column.to_numpy(dtype=object), column.isna().to_numpy(), quote))
+            formatters.append(_texts(column, quote))
         else:
             return None
     return formatters
@@ -106,11 +105,17 @@ def _plain(values: np.ndarray) -> Formatter:
     return lambda rows: list(map(str, values[rows].tolist()))
 
 
-def _texts(values: np.ndarray, missing: np.ndarray, quote: _Quoter) -> Formatter:
+def _texts(column: pd.Series, quote: _Quoter, date_format: str | None = None) -> Formatter:
+    """Text (or dates written with ``date_format``), converted chunk by chunk: a whole column of
+    Python strings would take far more memory than the table."""
+    missing = column.isna().to_numpy()
+
     def format_(rows: slice) -> list[str]:
-        chunk = values[rows].copy()
-        chunk[missing[rows]] = ""
-        return quote.many(chunk.tolist())
+        part = column.iloc[rows]
+        text = pd.DatetimeIndex(part).strftime(date_format) if date_format else part
+        values = text.to_numpy(dtype=object, copy=True)  # a copy: the frame is not ours to change
+        values[missing[rows]] = ""
+        return quote.many(values.tolist())
     return format_
 
 
