@@ -15,7 +15,7 @@ from eventstudy.output.format import STAR_NOTE, num, pct, pval, stars, window_la
 
 TOP_PAIRS = 50
 """Above this many event-asset pairs, the overview and the CAR tables show only the most
-significant ones (:func:`top_pairs`) and link the full CSV files."""
+significant ones (the first of :func:`ranked_pairs`) and link the full CSV files."""
 
 
 def ranked_pairs(results: StudyResults) -> list[tuple[str, str]]:
@@ -29,13 +29,6 @@ def ranked_pairs(results: StudyResults) -> list[tuple[str, str]]:
     ranked = ranked.sort_values(["_p", "_size"], kind="stable")
     ids, assets = ranked["event_id"].tolist(), ranked["asset"].tolist()
     return [(str(e), str(a)) for e, a in zip(ids, assets, strict=True)]
-
-
-def top_pairs(results: StudyResults, limit: int = TOP_PAIRS) -> set[tuple[str, str]] | None:
-    """The ``limit`` most significant pairs (:func:`ranked_pairs`), or None when there are no
-    more than ``limit`` pairs (every pair is shown)."""
-    ranked = ranked_pairs(results)
-    return set(ranked[:limit]) if len(ranked) > limit else None
 
 
 def _only(car: pd.DataFrame, pairs: set[tuple[str, str]] | None) -> pd.DataFrame:
