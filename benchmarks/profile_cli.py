@@ -5,6 +5,9 @@ Run from the repository root (needs ``../shared/data``)::
     python benchmarks/profile_cli.py                 # 1,500 dates x 8 series, --jobs 1
     python benchmarks/profile_cli.py --dates 5000
 
+A copy of this file in another checkout's ``benchmarks/`` profiles that checkout's code
+(phases it does not have are left out), for a before/after split.
+
 The study is the scale case of ``bench_cli.py`` (same events file, same price links,
 same flags, ``--figures summary``, ``--jobs 1``). The command line runs in this process
 (``eventstudy.cli.main.main``) with timers wrapped around the functions of each phase;
@@ -74,12 +77,15 @@ def install_timers() -> None:
         module_name, _, last = where.rpartition(".")
         target: Any = (getattr(importlib.import_module(module_name), last) if last[0].isupper()
                        else importlib.import_module(where))  # a class, or a module
+        if not hasattr(target, attribute):  # an older checkout (run a copy of this file there)
+            continue
         setattr(target, attribute, timed(label, getattr(target, attribute)))
         ORDER.append((label, depth))
     from eventstudy.results import folder
 
     for module, name in ((pd.DataFrame, "to_csv"), (folder, "write_csv")):
-        _time_by_file(module, name)
+        if hasattr(module, name):
+            _time_by_file(module, name)
 
 
 def _time_by_file(owner: Any, name: str) -> None:
