@@ -27,6 +27,9 @@ count, as for a user; the median of ``--repeats`` runs, with the range to show t
 * ``--scale``: for each size, one run with that many events (dates drawn with
   replacement) on the same 8 series; wall time and the child's peak resident memory
   (``os.wait4``), to check linear growth.
+* ``--before DIR``: also time the scale case with the code of another checkout (say
+  ``git archive <commit> | tar -x -C DIR``), its runs interleaved with this checkout's so
+  both see the same load; its ratio to this checkout is printed per repeat.
 
 The machine is shared, so the load average before and after is printed; compare ratios
 from the same run, not absolute times across runs.
@@ -85,10 +88,11 @@ def events_file(path: Path, n: int, seed: int = 0) -> Path:
     return path
 
 
-def cli_run(args: list[str]) -> tuple[float, int]:
-    """Wall time and peak resident memory (KB on Linux) of one ``eventstudy`` child process."""
+def cli_run(args: list[str], checkout: Path = REPO) -> tuple[float, int]:
+    """Wall time and peak resident memory (KB on Linux) of one ``eventstudy`` child process
+    running the code of ``checkout``."""
     start = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-m", "eventstudy.cli", *args], cwd=REPO,
+    child = subprocess.Popen([sys.executable, "-m", "eventstudy.cli", *args], cwd=checkout,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(child.pid, 0)
     elapsed = time.perf_counter() - start
@@ -168,6 +172,8 @@ def main() -> int:
     parser.add_argument("--scale", type=int, nargs="*", default=[], help="event counts to time for growth")
     parser.add_argument("--skip-seed", action="store_true")
     parser.add_argument("--seed-only", action="store_true", help="time only the seed case")
+    parser.add_argument("--before", type=Path, help="another checkout to time the scale case with, "
+                        "interleaved (module docstring)")
     options = parser.parse_args()
     if options.seed_only:
         print(f"load average before: {os.getloadavg()}; cores: {os.cpu_count()}")
@@ -184,20 +190,35 @@ def main() -> int:
         prices = price_folder(work / "prices")
         events = events_file(work / "events.csv", options.dates)
         pairs = options.dates * len(SERIES)
-        timings: dict[str, list[float]] = {"loop": [], "cli": [], "cli_jobs1": []}
+        timings: dict[str, list[float]] = {"loop": [], "cli": [], "cli_jobs1": [], "before": [],
+                                           "before_jobs1": []}
         for repeat in range(options.repeats):
             timings["loop"].append(statsmodels_loop(events, prices))
-            timings["cli"].append(cli_run(study_args(events, prices, work / f"out{repeat}", None))[0])
-            timings["cli_jobs1"].append(cli_run(study_args(events, prices, work / f"one{repeat}", 1))[0])
+            for key, jobs in (("cli", None), ("cli_jobs1", 1)):
+                if options.before:
+                    before = work / f"before{key}{repeat}"
+                    timings[key.replace("cli", "before")].append(
+                        cli_run(study_args(events, prices, before, jobs), options.before.resolve())[0])
+                timings[key].append(cli_run(study_args(events, prices, work / f"{key}{repeat}", jobs))[0])
         loop = statistics.median(timings["loop"])
         print(f"\n{options.dates} dates x {len(SERIES)} series = {pairs} pairs, --figures summary:")
         print(f"  statsmodels loop          {median_and_range(timings['loop'])}")
-        for key, label in (("cli", "eventstudy run (all cores)"), ("cli_jobs1", "eventstudy run --jobs 1")):
+        rows = (("before", "--before (all cores)"), ("before_jobs1", "--before --jobs 1"),
+                ("cli", "eventstudy run (all cores)"), ("cli_jobs1", "eventstudy run --jobs 1"))
+        for key, label in rows:
+            if not timings[key]:
+                continue
             ratios = [t / loop for t in timings[key]]
             print(f"  {label:<26}{median_and_range(timings[key])}  = "
                   f"{statistics.median(ratios):.2f}x the loop "
                   f"(range {min(ratios):.2f}-{max(ratios):.2f})")
-        out = work / "out0"
+        for key in ("cli", "cli_jobs1"):
+            if timings[key.replace("cli", "before")]:
+                speedups = [b / a for a, b in zip(timings[key], timings[key.replace("cli", "before")],
+                                                   strict=True)]
+                print(f"  {key}: --before / this checkout, each repeat: "
+                      + ", ".join(f"{x:.2f}x" for x in speedups))
+        out = work / "cli0"
         car_rows = max(len(pd.read_csv(out / "car.csv")), 1)
         print(f"  report.html {(out / 'report.html').stat().st_size / 1e6:.2f} MB; car.csv "
               f"{(out / 'car.csv').stat().st_size / car_rows:.0f} bytes a row ({car_rows} rows); figures "

@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 
 from eventstudy.errors import InputError
-from eventstudy.measures.context import largest_since, minimum_detectable_effect
+from eventstudy.measures.context import largest_since, last_as_large, minimum_detectable_effect
 
 
 def _imoex_log_returns(shared_data: Path) -> pd.Series:
@@ -36,6 +36,23 @@ def test_largest_since_counts_falls_and_none() -> None:
     assert largest_since(r, r.index[3], value=-0.015) == r.index[2]
     with pytest.raises(InputError):
         largest_since(r, "2024-01-01")
+
+
+def test_last_as_large_agrees_with_largest_since_at_every_date() -> None:
+    rng = np.random.default_rng(3)
+    # Rounded moves so that ties (|r| equal, of either sign) occur; some NaN.
+    values = np.round(rng.standard_t(3, 400), 1) / 100
+    values[rng.choice(400, 20, replace=False)] = np.nan
+    r = pd.Series(values, index=pd.bdate_range("2020-01-01", periods=400))
+    previous = last_as_large(values)
+    for position, when in enumerate(r.index):
+        if np.isnan(values[position]):
+            assert previous[position] == -1
+            continue
+        since = largest_since(r, when)
+        assert (previous[position] == -1) if since is pd.NaT else (r.index[previous[position]] == since)
+    # By hand on the documented example: -0.06 at position 1 answers positions 2, 3 and 5.
+    assert last_as_large(np.array([0.01, -0.06, 0.02, 0.05, np.nan, -0.06])).tolist() == [-1, -1, 1, 1, -1, 1]
 
 
 def test_minimum_detectable_effect_by_hand() -> None:

@@ -180,3 +180,16 @@ def test_aggregate_rows_agree_with_the_pair_table_and_summary_flags_clustering(p
     # IMOEX and the rouble react on the same calendar days: every pair is clustered.
     text = results.summary().as_text()
     assert "Tests suited to this dependence: " in text and "kp" in text.split("suited to this dependence:")[1]
+
+
+def test_abnormal_return_labels_are_each_pairs_own(prices: pd.DataFrame) -> None:
+    """The AR table's text columns, gathered column-wise, match the events file row by row."""
+    results = es.EventStudy(SEEDS, prices[["IMOEX", "SP500"]]).run()
+    table = results.abnormal_returns
+    events = pd.read_csv(SEEDS, usecols=["id", "event"]).set_index("id")["event"]
+    assert (table["event"].to_numpy() == events.loc[table["event_id"]].to_numpy()).all()
+    assert set(table["asset"]) == {"IMOEX", "SP500"}
+    assert [str(table[c].dtype) for c in ("event_id", "event", "asset")] == ["str", "str", "str"]
+    # rows run pair by pair, then by day, as the pairs were computed
+    firsts = table.drop_duplicates(["event_id", "asset"])[["event_id", "asset"]]
+    assert firsts.reset_index(drop=True).equals(results.pairs[["event_id", "asset"]].reset_index(drop=True))

@@ -98,3 +98,41 @@ def largest_since(moves: pd.Series, date: str | pd.Timestamp, value: float | Non
     earlier = ordered[ordered.index < when]
     larger = earlier[earlier.abs() >= abs(value)]
     return pd.Timestamp(larger.index[-1] if len(larger) else "NaT")
+
+
+def last_as_large(moves: np.ndarray) -> np.ndarray:
+    """For every position, the last earlier position whose absolute move is at least as large.
+
+    The same answer as :func:`largest_since` for every date of a sorted series at once,
+    in one pass with a stack of candidate positions (the "previous greater element"
+    algorithm: a position hidden by a later, at least as large move can never be the
+    answer again), so the cost is linear in the length of the history.
+
+    Parameters
+    ----------
+    moves
+        One asset's returns (or abnormal returns) in date order; NaN moves are never
+        an answer.
+
+    Returns
+    -------
+    numpy.ndarray
+        Integer positions, ``-1`` where no earlier move was as large (and at NaN moves).
+
+    Examples
+    --------
+    >>> last_as_large(np.array([0.01, -0.06, 0.02, 0.05, np.nan, -0.06])).tolist()
+    [-1, -1, 1, 1, -1, 1]
+    """
+    size = np.abs(np.asarray(moves, dtype=float)).tolist()
+    answer = np.full(len(size), -1, dtype=np.int64)
+    stack: list[int] = []
+    for position, value in enumerate(size):
+        if value != value:  # NaN: neither an answer nor a question
+            continue
+        while stack and size[stack[-1]] < value:
+            stack.pop()
+        if stack:
+            answer[position] = stack[-1]
+        stack.append(position)
+    return answer

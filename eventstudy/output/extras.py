@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from eventstudy.measures.context import largest_since
+from eventstudy.measures.context import last_as_large
 from eventstudy.output.describe import StudyResults, unit
 from eventstudy.output.format import signed_percent, window_label
 from eventstudy.timing.returns import asset_returns
@@ -56,32 +56,45 @@ def largest_since_statements(results: StudyResults) -> list[str]:
     For each event-asset pair, the day-0 return from the study's prices is compared
     with the asset's earlier returns in ``results.prices`` (the study span); pairs whose
     move was exceeded within :data:`MIN_SESSIONS` sessions are left out. Abnormal volume
-    studies have no such statement (their "prices" are volumes).
+    studies have no such statement (their "prices" are volumes). Each asset's history is
+    scanned once for all its day 0s (:func:`eventstudy.measures.context.last_as_large`,
+    the answer of :func:`~eventstudy.measures.context.largest_since` at every date).
     """
     if results.spec.measure == "volume" or not len(results.car):
         return []
     label = unit(results)
-    found = []
-    for asset, day0 in results.car[["asset", "day0"]].drop_duplicates().itertuples(index=False):
-        prices = results.prices.get(str(asset))
+    pairs = results.car[["asset", "day0"]].drop_duplicates()
+    assets = pairs["asset"].astype(str).to_numpy()
+    days = pd.DatetimeIndex(pd.to_datetime(pairs["day0"]))
+    sessions = np.full(len(pairs), -1, dtype=np.int64)
+    texts: dict[int, tuple[pd.Series, int, int]] = {}
+    for asset in dict.fromkeys(assets.tolist()):
+        prices = results.prices.get(asset)
         if prices is None or len(prices) < 2:
             continue
         moves = asset_returns(prices, results.spec.returns)
-        when = pd.Timestamp(day0)
-        if when not in moves.index or not np.isfinite(moves.loc[when]):
-            continue
-        since = largest_since(moves, when)
-        earlier = moves[moves.index < when]
-        sessions = int((earlier.index > since).sum()) if pd.notna(since) else len(earlier)
-        if sessions < MIN_SESSIONS:
-            continue
-        move = signed_percent(moves.loc[when], 2, label)
-        tail = (f"since {since:%Y-%m-%d}" if pd.notna(since)
-                else f"in the data since {earlier.index[0]:%Y-%m-%d}")
-        found.append((sessions, f"{asset}'s {move} day-0 return on {when:%Y-%m-%d} was its largest daily "
-                                f"move {tail}."))
-    found.sort(key=lambda item: -item[0])
-    return [text for _, text in found[:MAX_STATEMENTS]]
+        if not moves.index.is_monotonic_increasing:
+            moves = moves.sort_index()
+        values = moves.to_numpy(dtype=float)
+        previous = last_as_large(values)
+        rows = np.flatnonzero(assets == asset)
+        for row, at in zip(rows.tolist(), moves.index.get_indexer(days[rows]).tolist(), strict=True):
+            if at < 0 or not np.isfinite(values[at]):
+                continue
+            since = int(previous[at])
+            sessions[row] = at - since - 1 if since >= 0 else at
+            texts[row] = (moves, at, since)
+    candidates = np.flatnonzero(sessions >= MIN_SESSIONS)
+    chosen = candidates[np.argsort(-sessions[candidates], kind="stable")][:MAX_STATEMENTS]
+    statements = []
+    for row in chosen.tolist():
+        moves, at, since = texts[row]
+        index = moves.index
+        move = signed_percent(moves.iloc[at], 2, label)
+        tail = f"since {index[since]:%Y-%m-%d}" if since >= 0 else f"in the data since {index[0]:%Y-%m-%d}"
+        statements.append(f"{assets[row]}'s {move} day-0 return on {index[at]:%Y-%m-%d} was its largest "
+                          f"daily move {tail}.")
+    return statements
 
 
 def _context(results: StudyResults) -> Section | None:

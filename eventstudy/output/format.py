@@ -21,6 +21,8 @@ MINUS = "\u2212"
 
 
 def _missing(value: Any) -> bool:
+    if type(value) is float:  # the common case, without pandas' dispatch
+        return value != value
     return value is None or bool(pd.isna(value))
 
 

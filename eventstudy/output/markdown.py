@@ -13,6 +13,7 @@ from eventstudy.output.extras import extra_sections
 from eventstudy.output.figures.plan import FigureSet
 from eventstudy.output.format import STAR_NOTE, legend_of_tests, window_label
 from eventstudy.output.rows import (
+    TOP_PAIRS,
     aggregate_blocks,
     car_headers,
     car_rows,
@@ -23,7 +24,6 @@ from eventstudy.output.rows import (
     settings_rows,
     source_rows,
     text_cell,
-    top_pairs,
     warnings_list,
 )
 
@@ -53,12 +53,13 @@ def markdown_report(results: StudyResults, figures: FigureSet | None = None,
     out = [f"# {heading}", "",
            f"{len(results.events.frame)} events; model: {describe.model_text(results)}; "
            f"source: {describe.source_text(results)}.", ""]
-    shown = top_pairs(results)
+    ranked = ranked_pairs(results)
+    shown = set(ranked[:TOP_PAIRS]) if len(ranked) > TOP_PAIRS else None  # as in the HTML report
     assets, windows, rows = overview(results, shown)
     unit = describe.unit(results)
     out += ["## Summary", "", f"CAR in {unit} per event, asset and window; {STAR_NOTE}.", ""]
     if shown is not None:
-        out += [f"_The {len(shown)} most significant of {len(ranked_pairs(results))} event-asset pairs "
+        out += [f"_The {len(shown)} most significant of {len(ranked)} event-asset pairs "
                 "(smallest p over the first CAR window) are shown here and in the CAR tables; every "
                 "pair is in [car.csv](car.csv)._", ""]
     headers = [("event_id", "event"), ("event", "label"), ("date", "date")]
@@ -69,10 +70,11 @@ def markdown_report(results: StudyResults, figures: FigureSet | None = None,
         out += [f"### CAR {window_label(*w)}", "",
                 _md_table(list(car_headers(results).items()), car_rows(results, w, shown),
                           right=["car", "se", "t", "pvalue", "pvalue_empirical"]), ""]
-    legend = legend_of_tests(t for _, tests, _ in aggregate_blocks(results) for t in tests)
+    blocks = aggregate_blocks(results)
+    legend = legend_of_tests(t for _, tests, _ in blocks for t in tests)
     out += ["## Aggregate tests", "",
             f"Statistic with stars, two-sided p-value in parentheses. {legend}.", ""]
-    for w, tests, agg_rows in aggregate_blocks(results):
+    for w, tests, agg_rows in blocks:
         headers = [("scope", "scope"), ("n", "n"), ("caar", f"CAAR {unit}")] + [(t, t) for t in tests]
         cells = [{**r, **{t: f"{r.get(t + ':statistic', '')}{r.get(t + ':stars', '')} "
                           f"({r.get(t + ':pvalue', '')})" for t in tests}} for r in agg_rows]

@@ -15,7 +15,7 @@ from eventstudy.output.format import STAR_NOTE, num, pct, pval, stars, window_la
 
 TOP_PAIRS = 50
 """Above this many event-asset pairs, the overview and the CAR tables show only the most
-significant ones (:func:`top_pairs`) and link the full CSV files."""
+significant ones (the first of :func:`ranked_pairs`) and link the full CSV files."""
 
 
 def ranked_pairs(results: StudyResults) -> list[tuple[str, str]]:
@@ -27,37 +27,37 @@ def ranked_pairs(results: StudyResults) -> list[tuple[str, str]]:
     first = results.car[(results.car["start"] == windows[0][0]) & (results.car["end"] == windows[0][1])]
     ranked = first.assign(_p=first["pvalue"].fillna(2.0), _size=-first["car"].abs().fillna(0.0))
     ranked = ranked.sort_values(["_p", "_size"], kind="stable")
-    return [(str(e), str(a)) for e, a in zip(ranked["event_id"], ranked["asset"], strict=True)]
-
-
-def top_pairs(results: StudyResults, limit: int = TOP_PAIRS) -> set[tuple[str, str]] | None:
-    """The ``limit`` most significant pairs (:func:`ranked_pairs`), or None when there are no
-    more than ``limit`` pairs (every pair is shown)."""
-    ranked = ranked_pairs(results)
-    return set(ranked[:limit]) if len(ranked) > limit else None
+    ids, assets = ranked["event_id"].tolist(), ranked["asset"].tolist()
+    return [(str(e), str(a)) for e, a in zip(ids, assets, strict=True)]
 
 
 def _only(car: pd.DataFrame, pairs: set[tuple[str, str]] | None) -> pd.DataFrame:
     if pairs is None:
         return car
-    keys = [(str(e), str(a)) in pairs for e, a in zip(car["event_id"], car["asset"], strict=True)]
+    ids, assets = car["event_id"].tolist(), car["asset"].tolist()
+    keys = [(str(e), str(a)) in pairs for e, a in zip(ids, assets, strict=True)]
     return car[np.asarray(keys, dtype=bool)]
+
+
+CAR_ROW_COLUMNS = ("event_id", "event", "asset", "day0", "car", "pvalue", "se", "t", "pvalue_empirical")
 
 
 def car_rows(results: StudyResults, window: tuple[int, int],
              pairs: set[tuple[str, str]] | None = None) -> list[dict[str, str]]:
     """Display rows of the CAR table for one window (numbers as printed everywhere); only
-    ``pairs`` (event_id, asset) when given."""
+    ``pairs`` (event_id, asset) when given. Read column by column (no per-row pandas access)."""
     numbers = describe.numbers(results)
     car = _only(results.car[(results.car["start"] == window[0]) & (results.car["end"] == window[1])], pairs)
+    columns = [car[name].tolist() for name in CAR_ROW_COLUMNS]
+    flags = car["flags"].tolist() if "flags" in car.columns else [""] * len(car)
     rows = []
-    for r in car.itertuples(index=False):
-        flags = str(getattr(r, "flags", "") or "")
-        rows.append({"#": str(numbers.get(str(r.event_id), "")), "event_id": str(r.event_id),
-                     "event": str(r.event), "asset": str(r.asset), "day0": str(r.day0),
-                     "car": pct(r.car), "stars": stars(r.pvalue), "se": pct(r.se), "t": num(r.t),
-                     "pvalue": pval(r.pvalue), "pvalue_empirical": pval(r.pvalue_empirical),
-                     "flag": "\u2020" if flags else ""})
+    for event_id, event, asset, day0, value, p, se, t, p_empirical, flag in zip(*columns, flags,
+                                                                                  strict=True):
+        rows.append({"#": str(numbers.get(str(event_id), "")), "event_id": str(event_id),
+                     "event": str(event), "asset": str(asset), "day0": str(day0),
+                     "car": pct(value), "stars": stars(p), "se": pct(se), "t": num(t),
+                     "pvalue": pval(p), "pvalue_empirical": pval(p_empirical),
+                     "flag": "\u2020" if str(flag or "") else ""})
     return rows
 
 

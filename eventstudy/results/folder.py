@@ -30,6 +30,7 @@ import pandas as pd
 
 from eventstudy.errors import InputError
 from eventstudy.events import Events
+from eventstudy.results.csvfile import write_csv
 from eventstudy.sources.base import SHA256_DEFINITION, SeriesProvenance
 from eventstudy.spec import StudySpec
 
@@ -164,7 +165,7 @@ def _write_contents(folder: Path, contents: FolderContents, report_options: Mapp
     tables.update({name: contents.extra_tables[name] for name in OPTIONAL_TABLES
                    if name in contents.extra_tables})
     for name, table in tables.items():
-        table.to_csv(folder / f"{name}.csv", index=False, date_format="%Y-%m-%d")
+        write_csv(table, folder / f"{name}.csv", date_format="%Y-%m-%d")
     record = study_record(contents)
     record["report"] = dict(report_options)
     (folder / "study.json").write_text(json.dumps(record, indent=2, default=_json_default) + "\n",

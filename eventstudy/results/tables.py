@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -119,11 +120,19 @@ def _ar_table(pairs: pd.DataFrame, arrays: PairArrays, expected: np.ndarray,
     all_dates = pd.DatetimeIndex(np.concatenate([pd.DatetimeIndex(series[name].returns.index).to_numpy()
                                                  for name in names]))
     return pd.DataFrame({
-        "event_id": pairs["event_id"].to_numpy()[row], "event": pairs["event"].to_numpy()[row],
-        "asset": pairs["asset"].to_numpy()[row], "day": days[col], "date": all_dates[flat],
+        "event_id": _gathered(pairs["event_id"], row), "event": _gathered(pairs["event"], row),
+        "asset": _gathered(pairs["asset"], row), "day": days[col], "date": all_dates[flat],
         "return": all_returns[flat], "expected": expected[:, cols][inside], "ar": ar[inside],
         "car": car[inside], "se_ar": np.sqrt(arrays.var_ar[:, cols][inside]), "se_car": se_car[inside],
     }, columns=AR_COLUMNS)
+
+
+def _gathered(labels: pd.Series, rows: np.ndarray) -> Any:
+    """``labels`` at ``rows``: a text column is gathered by its own array (Arrow's take, no
+    Python string per row), anything else as a NumPy array, so the table's dtypes are the same."""
+    if isinstance(labels.dtype, pd.StringDtype):
+        return labels.array.take(rows)
+    return labels.to_numpy()[rows]
 
 
 def _car_table(pairs: pd.DataFrame, arrays: PairArrays,

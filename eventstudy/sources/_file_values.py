@@ -66,6 +66,8 @@ NUMBER_PATTERNS = {
 #: Earliest date a price file may hold; the latest is tomorrow (:func:`parse_dates`).
 EARLIEST_DATE = pd.Timestamp("1900-01-01")
 THOUSANDS_SPACE = r"(?<=\d)[ \u00a0\u202f'](?=\d{3}(?!\d))"
+#: The characters THOUSANDS_SPACE removes (a cell without any needs no look-around regex).
+THOUSANDS_MARKS = "[ \u00a0\u202f']"
 
 
 def date_column(table: Table) -> str:
@@ -209,7 +211,10 @@ def _is_non_price_name(name: object) -> bool:
 
 
 def _clean_number_text(raw: pd.Series) -> pd.Series:
-    return raw.astype(str).str.strip().str.replace(THOUSANDS_SPACE, "", regex=True)
+    text = raw.astype(str).str.strip()
+    if not text.str.contains(THOUSANDS_MARKS, regex=True).any():
+        return text  # nothing to remove: skips THOUSANDS_SPACE's look-arounds, a Python regex per cell
+    return text.str.replace(THOUSANDS_SPACE, "", regex=True)
 
 
 def _decimal_mark(table: Table, columns: list[str]) -> str:
