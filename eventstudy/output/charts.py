@@ -158,6 +158,11 @@ def car_path_chart(results: StudyResults, ranked: list[tuple[str, str]]) -> Char
     unit = describe.unit(results)
     suffix = "%" if unit == "%" else f" {unit}"
     relative = "bar" if "bar" in table else "day"  # intraday tables count bars
+    # Only the ranked pairs' rows are grouped (a large study's table has millions).
+    wanted = set(ranked)
+    table = table[table["event_id"].astype(str).isin({e for e, _ in ranked})]
+    keep = [(str(e), str(a)) in wanted for e, a in zip(table["event_id"], table["asset"], strict=True)]
+    table = table[np.asarray(keep, dtype=bool)]
     groups = {(str(e), str(a)): rows for (e, a), rows in table.groupby(["event_id", "asset"], sort=False)}
     data: list[dict[str, Any]] = []
     for n, key in enumerate(k for k in ranked if k in groups):
@@ -181,6 +186,8 @@ def car_path_chart(results: StudyResults, ranked: list[tuple[str, str]]) -> Char
                      "hovertemplate": f"{name}<br>{relative} %{{x}} (%{{customdata[0]}})<br>"
                                       f"CAR %{{y:.2f}}{suffix} "
                                       "[95%: %{customdata[1]:.2f}, %{customdata[2]:.2f}]<extra></extra>"})
+    if not data:
+        return None
     layout = _layout("CAR path per event and asset, with its 95% band", height=460,
                      xaxis={"title": {"text": "bar relative to bar 0" if relative == "bar"
                                       else "trading day relative to day 0"}, "zeroline": True,
