@@ -116,3 +116,44 @@ def test_couples_of_one_asset_aligned_by_shift_equal_the_date_by_date_alignment(
     dated = dependence._dated_correlations(arrays, left[same], right[same], window)
     np.testing.assert_allclose(shifted, dated, rtol=1e-12, atol=1e-15)
     assert (shifted != 0).sum() > 50
+
+
+def test_couple_correlations_across_assets_equal_pandas_on_common_dates() -> None:
+    """Couples of different assets with gaps in their prices (different calendars): each
+    value is the pandas correlation of the two residual series joined on their dates,
+    times the share of window dates they have in common."""
+    import pandas as pd
+
+    from eventstudy import EventStudy
+    from eventstudy.inference import dependence
+
+    rng = np.random.default_rng(9)
+    days = pd.bdate_range("2019-01-01", periods=700)
+    market = rng.normal(0, 0.01, 700)
+    levels = {"MKT": 100 * np.exp(np.cumsum(market))}
+    for name in ("A", "B", "C"):
+        levels[name] = 100 * np.exp(np.cumsum(0.8 * market + rng.normal(0, 0.015, 700)))
+    prices = pd.DataFrame(levels, index=days)
+    for column in range(3):  # each asset misses its own days
+        prices.iloc[rng.choice(np.arange(1, 700), 25, replace=False), column] = np.nan
+    at = np.sort(rng.choice(np.arange(300, 680), 60, replace=False))
+    events = pd.DataFrame({"date": days[at].strftime("%Y-%m-%d"), "event": "x", "assets": "A;B;C"})
+    arrays = EventStudy(events, prices, model="market", benchmark="MKT", estimation=(-250, -11),
+                        event_window=(-10, 10)).run().arrays
+    left, right = np.triu_indices(arrays.n_pairs, 1)
+    gap = np.abs((arrays.day0[left] - arrays.day0[right]).astype("timedelta64[D]").astype(int))
+    other = np.asarray(arrays.asset_index)[left] != np.asarray(arrays.asset_index)[right]
+    near = other & (gap <= 8)  # windows that can share dates, and some far apart
+    left = np.concatenate([left[near][:300], left[other & ~near][:100]])
+    right = np.concatenate([right[near][:300], right[other & ~near][:100]])
+    window = np.arange(0, 6)
+    got = dependence.couple_correlations(arrays, left, right, window)
+    est_dates, window_dates = arrays.dates(arrays.est_days), arrays.dates(window)
+    for k, (i, j) in enumerate(zip(left, right, strict=True)):
+        a = pd.Series(arrays.est_ar[i], index=est_dates[i]).dropna()
+        b = pd.Series(arrays.est_ar[j], index=est_dates[j]).dropna()
+        joined = pd.concat([a, b], axis=1, join="inner")
+        rho = joined.iloc[:, 0].corr(joined.iloc[:, 1]) if len(joined) >= dependence.MIN_COMMON_DATES else 0.0
+        shared = len(set(window_dates[i].tolist()) & set(window_dates[j].tolist()))
+        assert got[k] == __import__("pytest").approx(rho * shared / window.size, rel=1e-9, abs=1e-12)
+    assert (got != 0).sum() > 100

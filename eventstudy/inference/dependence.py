@@ -28,6 +28,8 @@ the couple batch, so a million pairs are fine.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from eventstudy.inference.base import CACHE, chunk_map
@@ -213,14 +215,53 @@ def _shifted_correlations(arrays: PairArrays, left: np.ndarray, right: np.ndarra
 
 def _dated_correlations(arrays: PairArrays, left: np.ndarray, right: np.ndarray,
                         window_days: np.ndarray) -> np.ndarray:
-    """:func:`couple_correlations` with the estimation residuals aligned date by date."""
-    aligned = _align_on_dates(_day_numbers(arrays.dates(arrays.est_days, left)),
-                              _day_numbers(arrays.dates(arrays.est_days, right)), arrays.est_ar[right])
+    """:func:`couple_correlations` with the estimation residuals aligned date by date
+    (dates coded by :func:`_date_codes`)."""
+    aligned = _align_on_dates(_date_codes(arrays, arrays.est_days, left),
+                              _date_codes(arrays, arrays.est_days, right), arrays.est_ar[right])
     rho = _correlation(arrays.est_ar[left], aligned)
-    window_left = arrays.dates(window_days, left)
-    window_right = arrays.dates(window_days, right)
-    shared = (window_left[:, :, None] == window_right[:, None, :]).sum(axis=(1, 2))
-    return rho * shared / window_days.size
+    window_left = _date_codes(arrays, window_days, left)
+    window_right = _date_codes(arrays, window_days, right)
+    same = (window_left[:, :, None] == window_right[:, None, :]) & (window_left != _MISSING_DAY)[:, :, None]
+    return rho * same.sum(axis=(1, 2)) / window_days.size
+
+
+def _date_codes(arrays: PairArrays, days: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """An integer per date of ``days`` for each pair of ``rows``, equal for equal dates,
+    :data:`_MISSING_DAY` where the date is not known.
+
+    With the assets' calendars, the date's position among all the calendars' dates
+    (:func:`_union_positions`): a few hundred trading days span a few hundred codes, so
+    :func:`_align_on_dates` keeps a narrow buffer; else the day number of
+    :meth:`~eventstudy.models.pairs.PairArrays.dates`.
+    """
+    if arrays.calendar is None or arrays.asset_index is None or arrays.day0_index is None:
+        return _day_numbers(arrays.dates(days, rows))
+    positions = _union_positions(arrays.calendar)
+    width = positions.shape[1]
+    day0 = np.asarray(arrays.day0_index)[rows]
+    at = day0[:, None] + np.asarray(days, dtype=np.int64)[None, :]
+    inside = (at >= 0) & (at < width) & (day0[:, None] >= 0)
+    codes = positions[np.asarray(arrays.asset_index)[rows][:, None], np.where(inside, at, 0)]
+    return np.where(inside, codes, _MISSING_DAY)
+
+
+_UNION_POSITIONS: dict[int, tuple[weakref.ref[np.ndarray], np.ndarray]] = {}
+
+
+def _union_positions(calendar: np.ndarray) -> np.ndarray:
+    """``(assets, T)`` position of each calendar date among the sorted distinct dates of
+    all the assets (:data:`_MISSING_DAY` for NaT), memoised per calendar array."""
+    hit = _UNION_POSITIONS.get(id(calendar))
+    if hit is not None and hit[0]() is calendar:
+        return hit[1]
+    days = _day_numbers(np.asarray(calendar, dtype="datetime64[D]"))
+    known = days != _MISSING_DAY
+    union = np.unique(days[known])
+    positions = np.where(known, np.searchsorted(union, days), _MISSING_DAY)
+    key = id(calendar)
+    _UNION_POSITIONS[key] = (weakref.ref(calendar, lambda _: _UNION_POSITIONS.pop(key, None)), positions)
+    return positions
 
 
 def _correlation(e_left: np.ndarray, aligned: np.ndarray) -> np.ndarray:
