@@ -207,8 +207,9 @@ def _shifted_correlations(arrays: PairArrays, left: np.ndarray, right: np.ndarra
     width = arrays.est_ar.shape[1]
     at = np.arange(width)[None, :] + shift[:, None]
     inside = (at >= 0) & (at < width)
-    aligned = np.take_along_axis(arrays.est_ar[right], np.clip(at, 0, width - 1), axis=1)
-    rho = _correlation(arrays.est_ar[left], np.where(inside, aligned, np.nan))
+    aligned = arrays.est_ar[right[:, None], np.clip(at, 0, width - 1)]
+    aligned[~inside] = np.nan
+    rho = _correlation(arrays.est_ar[left], aligned)
     shared = np.maximum(window_days.size - np.abs(shift), 0)
     return rho * shared / window_days.size
 
@@ -269,12 +270,15 @@ def _correlation(e_left: np.ndarray, aligned: np.ndarray) -> np.ndarray:
     fewer than :data:`MIN_COMMON_DATES` of them)."""
     common = np.isfinite(e_left) & np.isfinite(aligned)
     n_common = common.sum(axis=1)
+    x = np.where(common, e_left, 0.0)
+    y = np.where(common, aligned, 0.0)
+    sx, sy = x.sum(axis=1), y.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        x = np.where(common, e_left, 0.0)
-        y = np.where(common, aligned, 0.0)
-        x = np.where(common, x - x.sum(axis=1, keepdims=True) / n_common[:, None], 0.0)
-        y = np.where(common, y - y.sum(axis=1, keepdims=True) / n_common[:, None], 0.0)
-        rho = (x * y).sum(axis=1) / np.sqrt((x * x).sum(axis=1) * (y * y).sum(axis=1))
+        # Centred sums from raw ones: residuals have means near zero, so nothing cancels.
+        sxy = np.einsum("ij,ij->i", x, y) - sx * sy / n_common
+        sxx = np.einsum("ij,ij->i", x, x) - sx * sx / n_common
+        syy = np.einsum("ij,ij->i", y, y) - sy * sy / n_common
+        rho = sxy / np.sqrt(sxx * syy)
     return np.where((n_common >= MIN_COMMON_DATES) & np.isfinite(rho), rho, 0.0)
 
 
