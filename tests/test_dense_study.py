@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from eventstudy import EventStudy
 
@@ -31,3 +32,47 @@ def test_dense_study_car_csv_stays_under_500_bytes_a_row(tmp_path: Path) -> None
     car.to_csv(path, index=False)
     assert path.stat().st_size / len(car) < 500
     assert car["flags"].str.len().max() < 300
+
+
+def _flags_by_hand(pairs, span, estimation, excluded):  # type: ignore[no-untyped-def]
+    """The flag of each pair, pair by pair: the other events of its asset whose window
+    meets its estimation window, and those sharing its day 0 (at most 5 ids shown)."""
+    lo, hi = span
+    e0, e1 = estimation
+    out = []
+    for row in pairs.itertuples(index=False):
+        if row.day0_pos < 0:
+            out.append("")
+            continue
+        same = pairs[(pairs["asset"] == row.asset) & (pairs["day0_pos"] >= 0)].sort_values(
+            "day0_pos", kind="stable")
+        days = same["day0_pos"].to_numpy()
+        inside = same[(days >= row.day0_pos + e0 - hi) & (days <= row.day0_pos + e1 - lo)]
+        sharing = same[(days == row.day0_pos) & (same["event_id"] != row.event_id).to_numpy()]
+        notes = []
+        if len(inside):
+            shown = [i for i in inside["event_id"] if i != row.event_id][:5]
+            total = len(inside) - int((inside["event_id"] == row.event_id).any())
+            more = f" and {total - 5} more" if total > 5 else ""
+            notes.append(f"estimation window contains {', '.join(shown)}{more}"
+                         + (" (excluded from estimation)" if excluded else ""))
+        if len(sharing):
+            more = f" and {len(sharing) - 5} more" if len(sharing) > 5 else ""
+            notes.append(f"shares day 0 with {', '.join(list(sharing['event_id'])[:5])}{more}")
+        out.append("; ".join(notes))
+    return out
+
+
+@pytest.mark.parametrize("span, estimation, excluded", [((-10, 10), (-250, -11), False),
+                                                        ((-2, 2), (-30, -3), True)])
+def test_overlap_flags_equal_a_pair_by_pair_count(span, estimation, excluded) -> None:  # type: ignore[no-untyped-def]
+    from eventstudy.results.flags import overlap_flags
+
+    rng = np.random.default_rng(4)
+    n = 400
+    pairs = pd.DataFrame({"event_id": [f"E{i}" for i in rng.permutation(n)],
+                          "asset": rng.choice(["A", "B", "C", "D"], n),
+                          "day0_pos": np.where(rng.random(n) < 0.05, -1, rng.integers(0, 300, n))})
+    got = overlap_flags(pairs, span, estimation, excluded).tolist()
+    assert got == _flags_by_hand(pairs, span, estimation, excluded)
+    assert sum("and" in g for g in got) > 20 and sum("shares day 0" in g for g in got) > 20

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 SHOWN_IDS = 5
 
@@ -33,32 +35,57 @@ def overlap_flags(pairs: pd.DataFrame, span: tuple[int, int], estimation: tuple[
     ``pairs`` needs ``event_id``, ``asset`` and ``day0_pos`` (negative when not located).
     An event's window ``[d + lo, d + hi]`` overlaps the estimation window
     ``[d0 + e0, d0 + e1]`` of a pair with day 0 at ``d0`` when
-    ``d0 + e0 - hi <= d <= d0 + e1 - lo``.
+    ``d0 + e0 - hi <= d <= d0 + e1 - lo``. All assets at once: pairs are sorted by asset,
+    then day 0, with each asset's positions moved apart so that a binary search never
+    crosses into the next asset; the texts are built by Arrow's string kernels.
     """
     lo, hi = span
     e0, e1 = estimation
-    action = " (excluded from estimation)" if excluded else ""
     flags = np.full(len(pairs), "", dtype=object)
-    located = pairs[pairs["day0_pos"] >= 0]
-    for _, same_asset in located.groupby("asset", sort=False):
-        order = np.argsort(same_asset["day0_pos"].to_numpy(), kind="stable")
-        rows = same_asset.index.to_numpy()[order]
-        day0 = same_asset["day0_pos"].to_numpy()[order]
-        ids = same_asset["event_id"].astype(str).to_numpy()[order]
-        first = np.searchsorted(day0, day0 + e0 - hi, side="left")
-        last = np.searchsorted(day0, day0 + e1 - lo, side="right")
-        same_first = np.searchsorted(day0, day0, side="left")
-        same_last = np.searchsorted(day0, day0, side="right")
-        for k in np.flatnonzero((last > first) | (same_last - same_first > 1)):
-            notes = []
-            if last[k] > first[k]:
-                inside = [i for i in ids[first[k]: last[k]][: SHOWN_IDS + 1] if i != ids[k]]
-                notes.append(f"estimation window contains {id_list(inside, last[k] - first[k])}{action}")
-            if same_last[k] - same_first[k] > 1:
-                others = [i for i in ids[same_first[k]: same_last[k]][: SHOWN_IDS + 1] if i != ids[k]]
-                notes.append(f"shares day 0 with {id_list(others, same_last[k] - same_first[k] - 1)}")
-            flags[pairs.index.get_loc(rows[k])] = "; ".join(notes)
+    day0_all = pairs["day0_pos"].to_numpy(dtype=np.int64)
+    located = np.flatnonzero(day0_all >= 0)
+    if located.size == 0:
+        return pd.Series(flags, index=pairs.index, dtype=object)
+    asset = pd.factorize(pairs["asset"].to_numpy()[located])[0].astype(np.int64)
+    apart = int(day0_all[located].max()) + abs(e0) + abs(e1) + abs(lo) + abs(hi) + 2
+    key = asset * apart + day0_all[located]
+    order = np.argsort(key, kind="stable")
+    rows, key = located[order], key[order]
+    ids = pa.array(pairs["event_id"].astype(str).to_numpy(dtype=object)[rows], type=pa.string())
+    first = np.searchsorted(key, key + e0 - hi, side="left")
+    last = np.searchsorted(key, key + e1 - lo, side="right")
+    same_first = np.searchsorted(key, key, side="left")
+    same_last = np.searchsorted(key, key, side="right")
+    in_window = pa.array(last > first)
+    shared = pa.array(same_last - same_first > 1)
+    action = " (excluded from estimation)" if excluded else ""
+    window_text = _joined("estimation window contains ", ids, first, last, action)
+    shared_text = _joined("shares day 0 with ", ids, same_first, same_last, "")
+    notes = pc.if_else(in_window, pc.if_else(shared, pc.binary_join_element_wise(window_text, shared_text, "; "),
+                                             window_text),
+                       pc.if_else(shared, shared_text, ""))
+    flags[rows] = notes.to_numpy(zero_copy_only=False)
     return pd.Series(flags, index=pairs.index, dtype=object)
+
+
+def _joined(prefix: str, ids: pa.Array, first: np.ndarray, last: np.ndarray, suffix: str) -> pa.Array:
+    """Per position ``k``: ``prefix``, :func:`id_list` of the ids at ``first[k]:last[k]``
+    other than ``ids[k]`` itself, and ``suffix``; for every ``k`` at once."""
+    position = np.arange(len(ids))
+    candidate = first[:, None] + np.arange(SHOWN_IDS + 1)[None, :]
+    usable = (candidate < last[:, None]) & (candidate != position[:, None])
+    usable &= np.cumsum(usable, axis=1) <= SHOWN_IDS
+    lead = np.argmax(usable, axis=1)  # the first id shown has no ", " before it
+    pieces = []
+    for column in range(SHOWN_IDS + 1):
+        name = ids.take(pa.array(np.minimum(candidate[:, column], len(ids) - 1)))
+        separator = pc.if_else(pa.array(lead == column), "", ", ")
+        pieces.append(pc.if_else(pa.array(usable[:, column]),
+                                 pc.binary_join_element_wise(separator, name, ""), ""))
+    more = last - first - ((position >= first) & (position < last)) - SHOWN_IDS
+    count = pc.cast(pa.array(np.maximum(more, 0)), pa.string())
+    tail = pc.if_else(pa.array(more > 0), pc.binary_join_element_wise(" and ", count, " more", ""), "")
+    return pc.binary_join_element_wise(prefix, *pieces, tail, suffix, "")
 
 
 def join_flags(first: pd.Series, *others: pd.Series) -> pd.Series:
