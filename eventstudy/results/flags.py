@@ -61,9 +61,8 @@ def overlap_flags(pairs: pd.DataFrame, span: tuple[int, int], estimation: tuple[
     action = " (excluded from estimation)" if excluded else ""
     window_text = _joined("estimation window contains ", ids, first, last, action)
     shared_text = _joined("shares day 0 with ", ids, same_first, same_last, "")
-    notes = pc.if_else(in_window, pc.if_else(shared, pc.binary_join_element_wise(window_text, shared_text, "; "),
-                                             window_text),
-                       pc.if_else(shared, shared_text, ""))
+    both = pc.binary_join_element_wise(window_text, shared_text, "; ")
+    notes = pc.if_else(in_window, pc.if_else(shared, both, window_text), pc.if_else(shared, shared_text, ""))
     flags[rows] = notes.to_numpy(zero_copy_only=False)
     return pd.Series(flags, index=pairs.index, dtype=object)
 
