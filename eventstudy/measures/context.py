@@ -54,7 +54,9 @@ def minimum_detectable_effect(se: np.ndarray | float, dof: np.ndarray | float,
     se_arr = np.asarray(se, dtype=float)
     dof_arr = np.asarray(dof, dtype=float)
     usable = np.isfinite(se_arr) & (dof_arr >= 1)
-    critical = stats.t.ppf(1 - alpha / 2, np.where(usable, dof_arr, 1.0))
+    # Pairs share few distinct dof: one quantile per distinct value.
+    distinct, which = np.unique(np.where(usable, dof_arr, 1.0), return_inverse=True)
+    critical = np.asarray(stats.t.ppf(1 - alpha / 2, distinct))[which.reshape(dof_arr.shape)]
     return np.where(usable, critical * se_arr, np.nan)
 
 

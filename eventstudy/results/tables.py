@@ -19,6 +19,7 @@ from eventstudy.results.flags import join_flags, overlap_flags
 from eventstudy.results.value import Results
 from eventstudy.sources.base import SeriesProvenance
 from eventstudy.spec import StudySpec
+from eventstudy.threads import chunk_map
 from eventstudy.timing.placement import AssetSeries
 
 AR_COLUMNS = ["event_id", "event", "asset", "day", "date", "return", "expected", "ar", "car",
@@ -148,9 +149,11 @@ def _car_table(pairs: pd.DataFrame, arrays: PairArrays,
         car[:, k] = arrays.car(start, end)
         se[:, k] = np.sqrt(arrays.car_variance(start, end))
     lengths = [end - start + 1 for start, end in windows]
-    for rows in range(0, n, EMPIRICAL_ROWS):  # row by row, so bounded temporaries
-        chunk = slice(rows, rows + EMPIRICAL_ROWS)
+
+    def fill(chunk: slice) -> None:  # chunks of rows, so bounded temporaries; each writes its own rows
         empirical[chunk] = empirical_pvalues(arrays.est_ar[chunk], car[chunk], lengths)
+
+    chunk_map([slice(a, a + EMPIRICAL_ROWS) for a in range(0, n, EMPIRICAL_ROWS)], fill)
     with np.errstate(invalid="ignore", divide="ignore"):
         t = car / se
     pvalue = 2 * stats.t.sf(np.abs(t), np.maximum(arrays.dof, 1)[:, None])
