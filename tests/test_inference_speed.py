@@ -112,10 +112,15 @@ def test_couples_of_one_asset_aligned_by_shift_equal_the_date_by_date_alignment(
     window = np.arange(-1, 2)
     same = dependence._same_asset(arrays, left, right)
     assert same.sum() > 1000 and (~same).sum() > 1000
-    shifted = dependence._shifted_correlations(arrays, left[same], right[same], window)
-    dated = dependence._dated_correlations(arrays, left[same], right[same], window)
+    left, right = left[same], right[same]
+    shifted = dependence._shifted_rho(arrays, left, right)
+    dated = dependence._dated_rho(arrays, left, right)
     np.testing.assert_allclose(shifted, dated, rtol=1e-12, atol=1e-15)
-    assert (shifted != 0).sum() > 50
+    codes_left = dependence._date_codes(arrays, window, left)
+    codes_right = dependence._date_codes(arrays, window, right)
+    by_date = (codes_left[:, :, None] == codes_right[:, None, :]).sum(axis=(1, 2))
+    np.testing.assert_array_equal(dependence.couple_shared(arrays, left, right, window), by_date)
+    assert (shifted != 0).sum() > 50 and (by_date > 0).sum() > 50
 
 
 def test_couple_correlations_across_assets_equal_pandas_on_common_dates() -> None:

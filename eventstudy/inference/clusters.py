@@ -24,7 +24,9 @@ from eventstudy.inference.base import Layout
 from eventstudy.inference.dependence import (
     RBAR_MAX_COUPLES,
     average_cross_correlation,
-    couple_values,
+    couple_rho,
+    couple_shared,
+    in_batches,
     overlapping_couples,
     rbar_of_rows,
     window_candidates,
@@ -71,10 +73,11 @@ def clustering_by_segment(arrays: PairArrays, layout: Layout,
     n_pairs = np.bincount(layout.codes[layout.codes >= 0], minlength=layout.n)[: layout.n]
     day0 = _day0_clusters(arrays, layout)
     reports: list[list[dict[str, Any]]] = [[] for _ in range(layout.n)]
+    memo = _RhoMemo(arrays)  # a couple's rho does not depend on the window
     for start, end in windows:
         if not arrays.event_days[0] <= start <= end <= arrays.event_days[-1]:
             start = end = int(arrays.event_days[0])
-        overlap = _overlap_by_segment(arrays, layout, n_pairs, start, end)
+        overlap = _overlap_by_segment(arrays, layout, n_pairs, start, end, memo)
         for k in range(layout.n):
             n = int(n_pairs[k])
             report: dict[str, Any] = {
@@ -121,8 +124,38 @@ class _Overlap:
         self.rbar = np.zeros(n)
 
 
+class _RhoMemo:
+    """``rho`` of the couples met so far (:func:`~eventstudy.inference.dependence.couple_rho`),
+    keyed by the couple's two rows: the windows of one study share most of their couples."""
+
+    def __init__(self, arrays: PairArrays) -> None:
+        self.arrays = arrays
+        self.keys = np.empty(0, dtype=np.int64)
+        self.values = np.empty(0)
+
+    def rho(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        n = np.int64(self.arrays.n_pairs)
+        keys = np.minimum(left, right).astype(np.int64) * n + np.maximum(left, right)
+        known = np.zeros(keys.size, dtype=bool)
+        at = np.zeros(keys.size, dtype=np.intp)
+        if self.keys.size:
+            at = np.minimum(np.searchsorted(self.keys, keys), self.keys.size - 1)
+            known = self.keys[at] == keys
+        out = np.empty(keys.size)
+        out[known] = self.values[at[known]]
+        new = np.flatnonzero(~known)
+        if new.size:
+            out[new] = in_batches(left[new], right[new], lambda a, b: couple_rho(self.arrays, a, b))
+            new_keys, first = np.unique(keys[new], return_index=True)
+            merged = np.concatenate([self.keys, new_keys])
+            order = np.argsort(merged, kind="stable")
+            self.keys = merged[order]
+            self.values = np.concatenate([self.values, out[new][first]])[order]
+        return out
+
+
 def _overlap_by_segment(arrays: PairArrays, layout: Layout, n_pairs: np.ndarray, start: int,
-                        end: int) -> _Overlap:
+                        end: int, memo: _RhoMemo) -> _Overlap:
     out = _Overlap(layout.n)
     rows, known, window = window_candidates(arrays, start, end)
     n_valid = np.bincount(layout.codes[rows][layout.codes[rows] >= 0], minlength=layout.n)[: layout.n]
@@ -142,8 +175,11 @@ def _overlap_by_segment(arrays: PairArrays, layout: Layout, n_pairs: np.ndarray,
         mask = small[segment]
         left, right, _ = overlapping_couples(first[mask], last[mask], np.iinfo(np.int64).max)
         picked = rows[mask]
-        values = couple_values(arrays, picked[left], picked[right], start, end)
-        sums = np.bincount(segment[mask][left], weights=values, minlength=layout.n)[: layout.n]
+        left, right = picked[left], picked[right]
+        days = np.arange(start, end + 1)
+        shared = in_batches(left, right, lambda a, b: couple_shared(arrays, a, b, days))
+        values = memo.rho(left, right) * shared / days.size
+        sums = np.bincount(layout.codes[left], weights=values, minlength=layout.n)[: layout.n]
         n = n_valid.astype(float)
         with np.errstate(invalid="ignore", divide="ignore"):
             out.rbar = np.where(small, 2 * sums / (n * (n - 1)), 0.0)

@@ -29,6 +29,7 @@ the couple batch, so a million pairs are fine.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 
 import numpy as np
 
@@ -112,13 +113,16 @@ def rbar_of_rows(arrays: PairArrays, rows: np.ndarray, window: np.ndarray, n: in
 def couple_values(arrays: PairArrays, left: np.ndarray, right: np.ndarray, start: int,
                   end: int) -> np.ndarray:
     """:func:`couple_correlations` of many couples, in batches on worker threads."""
-    batches = [slice(a, min(a + COUPLE_BATCH, left.size)) for a in range(0, left.size, COUPLE_BATCH)]
     days = np.arange(start, end + 1)
+    return in_batches(left, right, lambda a, b: couple_correlations(arrays, a, b, days))
 
-    def part(batch: slice) -> np.ndarray:
-        return couple_correlations(arrays, left[batch], right[batch], days)
 
-    return np.concatenate(chunk_map(batches, part)) if batches else np.empty(0)
+def in_batches(left: np.ndarray, right: np.ndarray,
+               fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
+    """``fn(left, right)`` over batches of :data:`COUPLE_BATCH` couples on worker threads
+    (bounded temporaries), concatenated."""
+    batches = [slice(a, min(a + COUPLE_BATCH, left.size)) for a in range(0, left.size, COUPLE_BATCH)]
+    return np.concatenate(chunk_map(batches, lambda b: fn(left[b], right[b]))) if batches else np.empty(0)
 
 
 def overlapping_couples(first: np.ndarray, last: np.ndarray,
@@ -159,21 +163,43 @@ def overlapping_couples(first: np.ndarray, last: np.ndarray,
 
 def couple_correlations(arrays: PairArrays, left: np.ndarray, right: np.ndarray,
                         window_days: np.ndarray) -> np.ndarray:
-    """``rho_ij * c_ij / L2`` for couples of pair rows (module docstring).
+    """``rho_ij * c_ij / L2`` for couples of pair rows (module docstring):
+    :func:`couple_rho` times :func:`couple_shared` over the window's length."""
+    shared = couple_shared(arrays, left, right, window_days)
+    return couple_rho(arrays, left, right) * shared / window_days.size
 
-    ``rho_ij``: Pearson correlation of the two pairs' estimation residuals over the
-    calendar dates where both have one (zero below :data:`MIN_COMMON_DATES`);
-    ``c_ij``: calendar dates shared by the two windows ``window_days``. Two pairs of
-    one asset are aligned by the distance between their days 0 on the asset's calendar
-    (:func:`_shifted_correlations`), other couples date by date.
-    """
+
+def couple_rho(arrays: PairArrays, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """``rho_ij``: Pearson correlation of the two pairs' estimation residuals over the
+    calendar dates where both have one (zero below :data:`MIN_COMMON_DATES`); it does not
+    depend on the CAR window. Two pairs of one asset are aligned by the distance between
+    their days 0 on the asset's calendar, other couples date by date."""
     out = np.empty(left.size)
     same = _same_asset(arrays, left, right)
     if same.any():
-        out[same] = _shifted_correlations(arrays, left[same], right[same], window_days)
+        out[same] = _shifted_rho(arrays, left[same], right[same])
     if not same.all():
         other = ~same
-        out[other] = _dated_correlations(arrays, left[other], right[other], window_days)
+        out[other] = _dated_rho(arrays, left[other], right[other])
+    return out
+
+
+def couple_shared(arrays: PairArrays, left: np.ndarray, right: np.ndarray,
+                  window_days: np.ndarray) -> np.ndarray:
+    """``c_ij``: calendar dates shared by the two pairs' windows ``window_days``; for two
+    pairs of one asset ``max(0, L2 - |s|)``, ``s`` the distance between their days 0."""
+    out = np.empty(left.size)
+    same = _same_asset(arrays, left, right)
+    if same.any():
+        day0 = np.asarray(arrays.day0_index)
+        out[same] = np.maximum(window_days.size - np.abs(day0[left[same]] - day0[right[same]]), 0)
+    if not same.all():
+        other = ~same
+        window_left = _date_codes(arrays, window_days, left[other])
+        window_right = _date_codes(arrays, window_days, right[other])
+        known = (window_left != _MISSING_DAY)[:, :, None]
+        hits = (window_left[:, :, None] == window_right[:, None, :]) & known
+        out[other] = hits.sum(axis=(1, 2))
     return out
 
 
@@ -197,34 +223,25 @@ def _same_asset(arrays: PairArrays, left: np.ndarray, right: np.ndarray) -> np.n
     return (asset[left] == asset[right]) & inside(left) & inside(right)
 
 
-def _shifted_correlations(arrays: PairArrays, left: np.ndarray, right: np.ndarray,
-                          window_days: np.ndarray) -> np.ndarray:
-    """:func:`couple_correlations` for couples of one asset: estimation column ``k`` of
-    the left pair is column ``k + s`` of the right one, with ``s`` the left day 0's
-    position minus the right one's; the two windows share ``max(0, L2 - |s|)`` dates."""
+def _shifted_rho(arrays: PairArrays, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """:func:`couple_rho` for couples of one asset: estimation column ``k`` of the left
+    pair is column ``k + s`` of the right one, with ``s`` the left day 0's position minus
+    the right one's."""
     day0 = np.asarray(arrays.day0_index)
-    shift = day0[left] - day0[right]
     width = arrays.est_ar.shape[1]
-    at = np.arange(width)[None, :] + shift[:, None]
+    at = np.arange(width)[None, :] + (day0[left] - day0[right])[:, None]
     inside = (at >= 0) & (at < width)
     aligned = arrays.est_ar[right[:, None], np.clip(at, 0, width - 1)]
     aligned[~inside] = np.nan
-    rho = _correlation(arrays.est_ar[left], aligned)
-    shared = np.maximum(window_days.size - np.abs(shift), 0)
-    return rho * shared / window_days.size
+    return _correlation(arrays.est_ar[left], aligned)
 
 
-def _dated_correlations(arrays: PairArrays, left: np.ndarray, right: np.ndarray,
-                        window_days: np.ndarray) -> np.ndarray:
-    """:func:`couple_correlations` with the estimation residuals aligned date by date
-    (dates coded by :func:`_date_codes`)."""
+def _dated_rho(arrays: PairArrays, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """:func:`couple_rho` with the estimation residuals aligned date by date (dates coded
+    by :func:`_date_codes`)."""
     aligned = _align_on_dates(_date_codes(arrays, arrays.est_days, left),
                               _date_codes(arrays, arrays.est_days, right), arrays.est_ar[right])
-    rho = _correlation(arrays.est_ar[left], aligned)
-    window_left = _date_codes(arrays, window_days, left)
-    window_right = _date_codes(arrays, window_days, right)
-    same = (window_left[:, :, None] == window_right[:, None, :]) & (window_left != _MISSING_DAY)[:, :, None]
-    return rho * same.sum(axis=(1, 2)) / window_days.size
+    return _correlation(arrays.est_ar[left], aligned)
 
 
 def _date_codes(arrays: PairArrays, days: np.ndarray, rows: np.ndarray) -> np.ndarray:
