@@ -198,24 +198,25 @@ def build_panel(series: Mapping[str, AssetSeries], bench: Mapping[str, AssetSeri
 def stale_benchmark_flags(pairs: pd.DataFrame, panel: Panel, benchmarks: list[str], span: tuple[int, int],
                           max_age: int) -> pd.Series:
     """Per placed pair: a flag when its event window uses a benchmark value older than ``max_age`` days."""
-    flags = pd.Series("", index=pairs.index, dtype=object)
+    flags = np.full(len(pairs), "", dtype=object)
     if not benchmarks:
-        return flags
-    placed = pairs[pairs["day0_pos"] >= 0]
-    days = np.arange(span[0], span[1] + 1)
-    rows = placed["asset_row"].to_numpy()[:, None]
-    cols = placed["day0_pos"].to_numpy()[:, None] + days[None, :]
-    inside = (cols >= 0) & (cols < panel.returns.shape[1])
-    ages = np.where(inside, panel.benchmark_age[rows, np.clip(cols, 0, panel.returns.shape[1] - 1)], np.nan)
+        return pd.Series(flags, index=pairs.index, dtype=object)
+    day0 = pairs["day0_pos"].to_numpy(dtype=np.int64)
+    placed = np.flatnonzero(day0 >= 0)
+    width = panel.returns.shape[1]
+    rows = pairs["asset_row"].to_numpy(dtype=np.int64)[placed][:, None]
+    cols = day0[placed][:, None] + np.arange(span[0], span[1] + 1)[None, :]
+    inside = (cols >= 0) & (cols < width)
+    ages = panel.benchmark_age[rows, np.clip(cols, 0, width - 1)]
     with np.errstate(invalid="ignore"):
-        stale = np.nan_to_num(ages, nan=-1.0) > max_age
+        stale = inside & (ages > max_age)  # a missing age (NaN) is never stale
     for k in np.flatnonzero(stale.any(axis=1)):
-        worst = int(np.nanargmax(np.where(stale[k], ages[k], -1.0)))
+        worst = int(np.argmax(np.where(stale[k], ages[k], -1.0)))
         row, col = int(rows[k, 0]), int(cols[k, worst])
         name = benchmarks[int(panel.oldest_benchmark[row, col])]
-        flags[int(placed.index[int(k)])] = stale_benchmark_reason(name, int(ages[k, worst]),
-                                                        pd.Timestamp(panel.calendar[row, col]))
-    return flags
+        when = pd.Timestamp(panel.calendar[row, col])
+        flags[placed[k]] = stale_benchmark_reason(name, int(ages[k, worst]), when)
+    return pd.Series(flags, index=pairs.index, dtype=object)
 
 
 def exclusion_mask(pairs: pd.DataFrame, shape: tuple[int, int], span: tuple[int, int]) -> np.ndarray:
