@@ -180,7 +180,7 @@ class EventStudy:
 
     # -- running -----------------------------------------------------------------------------
 
-    def run(self, *, scheduler: Any = None) -> Results:
+    def run(self, *, scheduler: Any = None, progress: bool | None = None) -> Results:
         """Compute abnormal returns, CARs and the aggregate tests.
 
         Parameters
@@ -190,6 +190,9 @@ class EventStudy:
             ``dask.distributed.Client``, a scheduler address or ``"local:N"``. The numbers
             are those of the in-memory run. A study on a :class:`PriceDataset` runs
             partitioned even without a scheduler, one partition after another.
+        progress
+            A progress bar on stderr while live daily prices are fetched: ``None`` (the
+            default) only when stderr is a terminal, ``False`` never (``--quiet``).
 
         Returns
         -------
@@ -206,7 +209,7 @@ class EventStudy:
             from eventstudy.distributed.runner import run_partitioned
 
             prices, provenance = ((self.prices, self.provenance) if self.prices is not None
-                                  else self._fetch_prices())
+                                  else self._fetch_prices(progress))
             assets = {name: self.asset(name) for name in [*spec.assets, *spec.benchmark]}
             return run_partitioned(spec, self.events, prices, assets, provenance, scheduler=scheduler)
         if spec.interval != DAILY:
@@ -216,7 +219,7 @@ class EventStudy:
             provenance = self.provenance or tuple(
                 provenance_of(name, prices[name]) for name in [*spec.assets, *spec.benchmark])
         else:
-            prices, provenance = self._fetch_prices()
+            prices, provenance = self._fetch_prices(progress)
         series = {name: asset_series(self.asset(name), prices[name], spec.returns) for name in spec.assets}
         bench = {name: asset_series(self.asset(name), prices[name], spec.returns) for name in spec.benchmark}
         if self.volumes is not None:
@@ -248,14 +251,15 @@ class EventStudy:
         """The definition of asset ``name``: the study's override, the catalogue's, or a local file."""
         return _asset_of(self.spec, name)
 
-    def _fetch_prices(self) -> tuple[pd.DataFrame, tuple[SeriesProvenance, ...]]:
+    def _fetch_prices(self, progress: bool | None = None,
+                      ) -> tuple[pd.DataFrame, tuple[SeriesProvenance, ...]]:
         from eventstudy.sources.live import load_live_prices
 
         spec = self.spec
         start, end = self._fetch_range()
         assets = [self.asset(n) for n in [*spec.assets, *spec.benchmark]]
         prices, provenance = load_live_prices(assets, start, end, cache_dir=spec.cache_dir,
-                                              offline=spec.offline, refresh=spec.refresh)
+                                              offline=spec.offline, refresh=spec.refresh, progress=progress)
         return prices, tuple(provenance)
 
     def _fetch_range(self) -> tuple[date, date]:

@@ -237,3 +237,24 @@ def test_print_table_text_and_unknown_format(capsys: pytest.CaptureFixture[str])
     assert lines[1].split()[:2] == ["SUMMIT_AGREED", "2025-08-07"]
     with pytest.raises(ValueError, match="unknown table format 'xml'"):
         print_table(table(), "xml")
+
+
+@pytest.mark.parametrize("flags, expected", [(["--quiet"], False), ([], None)])
+def test_run_passes_quiet_to_the_live_price_bar(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                flags: list[str], expected: bool | None) -> None:
+    """``run --quiet`` never shows the live-data progress bar; otherwise it shows on a
+    terminal only (``progress=None``)."""
+    from eventstudy.errors import DataUnavailableError
+    from eventstudy.sources import live
+
+    seen: list[bool | None] = []
+
+    def fake(*args: object, progress: bool | None = None, **kwargs: object) -> None:
+        seen.append(progress)
+        raise DataUnavailableError("stopped by the test")
+
+    monkeypatch.setattr(live, "load_live_prices", fake)
+    events = tmp_path / "events.csv"
+    events.write_text("date,event,assets\n2025-08-07,summit,IMOEX\n")
+    assert main(["run", str(events), "--out", str(tmp_path / "out"), *flags]) == 3
+    assert seen == [expected]

@@ -18,6 +18,7 @@ from eventstudy.cli.options import (
     info,
     jobs,
     print_table,
+    show_progress,
     verbosity,
 )
 
@@ -109,7 +110,7 @@ def run_and_save(args: argparse.Namespace) -> int:
         with fitting_progress(args):
             results = study.run(**scheduler)
     else:
-        results = study.run(**scheduler)
+        results = study.run(**scheduler, progress=show_progress(args))
     for record in results.provenance:
         detail(args, f"{record.asset}: {record.source} {record.symbol} {record.first} to {record.last} "
                      f"({record.path or record.base_url or ''}), sha256 {record.sha256[:16]}")
