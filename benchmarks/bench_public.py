@@ -55,8 +55,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's eventstudy
 
-WINDOWS = [(0, 0), (-1, 1), (0, 5)]
-ESTIMATION, EVENT_WINDOW = (-250, -11), (-10, 10)
+from bench_engine import ESTIMATION, EVENT_WINDOW, WINDOWS, run_loop  # noqa: E402  (the same loop)
+
 N_DAYS = 3000
 
 
@@ -134,29 +134,6 @@ def _event_positions(prices: pd.DataFrame, events: pd.DataFrame) -> tuple[np.nda
     return asset, day0
 
 
-def statsmodels_loop(returns: np.ndarray, market: np.ndarray, asset: np.ndarray, day0: np.ndarray) -> float:
-    """Seconds for the textbook per-event loop over the given events."""
-    import statsmodels.api as sm
-
-    est = np.arange(ESTIMATION[0], ESTIMATION[1] + 1)
-    ev = np.arange(EVENT_WINDOW[0], EVENT_WINDOW[1] + 1)
-    t0 = time.perf_counter()
-    for a, d0 in zip(asset, day0, strict=True):
-        y = returns[a, d0 + est]
-        x = sm.add_constant(market[d0 + est])
-        fit = sm.OLS(y, x, missing="drop").fit()
-        x_ev = sm.add_constant(market[d0 + ev], has_constant="add")
-        ar = returns[a, d0 + ev] - x_ev @ fit.params
-        cov = fit.normalized_cov_params
-        _var_ar = fit.scale * (1 + np.einsum("wk,kj,wj->w", x_ev, cov, x_ev))
-        for start, end in WINDOWS:
-            cols = slice(start - EVENT_WINDOW[0], end - EVENT_WINDOW[0] + 1)
-            s = x_ev[cols].sum(axis=0)
-            _car = ar[cols].sum()
-            _var = fit.scale * ((cols.stop - cols.start) + s @ cov @ s)
-    return time.perf_counter() - t0
-
-
 def tight_numpy(returns: np.ndarray, market: np.ndarray, asset: np.ndarray, day0: np.ndarray) -> float:
     """Seconds to gather the windows, solve the normal equations and compute the CARs."""
     t0 = time.perf_counter()
@@ -201,7 +178,7 @@ def part_public(args: argparse.Namespace) -> None:
     asset, day0 = _event_positions(prices, events)
     runs = _repeat(lambda: public_path(prices, events), args.repeats)
     sample = np.random.default_rng(3).choice(args.events, min(args.loop_sample, args.events), replace=False)
-    loops = _repeat(lambda: statsmodels_loop(returns, market, asset[sample], day0[sample]), args.repeats)
+    loops = _repeat(lambda: run_loop(returns, market, asset[sample], day0[sample]), args.repeats)
     loop_all = [t / sample.size * args.events for t in loops]
     public = [r["public_s"] for r in runs]
     ratios = [lp / pb for lp, pb in zip(loop_all, public, strict=True)]
