@@ -181,7 +181,7 @@ def test_rank_column_sums_match_pandas_ranks_with_ties_and_nan() -> None:
     x[rng.random(x.shape) < 0.2] = np.nan
     ranks = pd.DataFrame(x.T).rank(method="average").to_numpy().T
     centred = ranks / (np.isfinite(x).sum(axis=1, keepdims=True) + 1.0) - 0.5
-    [(present, total, count)] = scope_columns.centred_rank_partials(x, [np.zeros(len(x), dtype=np.int64)])
+    present, total, count = scope_columns.centred_rank_partials(x, np.zeros(len(x), dtype=np.int64))
     assert present.tolist() == [0]
     total, count = total[0], count[0]
     np.testing.assert_allclose(total, np.nansum(centred, axis=0), rtol=1e-12, atol=1e-12)

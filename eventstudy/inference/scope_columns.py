@@ -49,7 +49,7 @@ def rank_series(arrays: PairArrays, layouts: Sequence[Layout], start: int,
 
     def part(rows: np.ndarray) -> Partial:
         block = np.concatenate([arrays.est_ar[rows], arrays.ar[rows, cols]], axis=1)
-        return centred_rank_partials(block, [cells.codes[rows]])[0]
+        return centred_rank_partials(block, cells.codes[rows])
 
     sums = _accumulate(part, cells, n_est + cols.stop - cols.start)
     return [(m[:, :n_est], m[:, n_est:]) for m in _means(sums, cells, owners, layouts)]
@@ -69,9 +69,9 @@ def average_by_segment(values: np.ndarray, layouts: Sequence[Layout]) -> list[np
     return _means(_accumulate(part, cells, values.shape[1]), cells, owners, layouts)
 
 
-def centred_rank_partials(x: np.ndarray, codes_list: Sequence[np.ndarray]) -> list[Partial]:
+def centred_rank_partials(x: np.ndarray, codes: np.ndarray) -> Partial:
     """Column sums of the centred ranks ``K_it / (n_i + 1) - 1/2`` of ``x``'s rows, and
-    their counts, by segment, for each array of segment codes (``-1``: left out).
+    their counts, by segment (``codes``: each row's segment, ``>= 0``).
 
     ``K_it`` is the rank of ``x_it`` in its row (ties averaged, NaN left out) and ``n_i``
     the row's non-missing count. Accumulated with ``bincount`` over each row's sorted
@@ -79,8 +79,7 @@ def centred_rank_partials(x: np.ndarray, codes_list: Sequence[np.ndarray]) -> li
     """
     n_rows, n_cols = x.shape
     if x.size == 0:
-        empty = np.empty(0, dtype=np.int64)
-        return [(empty, np.zeros((0, n_cols)), np.zeros((0, n_cols))) for _ in codes_list]
+        return np.empty(0, dtype=np.int64), np.zeros((0, n_cols)), np.zeros((0, n_cols))
     n_obs = np.isfinite(x).sum(axis=1)
     key, bits = _sorted_keys(x)
     exact = _needs_exact(key, bits)
@@ -91,27 +90,19 @@ def centred_rank_partials(x: np.ndarray, codes_list: Sequence[np.ndarray]) -> li
     order[skip] = n_cols  # an overflow column, dropped
     weights = np.multiply.outer(1.0 / (n_obs + 1.0), position + 1.0)
     weights -= 0.5
-    exact_u = None
+    present, local = np.unique(codes, return_inverse=True)
+    local = local.reshape(-1)
+    flat = (local[:, None] * (n_cols + 1) + order).ravel()
+    size = present.size * (n_cols + 1)
+    total = np.bincount(flat, weights=weights.ravel(), minlength=size).reshape(present.size, n_cols + 1)
+    count = np.bincount(flat, minlength=size).reshape(present.size, n_cols + 1).astype(float)
+    total, count = total[:, :n_cols], count[:, :n_cols]
     if exact.any():
         exact_u = _rank_rows_exact(x[exact]) / (n_obs[exact, None] + 1.0) - 0.5
-    out = []
-    for codes in codes_list:
-        present, local = np.unique(np.where(codes >= 0, codes, -1), return_inverse=True)
-        local = local.reshape(-1)
-        dropped = present[0] == -1 if present.size else False
-        flat = (local[:, None] * (n_cols + 1) + order).ravel()
-        size = present.size * (n_cols + 1)
-        total = np.bincount(flat, weights=weights.ravel(), minlength=size).reshape(present.size, n_cols + 1)
-        count = np.bincount(flat, minlength=size).reshape(present.size, n_cols + 1).astype(float)
-        total, count = total[:, :n_cols], count[:, :n_cols]
-        if exact_u is not None:
-            finite = np.isfinite(exact_u)
-            np.add.at(total, local[exact], np.where(finite, exact_u, 0.0))
-            np.add.at(count, local[exact], finite)
-        if dropped:
-            present, total, count = present[1:], total[1:], count[1:]
-        out.append((present, total, count))
-    return out
+        finite = np.isfinite(exact_u)
+        np.add.at(total, local[exact], np.where(finite, exact_u, 0.0))
+        np.add.at(count, local[exact], finite)
+    return present, total, count
 
 
 def _segment_sums(values: np.ndarray, counted: np.ndarray, codes: np.ndarray) -> Partial:

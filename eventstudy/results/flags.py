@@ -11,21 +11,12 @@ Overlaps are found per asset on sorted day-0 positions with binary searches, in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 SHOWN_IDS = 5
-
-
-def id_list(ids: Sequence[str], total: int | None = None) -> str:
-    """``E1, E2, E3 and 4 more``: at most :data:`SHOWN_IDS` ids and the count of the rest."""
-    total = len(ids) if total is None else total
-    shown = ", ".join(ids[:SHOWN_IDS])
-    return shown if total <= SHOWN_IDS else f"{shown} and {total - SHOWN_IDS} more"
 
 
 def overlap_flags(pairs: pd.DataFrame, span: tuple[int, int], estimation: tuple[int, int],
@@ -68,8 +59,9 @@ def overlap_flags(pairs: pd.DataFrame, span: tuple[int, int], estimation: tuple[
 
 
 def _joined(prefix: str, ids: pa.Array, first: np.ndarray, last: np.ndarray, suffix: str) -> pa.Array:
-    """Per position ``k``: ``prefix``, :func:`id_list` of the ids at ``first[k]:last[k]``
-    other than ``ids[k]`` itself, and ``suffix``; for every ``k`` at once."""
+    """Per position ``k``: ``prefix``, the ids at ``first[k]:last[k]`` other than ``ids[k]``
+    itself (at most :data:`SHOWN_IDS`, then "and N more"), and ``suffix``; for every ``k``
+    at once."""
     position = np.arange(len(ids))
     candidate = first[:, None] + np.arange(SHOWN_IDS + 1)[None, :]
     usable = (candidate < last[:, None]) & (candidate != position[:, None])
