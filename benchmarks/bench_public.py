@@ -189,7 +189,8 @@ def part_public(args: argparse.Namespace) -> None:
     print(f"  statsmodels loop, extrapolated from {sample.size} events: {_spread(loop_all)}")
     print(f"  ratio loop / public path: median {statistics.median(ratios):.2f}x "
           f"(range {min(ratios):.2f}-{max(ratios):.2f}); car rows {runs[0]['car_rows']:,}, "
-          f"aggregate rows {runs[0]['aggregate_rows']:,}, car.csv {runs[0]['car_csv_bytes_per_row']:.0f} B/row")
+          f"aggregate rows {runs[0]['aggregate_rows']:,}, "
+          f"car.csv {runs[0]['car_csv_bytes_per_row']:.0f} B/row")
 
 
 def part_numpy(args: argparse.Namespace) -> None:
@@ -389,7 +390,8 @@ def part_peers(args: argparse.Namespace) -> None:
             "assets": events["assets"].iloc[sample].tolist(), "dates": events["date"].iloc[sample].tolist()}))
         env = {**os.environ, "PYTHONPATH": args.lemaire_path}
         runs = [json.loads(subprocess.run(
-            [sys.executable, "-c", LEMAIRE_CHILD, str(Path(tmp) / "returns.csv"), str(Path(tmp) / "events.json")],
+            [sys.executable, "-c", LEMAIRE_CHILD, str(Path(tmp) / "returns.csv"),
+             str(Path(tmp) / "events.json")],
             capture_output=True, text=True, check=True, cwd=tmp, env=env).stdout.strip().splitlines()[-1])
             for _ in range(args.repeats)]
     per_event = [r["events_s"] / r["n"] for r in runs]

@@ -116,10 +116,10 @@ def test_segment_tests_on_tiny_and_empty_segments(results) -> None:  # type: ign
 
 def test_car_table_in_row_chunks_is_the_same(results, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     from eventstudy.models.engine import empirical_pvalue
-    from eventstudy.results import tables
+    from eventstudy.results import residual_summary, tables
 
-    monkeypatch.setattr(tables, "EMPIRICAL_ROWS", 7)
-    chunked, _ = tables._car_table(results.pairs, results.arrays, WINDOWS)
+    monkeypatch.setattr(residual_summary, "EMPIRICAL_ROWS", 7)
+    chunked, _ = tables._car_table(results.pairs, results.arrays, WINDOWS, None)
     pd.testing.assert_frame_equal(chunked, results.car[chunked.columns], check_exact=True)
     whole = empirical_pvalue(results.arrays.est_ar, results.arrays.car(0, 5), 6)
     got = chunked.loc[(chunked["start"] == 0) & (chunked["end"] == 5), "pvalue_empirical"].to_numpy()

@@ -63,6 +63,8 @@ def test_twenty_thousand_pairs_on_two_workers_equal_the_in_memory_run(panel, in_
     assert set(in_memory.aggregate["test"]) >= {"corrado", "wilcoxon", "sign", "bmp"}
     got = es.EventStudy(events, prices, **SETTINGS).run(scheduler=client)
     assert_same_results(got, in_memory)
+    # The residuals stayed on the workers: the driver got sufficient statistics instead.
+    assert got.arrays.est_ar.shape == (20_000, 0)
     assert [p.sha256 for p in got.provenance] == [p.sha256 for p in in_memory.provenance]
     # The lazily built AR table reads the gathered series: same rows for a few pairs.
     keep = in_memory.pairs["event_id"].isin(["E00000", "E00001"])

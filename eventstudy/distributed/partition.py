@@ -3,16 +3,17 @@
 Pairs are partitioned by asset: every step of a daily study before the aggregate tests
 (returns, day-0 placement, the benchmark alignment, exclusion of other events' windows,
 the model's fit) reads one asset's series and the benchmarks only, so a partition of
-assets gives exactly the rows the in-memory run gives for those assets.
-:func:`combine_partitions` puts the rows back in the in-memory run's pair order (events
-in file order, then assets), so the aggregate tests, rank tests included, run once on
-the same arrays and give the same numbers by construction.
+assets gives exactly the rows the in-memory run gives for those assets. It also
+summarises its pairs' estimation residuals
+(:func:`~eventstudy.results.residual_summary.summarise_residuals`), so that the
+residuals need not leave it. :func:`combine_partitions` puts the rows and the summaries
+back in the in-memory run's pair order (events in file order, then assets).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +22,7 @@ import pandas as pd
 from eventstudy.estimation import estimate
 from eventstudy.models.engine import EngineOutput
 from eventstudy.models.pairs import PairArrays
+from eventstudy.results.residual_summary import ResidualSummary, summarise_residuals
 from eventstudy.sources.base import SeriesProvenance
 from eventstudy.spec import StudySpec
 from eventstudy.timing.assets import Asset
@@ -28,6 +30,10 @@ from eventstudy.timing.placement import (
     AssetSeries,
     asset_series,
 )
+
+#: ``fetch_parts({partition: rows})`` -> ``{partition: est_ar[rows]}``: residual rows
+#: asked of several partitions at once (one round trip on a cluster).
+FetchParts = Callable[[dict[int, np.ndarray]], dict[int, np.ndarray]]
 
 # PairArrays fields that are not per pair (the first axis is not the pair).
 SHARED_FIELDS = ("event_days", "est_days", "calendar")
@@ -53,6 +59,9 @@ class PartitionOutput:
         abnormal-return table).
     provenance
         Where the partition's series came from (read from a dataset), else empty.
+    residuals
+        What the tables need from the pairs' estimation residuals
+        (:func:`~eventstudy.results.residual_summary.summarise_residuals`).
     """
 
     pairs: pd.DataFrame
@@ -62,6 +71,18 @@ class PartitionOutput:
     series: dict[str, AssetSeries]
     bench: dict[str, AssetSeries]
     provenance: list[SeriesProvenance]
+    residuals: ResidualSummary
+
+    def without_residuals(self) -> PartitionOutput:
+        """This output without the estimation residuals (``est_ar`` of width 0): what is
+        sent to the driver, the residuals staying where they were computed."""
+        arrays = self.output.arrays
+        light = dataclasses.replace(arrays, est_ar=np.empty((arrays.n_pairs, 0)))
+        return dataclasses.replace(self, output=dataclasses.replace(self.output, arrays=light))
+
+    def residual_rows(self, rows: np.ndarray) -> np.ndarray:
+        """``est_ar`` of the partition's pairs ``rows``."""
+        return np.asarray(self.output.arrays.est_ar[rows])
 
 
 def partition_assets(assets: Sequence[str], n_parts: int) -> list[list[str]]:
@@ -98,23 +119,35 @@ def estimate_partition(spec: StudySpec, events: pd.DataFrame, prices: pd.DataFra
     bench = {n: asset_series(assets[n], prices[n], spec.returns) for n in spec.benchmark}
     fit = estimate(spec, events, series, bench, spec.returns)
     pairs, panel, day0_index, output = fit.pairs, fit.panel, fit.day0_index, fit.output
+    # As build_results labels and keeps the pairs; computed before the rows become global.
+    kept = output.fitted & (pairs["reason"] == "").to_numpy()
+    labelled = pairs.assign(group=pairs["event_id"].map(events.set_index("id")["group"]))
+    local = dataclasses.replace(output.arrays, asset_index=pairs["asset_row"].to_numpy(),
+                                day0_index=day0_index, calendar=panel.calendar)
+    residuals = summarise_residuals(labelled, local, kept, spec.windows)
     row_of = np.asarray(rows, dtype=np.int64)
     global_rows = row_of[pairs["asset_row"].to_numpy()]
     pairs["asset_row"] = global_rows
     arrays = dataclasses.replace(output.arrays, asset_index=global_rows, day0_index=day0_index)
     return PartitionOutput(pairs=pairs, output=dataclasses.replace(output, arrays=arrays),
                            rows=row_of, calendar=panel.calendar, series=series, bench=bench,
-                           provenance=list(provenance))
+                           provenance=list(provenance), residuals=residuals)
 
 
 def combine_partitions(parts: Sequence[PartitionOutput], n_assets: int,
-                       ) -> tuple[pd.DataFrame, EngineOutput, dict[str, AssetSeries], dict[str, AssetSeries]]:
+                       fetch_parts: FetchParts | None = None,
+                       ) -> tuple[pd.DataFrame, EngineOutput, dict[str, AssetSeries], dict[str, AssetSeries],
+                                  ResidualSummary | None]:
     """The partitions' pairs and engine output in the in-memory run's pair order.
 
     Pairs are sorted by the event's position in the events file, then the asset's row
     (the key of :func:`~eventstudy.timing.placement.place_events`, unique per pair), and
     every per-pair array is taken in that order; the calendars are stacked into one
     ``(n_assets, T)`` array indexed by the global asset row.
+
+    With ``fetch_parts`` (:data:`FetchParts`), the partitions' residual summaries are
+    combined into one for the combined pairs, which fetches residual rows from the
+    partitions; else (the partitions carry their residuals) the last value is ``None``.
     """
     pairs = pd.concat([p.pairs for p in parts], ignore_index=True)
     order = np.lexsort((pairs["asset_row"].to_numpy(), pairs["order"].to_numpy()))
@@ -131,7 +164,42 @@ def combine_partitions(parts: Sequence[PartitionOutput], n_assets: int,
         expected=np.concatenate([p.output.expected for p in parts])[order],
     )
     series = {name: s for part in parts for name, s in part.series.items()}
-    return pairs, output, series, dict(parts[0].bench)
+    residuals = None if fetch_parts is None else _combine_residuals(parts, order, fetch_parts)
+    return pairs, output, series, dict(parts[0].bench), residuals
+
+
+def _combine_residuals(parts: Sequence[PartitionOutput], order: np.ndarray,
+                       fetch_parts: FetchParts) -> ResidualSummary:
+    """The partitions' residual summaries for the pairs in combined ``order``; its
+    ``fetch`` asks each partition for its own rows."""
+    sizes = np.array([len(p.pairs) for p in parts])
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    position = np.empty(order.size, dtype=np.int64)
+    position[order] = np.arange(order.size)  # combined row of each concatenated row
+    part_of = np.repeat(np.arange(len(parts)), sizes)[order]
+    local_of = (np.arange(order.size) - offsets[np.repeat(np.arange(len(parts)), sizes)])[order]
+    summaries = [p.residuals for p in parts]
+
+    def fetch(rows: np.ndarray) -> np.ndarray:
+        out = np.empty((rows.size, parts[0].output.arrays.est_days.size))
+        owner = part_of[rows]
+        wanted = {int(i): local_of[rows[owner == i]] for i in np.unique(owner)}
+        for i, values in fetch_parts(wanted).items():
+            out[owner == i] = values
+        return out
+
+    return ResidualSummary(
+        positive_share=np.concatenate([r.positive_share for r in summaries])[order],
+        empirical=np.concatenate([r.empirical for r in summaries])[order],
+        cell_pair=np.concatenate([position[offset + r.cell_pair] for offset, r in zip(offsets, summaries,
+                                                                                          strict=True)]),
+        rank_sums=[(np.concatenate([r.rank_sums[w][0] for r in summaries]),
+                    np.concatenate([r.rank_sums[w][1] for r in summaries]))
+                   for w in range(len(summaries[0].rank_sums))],
+        residual_sums=(np.concatenate([r.residual_sums[0] for r in summaries]),
+                       np.concatenate([r.residual_sums[1] for r in summaries])),
+        asset_reports={name: report for r in summaries for name, report in r.asset_reports.items()},
+        fetch=fetch)
 
 
 def _concat_arrays(pieces: Sequence[PairArrays], order: np.ndarray, calendar: np.ndarray) -> PairArrays:

@@ -2,23 +2,32 @@
 in this process), then the tables built once from the combined pairs.
 
 The distributed part is the estimation (reading prices, placing events, fitting the
-model), the part that grows with the price panel. The per-pair arrays it returns are gathered and
-put in the in-memory run's pair order (:func:`~eventstudy.distributed.partition.combine_partitions`),
-and :func:`~eventstudy.results.tables.build_results` computes the CAR table and all ten
-aggregate tests once on the driver, so every number, ranks for Corrado and Wilcoxon
-included, is exactly the in-memory run's by construction.
+model) and the passes over the estimation residuals, the parts that grow with the price
+panel and the pairs. Each partition sends back its pairs' event-window arrays and a
+:class:`~eventstudy.results.residual_summary.ResidualSummary`; the residuals stay where
+they were computed (held by the partition's future on Dask, a temporary file in this
+process). The driver puts the pairs in the in-memory run's order
+(:func:`~eventstudy.distributed.partition.combine_partitions`) and
+:func:`~eventstudy.results.tables.build_results` computes the CAR table and all ten
+aggregate tests from them, fetching only the residual rows of the couples of ``r̄``
+that cross partitions: the numbers are the in-memory run's (sums added in another
+order).
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from eventstudy.distributed.cluster import connect
 from eventstudy.distributed.dataset import PriceDataset
 from eventstudy.distributed.partition import (
+    FetchParts,
     PartitionOutput,
     combine_partitions,
     estimate_partition,
@@ -103,22 +112,51 @@ def run_partitioned(spec: StudySpec, events: Events, prices: PriceInput, assets:
         scheduler's allowed failures (the reason is in the message).
     """
     check_partitionable(spec)
+    # One observation per asset and day 0 averages residuals across events: the driver
+    # needs them all, so they are gathered; otherwise they stay where they were computed.
+    gather_residuals = spec.one_per_day
     if scheduler is None:
-        groups = partition_assets(spec.assets, n_parts or -(-len(spec.assets) // 8))
-        parts = [_estimate_from(spec, events.frame, prices, group, _rows(spec, group), assets)
-                 for group in groups]
-    else:
-        with connect(scheduler) as client:
-            parts = _estimate_on_dask(client, spec, events, prices, assets, n_parts)
-    pairs, output, series, bench = combine_partitions(parts, len(spec.assets))
+        with tempfile.TemporaryDirectory(prefix="eventstudy-residuals-") as spill:
+            groups = partition_assets(spec.assets, n_parts or -(-len(spec.assets) // 8))
+            parts, fetch = _estimate_in_turn(spec, events.frame, prices, groups, assets, Path(spill),
+                                             gather_residuals)
+            return _finish(spec, events, prices, provenance, parts, fetch)
+    with connect(scheduler) as client:
+        parts, fetch = _estimate_on_dask(client, spec, events, prices, assets, n_parts, gather_residuals)
+        return _finish(spec, events, prices, provenance, parts, fetch)
+
+
+def _finish(spec: StudySpec, events: Events, prices: PriceInput, provenance: Sequence[SeriesProvenance],
+            parts: list[PartitionOutput], fetch: FetchParts | None) -> Results:
+    """The partitions combined, and the tables built once (residual rows fetched with ``fetch``)."""
+    pairs, output, series, bench, residuals = combine_partitions(parts, len(spec.assets), fetch)
     if isinstance(prices, PriceDataset):
         by_name = {record.asset: record for part in parts for record in part.provenance}
         provenance = [by_name[n] for n in [*spec.assets, *spec.benchmark]]
     elif not provenance:
         provenance = [provenance_of(n, prices[n]) for n in [*spec.assets, *spec.benchmark]]
-    results = build_results(spec, events, series, pairs, output, provenance)
+    results = build_results(spec, events, series, pairs, output, provenance, residuals)
     results.extra_tables.update(_optional_tables(results, series, bench))
     return results
+
+
+def _estimate_in_turn(spec: StudySpec, events: pd.DataFrame, prices: PriceInput, groups: list[list[str]],
+                      assets: Mapping[str, Asset], spill: Path, gather_residuals: bool,
+                      ) -> tuple[list[PartitionOutput], FetchParts | None]:
+    """The partitions one after another in this process; unless gathered, each one's
+    residuals are written to ``spill`` and read back (memory-mapped) only for the rows asked."""
+    parts = []
+    for i, group in enumerate(groups):
+        part = _estimate_from(spec, events, prices, group, _rows(spec, group), assets)
+        if not gather_residuals:
+            np.save(spill / f"{i}.npy", part.output.arrays.est_ar)
+            part = part.without_residuals()
+        parts.append(part)
+
+    def fetch(wanted: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
+        return {i: np.asarray(np.load(spill / f"{i}.npy", mmap_mode="r")[rows]) for i, rows in wanted.items()}
+
+    return parts, None if gather_residuals else fetch
 
 
 def _rows(spec: StudySpec, group: Sequence[str]) -> list[int]:
@@ -140,24 +178,45 @@ def _estimate_from(spec: StudySpec, events: pd.DataFrame, prices: PriceInput, na
 
 
 def _estimate_on_dask(client: Any, spec: StudySpec, events: Events, prices: PriceInput,
-                      assets: Mapping[str, Asset], n_parts: int | None) -> list[PartitionOutput]:
-    """Submit one task per partition, the prices and events scattered once; gather in order.
+                      assets: Mapping[str, Asset], n_parts: int | None, gather_residuals: bool,
+                      ) -> tuple[list[PartitionOutput], FetchParts | None]:
+    """Submit one task per partition, the prices and events scattered once; gather their
+    outputs in order, without the residuals unless ``gather_residuals``.
 
-    The scattered data is replicated on every worker (``broadcast``), so it survives the
-    loss of a worker: the scheduler re-runs that worker's tasks on the others.
+    The partitions' full outputs stay on the workers (held by their futures until the
+    study is done), and the returned fetch asks them for residual rows. The scattered data
+    is replicated on every worker (``broadcast``), so it survives the loss of a worker:
+    the scheduler re-runs that worker's tasks on the others.
     """
-    from distributed.client import FutureCancelledError
-    from distributed.scheduler import KilledWorker
-
     workers = max(1, len(client.scheduler_info().get("workers", {})))
     groups = partition_assets(spec.assets, n_parts or PARTS_PER_WORKER * workers)
     source: Any = prices
     if isinstance(prices, pd.DataFrame):
         source = client.scatter(prices[[*spec.assets, *spec.benchmark]], hash=False, broadcast=True)
     events_ref = client.scatter(events.frame, hash=False, broadcast=True)
+    run = id(groups)
     futures = [client.submit(_estimate_from, spec, events_ref, source, group, _rows(spec, group), assets,
-                             key=f"eventstudy-partition-{i}-{id(groups)}", retries=TASK_RETRIES, pure=False)
+                             key=f"eventstudy-partition-{i}-{run}", retries=TASK_RETRIES, pure=False)
                for i, group in enumerate(groups)]
+    if gather_residuals:
+        return _gathered(client, futures), None
+    light = [client.submit(PartitionOutput.without_residuals, future, key=f"eventstudy-summary-{i}-{run}",
+                           retries=TASK_RETRIES, pure=False) for i, future in enumerate(futures)]
+    parts = _gathered(client, light)
+
+    def fetch(wanted: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
+        asked = [client.submit(PartitionOutput.residual_rows, futures[i], rows, retries=TASK_RETRIES,
+                               key=f"eventstudy-rows-{i}-{run}", pure=False) for i, rows in wanted.items()]
+        return dict(zip(wanted, _gathered(client, asked), strict=True))
+
+    return parts, fetch
+
+
+def _gathered(client: Any, futures: list[Any]) -> list[Any]:
+    """``client.gather(futures)``, a lost cluster or worker turned into DataUnavailableError."""
+    from distributed.client import FutureCancelledError
+    from distributed.scheduler import KilledWorker
+
     try:
         return list(client.gather(futures))
     except KilledWorker as error:

@@ -15,7 +15,7 @@ on each scope's own pairs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -39,7 +39,8 @@ from eventstudy.models.pairs import PairArrays
 _SEGMENT_SPAN = np.int64(10**7)
 
 
-def clustering(arrays: PairArrays, start: int = 0, end: int = 0) -> dict[str, Any]:
+def clustering(arrays: PairArrays, start: int = 0, end: int = 0,
+               rho: RhoMemo | None = None) -> dict[str, Any]:
     """Diagnose dependence between pairs: shared day 0, overlapping windows, ``r̄``.
 
     Parameters
@@ -49,6 +50,9 @@ def clustering(arrays: PairArrays, start: int = 0, end: int = 0) -> dict[str, An
     start, end
         The CAR window whose calendar overlap and ``r̄`` are reported (default day 0;
         moved to the first event day if day 0 is outside the event window).
+    rho
+        Where the couples' ``rho`` come from (:class:`RhoMemo`); default computed from
+        ``arrays.est_ar``.
 
     Returns
     -------
@@ -64,20 +68,26 @@ def clustering(arrays: PairArrays, start: int = 0, end: int = 0) -> dict[str, An
         :func:`~eventstudy.inference.recommend.recommended_tests`,
         ``recommended_tests`` (list) and ``caution`` (test -> reason).
     """
-    return clustering_by_segment(arrays, Layout.single(arrays.n_pairs), [(start, end)])[0][0]
+    return clustering_by_segment(arrays, Layout.single(arrays.n_pairs), [(start, end)], rho)[0][0]
 
 
-def clustering_by_segment(arrays: PairArrays, layout: Layout,
-                          windows: Sequence[tuple[int, int]]) -> list[list[dict[str, Any]]]:
-    """:func:`clustering` of every segment of ``layout`` and window: ``[segment][window]``."""
+def clustering_by_segment(arrays: PairArrays, layout: Layout, windows: Sequence[tuple[int, int]],
+                          rho: RhoMemo | None = None) -> list[list[dict[str, Any]]]:
+    """:func:`clustering` of every segment of ``layout`` and window: ``[segment][window]``.
+
+    ``rho`` gives the couples' correlations when the residuals are not in ``arrays``
+    (a partitioned run: :mod:`eventstudy.distributed.residuals`); by default they are
+    computed from ``arrays.est_ar``, and ``r̄`` of the whole study is the cached
+    :func:`~eventstudy.inference.dependence.average_cross_correlation`."""
     n_pairs = np.bincount(layout.codes[layout.codes >= 0], minlength=layout.n)[: layout.n]
     day0 = _day0_clusters(arrays, layout)
     reports: list[list[dict[str, Any]]] = [[] for _ in range(layout.n)]
-    memo = _RhoMemo(arrays)  # a couple's rho does not depend on the window
+    given = rho is not None
+    memo = rho if rho is not None else RhoMemo.of(arrays)  # a couple's rho does not depend on the window
     for start, end in windows:
         if not arrays.event_days[0] <= start <= end <= arrays.event_days[-1]:
             start = end = int(arrays.event_days[0])
-        overlap = _overlap_by_segment(arrays, layout, n_pairs, start, end, memo)
+        overlap = _overlap_by_segment(arrays, layout, n_pairs, start, end, memo, given)
         for k in range(layout.n):
             n = int(n_pairs[k])
             report: dict[str, Any] = {
@@ -124,18 +134,28 @@ class _Overlap:
         self.rbar = np.zeros(n)
 
 
-class _RhoMemo:
-    """``rho`` of the couples met so far (:func:`~eventstudy.inference.dependence.couple_rho`),
-    keyed by the couple's two rows: the windows of one study share most of their couples."""
+class RhoMemo:
+    """``rho`` of the couples met so far, keyed by the couple's two pair rows (the windows
+    of one study share most of their couples), computed by ``compute(left, right)``
+    for the couples not met yet: :func:`~eventstudy.inference.dependence.couple_rho` on
+    the study's residuals (:meth:`of`), or, in a partitioned run, from residual rows
+    fetched from the partitions."""
 
-    def __init__(self, arrays: PairArrays) -> None:
-        self.arrays = arrays
+    def __init__(self, n_pairs: int, compute: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> None:
+        self.n_pairs = np.int64(n_pairs)
+        self.compute = compute
         self.keys = np.empty(0, dtype=np.int64)
         self.values = np.empty(0)
 
+    @classmethod
+    def of(cls, arrays: PairArrays) -> RhoMemo:
+        """Couples' ``rho`` from ``arrays.est_ar``, in batches on worker threads."""
+        return cls(arrays.n_pairs, lambda left, right: in_batches(
+            left, right, lambda a, b: couple_rho(arrays, a, b)))
+
     def rho(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        n = np.int64(self.arrays.n_pairs)
-        keys = np.minimum(left, right).astype(np.int64) * n + np.maximum(left, right)
+        """``rho`` of the couples ``(left[i], right[i])``."""
+        keys = self._keys(left, right)
         known = np.zeros(keys.size, dtype=bool)
         at = np.zeros(keys.size, dtype=np.intp)
         if self.keys.size:
@@ -145,17 +165,25 @@ class _RhoMemo:
         out[known] = self.values[at[known]]
         new = np.flatnonzero(~known)
         if new.size:
-            out[new] = in_batches(left[new], right[new], lambda a, b: couple_rho(self.arrays, a, b))
-            new_keys, first = np.unique(keys[new], return_index=True)
-            merged = np.concatenate([self.keys, new_keys])
-            order = np.argsort(merged, kind="stable")
-            self.keys = merged[order]
-            self.values = np.concatenate([self.values, out[new][first]])[order]
+            out[new] = self.compute(left[new], right[new])
+            self.add(left[new], right[new], out[new])
         return out
+
+    def add(self, left: np.ndarray, right: np.ndarray, values: np.ndarray) -> None:
+        """Remember ``values`` as the couples' ``rho`` (couples already known are kept)."""
+        new_keys, first = np.unique(self._keys(left, right), return_index=True)
+        fresh = ~np.isin(new_keys, self.keys)
+        merged = np.concatenate([self.keys, new_keys[fresh]])
+        order = np.argsort(merged, kind="stable")
+        self.keys = merged[order]
+        self.values = np.concatenate([self.values, values[first[fresh]]])[order]
+
+    def _keys(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        return np.minimum(left, right).astype(np.int64) * self.n_pairs + np.maximum(left, right)
 
 
 def _overlap_by_segment(arrays: PairArrays, layout: Layout, n_pairs: np.ndarray, start: int,
-                        end: int, memo: _RhoMemo) -> _Overlap:
+                        end: int, memo: RhoMemo, given: bool) -> _Overlap:
     out = _Overlap(layout.n)
     rows, known, window = window_candidates(arrays, start, end)
     n_valid = np.bincount(layout.codes[rows][layout.codes[rows] >= 0], minlength=layout.n)[: layout.n]
@@ -184,11 +212,12 @@ def _overlap_by_segment(arrays: PairArrays, layout: Layout, n_pairs: np.ndarray,
         with np.errstate(invalid="ignore", divide="ignore"):
             out.rbar = np.where(small, 2 * sums / (n * (n - 1)), 0.0)
     for k in np.flatnonzero(candidates & ~small):
-        if whole[k]:
+        if whole[k] and not given:
             out.rbar[k] = average_cross_correlation(arrays, start, end)
             continue
         mine = segment == k
-        out.rbar[k] = rbar_of_rows(arrays, rows[mine], window[mine], int(n_valid[k]), start, end)
+        out.rbar[k] = rbar_of_rows(arrays, rows[mine], window[mine], int(n_valid[k]), start, end,
+                                   memo.rho if given else None)
     return out
 
 

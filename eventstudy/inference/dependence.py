@@ -45,6 +45,9 @@ MIN_COMMON_DATES = 30
 
 COUPLE_BATCH = 1024  # couples per vectorised batch: about COUPLE_BATCH * L * 8 bytes each
 
+#: Couples' ``rho`` from elsewhere than ``PairArrays.est_ar``: ``rho(left, right)``.
+Rho = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
 _SAMPLING_SEED = 2010  # Kolari & Pynnönen (2010); fixed so that r̄ is reproducible
 _MISSING_DAY = -(10**6)  # day number standing for NaT (no real date is that early)
 
@@ -97,24 +100,29 @@ def _compute_rbar(arrays: PairArrays, start: int, end: int) -> float:
 
 
 def rbar_of_rows(arrays: PairArrays, rows: np.ndarray, window: np.ndarray, n: int, start: int,
-                 end: int) -> float:
+                 end: int, rho: Rho | None = None) -> float:
     """``r̄`` of a scope of ``n`` pairs, given its pairs with known window dates ``rows``
-    (in the pairs' order) and those dates ``window`` (:func:`average_cross_correlation`)."""
+    (in the pairs' order) and those dates ``window`` (:func:`average_cross_correlation`);
+    ``rho`` gives the couples' ``rho`` (default :func:`couple_rho` on ``arrays``)."""
     if n < 2 or rows.size < 2:
         return 0.0
     left, right, total = overlapping_couples(window[:, 0], window[:, -1], RBAR_MAX_COUPLES)
     if total == 0:
         return 0.0
-    values = couple_values(arrays, rows[left], rows[right], start, end)
+    values = couple_values(arrays, rows[left], rows[right], start, end, rho)
     mean_times_total = values.sum() if total == values.size else total * values.mean()
     return float(2 * mean_times_total / (n * (n - 1)))
 
 
 def couple_values(arrays: PairArrays, left: np.ndarray, right: np.ndarray, start: int,
-                  end: int) -> np.ndarray:
-    """:func:`couple_correlations` of many couples, in batches on worker threads."""
+                  end: int, rho: Rho | None = None) -> np.ndarray:
+    """:func:`couple_correlations` of many couples, in batches on worker threads; with
+    ``rho``, the couples' ``rho`` come from it and only ``c_ij`` from ``arrays``."""
     days = np.arange(start, end + 1)
-    return in_batches(left, right, lambda a, b: couple_correlations(arrays, a, b, days))
+    if rho is None:
+        return in_batches(left, right, lambda a, b: couple_correlations(arrays, a, b, days))
+    shared = in_batches(left, right, lambda a, b: couple_shared(arrays, a, b, days))
+    return rho(left, right) * shared / days.size
 
 
 def in_batches(left: np.ndarray, right: np.ndarray,

@@ -106,7 +106,7 @@ def gen_sign(arrays: PairArrays, start: int, end: int) -> TestResult:
     """
     name = "gen_sign"
     car = arrays.car(start, end)
-    share = CACHE.get(arrays, "positive_share", lambda: _positive_share(arrays.est_ar))
+    share = CACHE.get(arrays, "positive_share", lambda: positive_share(arrays.est_ar))
     ok = np.isfinite(car) & np.isfinite(share)
     n = int(ok.sum())
     if n < 1:
@@ -119,8 +119,9 @@ def gen_sign(arrays: PairArrays, start: int, end: int) -> TestResult:
     return TestResult(name, statistic, two_sided_normal(statistic))
 
 
-def _positive_share(est_ar: np.ndarray) -> np.ndarray:
-    """Each pair's share of positive ARs over its own estimation days (NaN if none)."""
+def positive_share(est_ar: np.ndarray) -> np.ndarray:
+    """Each pair's share of positive ARs over its own estimation days (NaN if none):
+    the ``1/L1_i sum_t [AR_it > 0]`` of Cowan (1992, eq. 4)."""
     share = np.full(est_ar.shape[0], np.nan)
 
     def part(rows: slice) -> tuple[()]:

@@ -26,6 +26,7 @@ from eventstudy.inference.base import CHUNK_ROWS, N_THREADS, Layout, chunk_map
 from eventstudy.models.pairs import PairArrays
 
 Partial = tuple[np.ndarray, np.ndarray, np.ndarray]  # segments present, column sums, counts
+Sums = tuple[np.ndarray, np.ndarray]  # per cell: column sums, counts
 
 
 def rank_series(arrays: PairArrays, layouts: Sequence[Layout], start: int,
@@ -43,30 +44,47 @@ def rank_series(arrays: PairArrays, layouts: Sequence[Layout], start: int,
         Per layout, ``(ubar_est, ubar_window)`` of shapes ``(n, estimation days)`` and
         ``(n, end - start + 1)``.
     """
-    cols = arrays.columns(start, end)
-    n_est = arrays.est_ar.shape[1]
     cells, owners = product_layout(layouts)
+    return split_rank_means(segment_means(rank_sums(arrays, cells, start, end), cells, owners, layouts),
+                            arrays.est_ar.shape[1])
+
+
+def split_rank_means(means: Sequence[np.ndarray], n_est: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each layout's ``Ubar`` columns cut into the estimation days and the window."""
+    return [(m[:, :n_est], m[:, n_est:]) for m in means]
+
+
+def rank_sums(arrays: PairArrays, cells: Layout, start: int, end: int) -> Sums:
+    """Per cell of ``cells``, the column sums and counts of the pairs' centred ranks over
+    their estimation days then the window ``[start, end]`` (:func:`rank_series`).
+
+    Ranks are within a pair, so these sums can be computed wherever the pairs' residuals
+    are and added: a partitioned run adds its partitions' sums."""
+    cols = arrays.columns(start, end)
 
     def part(rows: np.ndarray) -> Partial:
         block = np.concatenate([arrays.est_ar[rows], arrays.ar[rows, cols]], axis=1)
         return centred_rank_partials(block, cells.codes[rows])
 
-    sums = _accumulate(part, cells, n_est + cols.stop - cols.start)
-    return [(m[:, :n_est], m[:, n_est:]) for m in _means(sums, cells, owners, layouts)]
+    return _accumulate(part, cells, arrays.est_ar.shape[1] + cols.stop - cols.start)
 
 
 def average_by_segment(values: np.ndarray, layouts: Sequence[Layout]) -> list[np.ndarray]:
     """Per layout, the ``(n, days)`` mean over each segment's pairs of ``values``'s
     columns, missing values left out (NaN where a segment has none on a day)."""
-
     cells, owners = product_layout(layouts)
+    return segment_means(column_sums(values, cells), cells, owners, layouts)
+
+
+def column_sums(values: np.ndarray, cells: Layout) -> Sums:
+    """Per cell, the column sums of ``values``'s finite entries and their counts."""
 
     def part(rows: np.ndarray) -> Partial:
         block = values[rows]
         finite = np.isfinite(block)
         return _segment_sums(np.where(finite, block, 0.0), finite, cells.codes[rows])
 
-    return _means(_accumulate(part, cells, values.shape[1]), cells, owners, layouts)
+    return _accumulate(part, cells, values.shape[1])
 
 
 def centred_rank_partials(x: np.ndarray, codes: np.ndarray) -> Partial:
@@ -137,8 +155,7 @@ def product_layout(layouts: Sequence[Layout]) -> tuple[Layout, list[np.ndarray]]
     return Layout(inverse.reshape(-1), rows.shape[0]), [rows[:, k] - 1 for k in range(len(layouts))]
 
 
-def _accumulate(part: Callable[[np.ndarray], Partial], cells: Layout,
-                n_cols: int) -> tuple[np.ndarray, np.ndarray]:
+def _accumulate(part: Callable[[np.ndarray], Partial], cells: Layout, n_cols: int) -> Sums:
     """Column sums and counts per cell: ``part`` applied to chunks of rows taken cell
     after cell (so a chunk touches few cells), on worker threads, folded in as they come
     (memory stays that of a few chunks) and in chunk order (the result does not depend
@@ -154,9 +171,10 @@ def _accumulate(part: Callable[[np.ndarray], Partial], cells: Layout,
     return total, count
 
 
-def _means(sums: tuple[np.ndarray, np.ndarray], cells: Layout, owners: Sequence[np.ndarray],
-           layouts: Sequence[Layout]) -> list[np.ndarray]:
-    """Fold the cells' sums into each layout's segments, and divide."""
+def segment_means(sums: Sums, cells: Layout, owners: Sequence[np.ndarray],
+                  layouts: Sequence[Layout]) -> list[np.ndarray]:
+    """Per layout, the cells' sums folded into its segments (``owners``: each cell's
+    segment, from :func:`product_layout`), divided by the counts (NaN where zero)."""
     total, count = sums
     means = []
     for layout, owner in zip(layouts, owners, strict=True):

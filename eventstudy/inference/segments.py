@@ -24,8 +24,8 @@ from eventstudy.inference.base import CACHE, NAN, Layout, TestResult, nan_result
 from eventstudy.inference.parametric import _rbar_note
 from eventstudy.inference.rank import (
     WILCOXON_EXACT_MAX,
-    _positive_share,
     binomial_pvalue,
+    positive_share,
     signed_rank_normal_pvalue,
     signed_rank_pvalue,
 )
@@ -111,9 +111,13 @@ def _kp(bmp: TestResult, n: int, rbar: float) -> TestResult:
     return TestResult("kp", statistic, _two_sided_t(statistic, n - 1), _rbar_note(rbar))
 
 
-def signs(arrays: PairArrays, car: np.ndarray, layout: Layout) -> dict[str, list[TestResult]]:
-    """``sign`` and ``gen_sign`` per segment (``car`` in layout order)."""
-    share = CACHE.get(arrays, "positive_share", lambda: _positive_share(arrays.est_ar))[layout.order]
+def signs(arrays: PairArrays, car: np.ndarray, layout: Layout,
+          share: np.ndarray | None = None) -> dict[str, list[TestResult]]:
+    """``sign`` and ``gen_sign`` per segment (``car`` in layout order); ``share`` is each
+    pair's share of positive estimation residuals (default from ``arrays.est_ar``)."""
+    if share is None:
+        share = CACHE.get(arrays, "positive_share", lambda: positive_share(arrays.est_ar))
+    share = share[layout.order]
     out: dict[str, list[TestResult]] = {"sign": [], "gen_sign": []}
     segment = np.repeat(np.arange(layout.n), np.diff(layout.bounds))
     nonzero = np.isfinite(car) & (car != 0)
@@ -183,7 +187,7 @@ SEGMENT_TESTS = ("t_cs", "patell", "bmp", "patell_adj", "kp", "sign", "gen_sign"
 
 
 def tests_by_segment(arrays: PairArrays, layout: Layout, start: int, end: int,
-                     rbar: np.ndarray) -> dict[str, list[TestResult]]:
+                     rbar: np.ndarray, share: np.ndarray | None = None) -> dict[str, list[TestResult]]:
     """The tests of :data:`SEGMENT_TESTS` for every segment over the window ``[start, end]``.
 
     Parameters
@@ -197,6 +201,10 @@ def tests_by_segment(arrays: PairArrays, layout: Layout, start: int, end: int,
     rbar
         ``(n,)`` each segment's ``r̄`` over the window
         (:func:`~eventstudy.inference.dependence.average_cross_correlation` of its pairs).
+    share
+        Each pair's share of positive estimation residuals
+        (:func:`~eventstudy.inference.rank.positive_share`), when ``arrays`` does not hold
+        the residuals (a partitioned run); default computed from them.
 
     Returns
     -------
@@ -207,6 +215,6 @@ def tests_by_segment(arrays: PairArrays, layout: Layout, start: int, end: int,
     car = arrays.car(start, end)[layout.order]
     results: dict[str, list[TestResult]] = {"t_cs": t_cs(car, layout)}
     results.update(parametric(arrays, layout, start, end, rbar))
-    results.update(signs(arrays, car, layout))
+    results.update(signs(arrays, car, layout, share))
     results["wilcoxon"] = wilcoxon(car, layout)
     return results

@@ -18,13 +18,20 @@ import pandas as pd
 
 from eventstudy.inference import TESTS, clustering
 from eventstudy.inference.base import Layout
-from eventstudy.inference.clusters import clustering_by_segment
+from eventstudy.inference.clusters import RhoMemo, clustering_by_segment
 from eventstudy.inference.one_per_day import one_per_day as collapse_one_per_day
 from eventstudy.inference.parametric import bw_cda_statistic
 from eventstudy.inference.rank import corrado_statistic
-from eventstudy.inference.scope_columns import average_by_segment, rank_series
+from eventstudy.inference.scope_columns import (
+    average_by_segment,
+    product_layout,
+    rank_series,
+    segment_means,
+    split_rank_means,
+)
 from eventstudy.inference.segments import SEGMENT_TESTS, tests_by_segment
 from eventstudy.models.pairs import PairArrays
+from eventstudy.results.residual_summary import ResidualSummary, prefetched_rho
 from eventstudy.spec import StudySpec
 
 AGGREGATE_COLUMNS = ["scope", "start", "end", "n", "caar", "test", "statistic", "pvalue", "recommended",
@@ -32,7 +39,8 @@ AGGREGATE_COLUMNS = ["scope", "start", "end", "n", "caar", "test", "statistic", 
 
 
 def aggregate_table(pairs: pd.DataFrame, arrays: PairArrays, windows: Sequence[tuple[int, int]], *,
-                    one_per_day: bool = False) -> pd.DataFrame:
+                    one_per_day: bool = False, residuals: ResidualSummary | None = None,
+                    rho: RhoMemo | None = None) -> pd.DataFrame:
     """One row per scope, window and test (``docs/outputs.md``).
 
     The scopes come in three layouts of the pairs (all; by asset; by group), and every
@@ -42,25 +50,35 @@ def aggregate_table(pairs: pd.DataFrame, arrays: PairArrays, windows: Sequence[t
     (:mod:`eventstudy.inference.scope_columns`), and the dependence diagnostics by
     segment (:func:`eventstudy.inference.clusters.clustering_by_segment`). A study with
     hundreds of assets makes a few passes over its pairs, not hundreds.
+
+    Without the estimation residuals in ``arrays`` (a partitioned run), ``residuals``
+    gives what the tests need from them and ``rho`` the couples of ``r̄``
+    (:func:`residual_rho`); ``one_per_day`` then cannot be used.
     """
     if one_per_day:
         collapsed = collapse_one_per_day(pairs, arrays)
         pairs, arrays = collapsed.pairs.reset_index(drop=True), collapsed.arrays
-    scopes = [(["all"], Layout.single(len(pairs)))]
-    for kind in ("asset", "group"):
-        column = pairs[kind]
-        values = column.dropna().unique()
-        codes = pd.Index(values).get_indexer(column)  # -1 for a missing group
-        scopes.append(([f"{kind}:{v}" for v in values], Layout(codes, len(values))))
-    layouts = [layout for _, layout in scopes]
-    ranks = [rank_series(arrays, layouts, start, end) for start, end in windows]  # [window][layout]
-    aar_est = average_by_segment(arrays.est_ar, layouts)
+    scopes = scope_layouts(pairs)
+    layouts = [layout for _, _, layout in scopes]
+    if residuals is None:
+        ranks = [rank_series(arrays, layouts, start, end) for start, end in windows]  # [window][layout]
+        aar_est = average_by_segment(arrays.est_ar, layouts)
+    else:
+        cells, owners = product_layout(layouts)
+        ranks = [split_rank_means(segment_means(residuals.in_cells(cells, sums), cells, owners, layouts),
+                                  arrays.est_days.size) for sums in residuals.rank_sums]
+        aar_est = segment_means(residuals.in_cells(cells, residuals.residual_sums), cells, owners, layouts)
     aar_event = average_by_segment(arrays.ar, layouts)
+    share = None if residuals is None else residuals.positive_share
     rows = []
-    for s, (names, layout) in enumerate(scopes):
-        reports = clustering_by_segment(arrays, layout, windows)  # [segment][window]
+    for s, (kind, values, layout) in enumerate(scopes):
+        names = [f"{kind}:{v}" for v in values] if kind != "all" else ["all"]
+        if residuals is not None and kind == "asset":
+            reports = [residuals.asset_reports[str(v)] for v in values]  # computed by the partitions
+        else:
+            reports = clustering_by_segment(arrays, layout, windows, rho)  # [segment][window]
         batches = [tests_by_segment(arrays, layout, start, end,
-                                    np.array([report[w]["rbar"] for report in reports]))
+                                    np.array([report[w]["rbar"] for report in reports]), share)
                    for w, (start, end) in enumerate(windows)]
         cars = [arrays.car(start, end)[layout.order] for start, end in windows]
         for k, (scope, rows_k) in enumerate(zip(names, layout.slices(), strict=True)):
@@ -84,11 +102,36 @@ def aggregate_table(pairs: pd.DataFrame, arrays: PairArrays, windows: Sequence[t
     return pd.DataFrame(rows, columns=AGGREGATE_COLUMNS)
 
 
-def diagnostics(pairs: pd.DataFrame, arrays: PairArrays, spec: StudySpec) -> dict[str, Any]:
+def scope_layouts(pairs: pd.DataFrame) -> list[tuple[str, list[Any], Layout]]:
+    """The scopes' three layouts of the pairs: ``("all", ["all"], ...)``, then by
+    ``asset`` and by ``group`` with each segment's value (a pair without a group is in no
+    group segment)."""
+    scopes: list[tuple[str, list[Any], Layout]] = [("all", ["all"], Layout.single(len(pairs)))]
+    for kind in ("asset", "group"):
+        column = pairs[kind]
+        values = column.dropna().unique()
+        codes = pd.Index(values).get_indexer(column)  # -1 for a missing group
+        scopes.append((kind, list(values), Layout(codes, len(values))))
+    return scopes
+
+
+def residual_rho(pairs: pd.DataFrame, arrays: PairArrays, windows: Sequence[tuple[int, int]],
+                 residuals: ResidualSummary) -> RhoMemo:
+    """The couples' ``rho`` for ``r̄`` of all pairs and of each group (the asset scopes'
+    come from the partitions), fetched from where the residuals are
+    (:func:`~eventstudy.results.residual_summary.prefetched_rho`)."""
+    if residuals.fetch is None:
+        raise ValueError("the residual summary cannot fetch residual rows")
+    layouts = [layout for kind, _, layout in scope_layouts(pairs) if kind != "asset"]
+    return prefetched_rho(arrays, layouts, windows, residuals.fetch)
+
+
+def diagnostics(pairs: pd.DataFrame, arrays: PairArrays, spec: StudySpec,
+                rho: RhoMemo | None = None) -> dict[str, Any]:
     """Dependence among all computed pairs over the first CAR window, JSON-ready: clustering,
     overlap, r-bar, the recommended tests and cautions, and with ``one_per_day`` the event
-    ids collapsed into one observation."""
-    report = clustering(arrays, *spec.windows[0])
+    ids collapsed into one observation (``rho``: as for :func:`aggregate_table`)."""
+    report = clustering(arrays, *spec.windows[0], rho=rho)
     report.update(clustered_day0=[str(d) for d in report["clustered_day0"]], window=list(report["window"]))
     if spec.one_per_day:
         collapsed = collapse_one_per_day(pairs, arrays)

@@ -11,15 +11,15 @@ from scipy import special
 
 from eventstudy.errors import NoResultsError
 from eventstudy.events import Events
-from eventstudy.models.engine import EngineOutput, empirical_pvalues
+from eventstudy.models.engine import EngineOutput
 from eventstudy.models.pairs import PairArrays
-from eventstudy.results.aggregate import aggregate_table, diagnostics
+from eventstudy.results.aggregate import aggregate_table, diagnostics, residual_rho
 from eventstudy.results.extras import extend_tables
 from eventstudy.results.flags import join_flags, overlap_flags
+from eventstudy.results.residual_summary import ResidualSummary, empirical_pvalue_table
 from eventstudy.results.value import Results
 from eventstudy.sources.base import SeriesProvenance
 from eventstudy.spec import StudySpec
-from eventstudy.threads import chunk_map
 from eventstudy.timing.placement import AssetSeries
 
 AR_COLUMNS = ["event_id", "event", "asset", "day", "date", "return", "expected", "ar", "car",
@@ -29,16 +29,14 @@ CAR_COLUMNS = ["event_id", "event", "asset", "start", "end", "car", "se", "t", "
 AGGREGATE_COLUMNS = ["scope", "start", "end", "n", "caar", "test", "statistic", "pvalue", "note"]
 SKIPPED_COLUMNS = ["event_id", "asset", "reason"]
 
-# Pairs per call of empirical_pvalues: it makes several (pairs x estimation days)
-# temporaries, about 2 MB each at this size instead of 2 GB each for a million pairs.
-EMPIRICAL_ROWS = 1024
-
-
 def build_results(spec: StudySpec, events: Events, series: Mapping[str, AssetSeries], pairs: pd.DataFrame,
-                  output: EngineOutput, provenance: Sequence[SeriesProvenance]) -> Results:
+                  output: EngineOutput, provenance: Sequence[SeriesProvenance],
+                  residuals: ResidualSummary | None = None) -> Results:
     """Assemble :class:`~eventstudy.results.Results` from the engine's output.
 
-    The abnormal-return table is built when first read.
+    The abnormal-return table is built when first read. ``residuals`` stands for the
+    estimation residuals when ``output`` does not hold them (a partitioned run:
+    :mod:`eventstudy.results.residual_summary`); the tables are the same.
     """
     frame = events.frame.set_index("id")
     overlaps = overlap_flags(pairs, spec.span, spec.estimation, spec.exclude_event_windows)
@@ -55,9 +53,12 @@ def build_results(spec: StudySpec, events: Events, series: Mapping[str, AssetSer
     everything = bool(fitted.all())  # then no copy of the (pairs x days) arrays
     arrays = output.arrays if everything else output.arrays.subset(fitted)
     expected = output.expected if everything else output.expected[fitted]
-    car_table, window_skips = _car_table(kept, arrays, spec.windows)
+    if residuals is not None and not everything:
+        residuals = residuals.subset(fitted)
+    car_table, window_skips = _car_table(kept, arrays, spec.windows, residuals)
+    rho = None if residuals is None else residual_rho(kept, arrays, spec.windows, residuals)
     car_table, aggregate = extend_tables(spec, kept, arrays, car_table, aggregate_table(
-        kept, arrays, spec.windows, one_per_day=spec.one_per_day))
+        kept, arrays, spec.windows, one_per_day=spec.one_per_day, residuals=residuals, rho=rho))
     skipped = pd.concat([
         pd.DataFrame({"event_id": pairs["event_id"][~fitted], "asset": pairs["asset"][~fitted],
                       "reason": reason[~fitted]}),
@@ -74,7 +75,7 @@ def build_results(spec: StudySpec, events: Events, series: Mapping[str, AssetSer
         abnormal_returns=lambda: _ar_table(kept, arrays, expected, series, spec.event_window),
         pairs=kept,
         arrays=arrays,
-        diagnostics=diagnostics(kept, arrays, spec),
+        diagnostics=diagnostics(kept, arrays, spec, rho),
     )
 
 
@@ -136,24 +137,19 @@ def _gathered(labels: pd.Series, rows: np.ndarray) -> Any:
     return labels.to_numpy()[rows]
 
 
-def _car_table(pairs: pd.DataFrame, arrays: PairArrays,
-               windows: Sequence[tuple[int, int]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _car_table(pairs: pd.DataFrame, arrays: PairArrays, windows: Sequence[tuple[int, int]],
+               residuals: ResidualSummary | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The CAR table (pair order, then windows in the order given) and the pairs whose CAR
     over a window is missing (window by window), built column-wise: one ``(pairs, windows)``
     array per column, raveled row-major."""
     n = len(pairs)
     car = np.empty((n, len(windows)))
     se = np.empty((n, len(windows)))
-    empirical = np.empty((n, len(windows)))
     for k, (start, end) in enumerate(windows):
         car[:, k] = arrays.car(start, end)
         se[:, k] = np.sqrt(arrays.car_variance(start, end))
-    lengths = [end - start + 1 for start, end in windows]
-
-    def fill(chunk: slice) -> None:  # chunks of rows, so bounded temporaries; each writes its own rows
-        empirical[chunk] = empirical_pvalues(arrays.est_ar[chunk], car[chunk], lengths)
-
-    chunk_map([slice(a, a + EMPIRICAL_ROWS) for a in range(0, n, EMPIRICAL_ROWS)], fill)
+    empirical = (empirical_pvalue_table(arrays.est_ar, car, windows) if residuals is None
+                 else residuals.empirical)
     with np.errstate(invalid="ignore", divide="ignore"):
         t = car / se
     # scipy.stats.t.sf's own kernel, without its per-call checks: the same numbers.
