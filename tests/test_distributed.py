@@ -229,3 +229,25 @@ def test_flat_folder_dataset_study_runs_in_process_like_the_in_memory_run(tmp_pa
     assert_same_results(got, expected)
     assert [p.sha256 for p in got.provenance] == [p.sha256 for p in expected.provenance]
     assert {p.path for p in got.provenance} == {str(tmp_path)}
+
+
+def test_cli_format_parquet_prints_the_summary_and_writes_the_parquet_tables(tmp_path, capsys) -> None:
+    from eventstudy.cli.main import main
+
+    prices = synthetic_prices(3, 500, seed=9)
+    events = synthetic_events(6, prices.index, seed=10)
+    prices.to_csv(tmp_path / "prices.csv")
+    events.to_csv(tmp_path / "events.csv", index=False)
+    out = tmp_path / "out"
+    code = main(["run", str(tmp_path / "events.csv"), "--prices", str(tmp_path / "prices.csv"),
+                 "--model", "market", "--benchmark", "MKT", "--figures", "none", "--out", str(out),
+                 "--format", "parquet"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert printed.splitlines()[0] == "Event study"  # the summary, not a table for programs
+    car = pd.read_csv(out / "car.csv")
+    back = pd.read_parquet(out / "parquet" / "car").astype({"asset": str})
+    assert sorted(back["asset"].unique()) == sorted(car["asset"].unique())
+    merged = back.merge(car, on=["event_id", "asset", "start", "end"], suffixes=("", "_csv"))
+    assert len(merged) == len(car) > 0
+    np.testing.assert_allclose(merged["car"], merged["car_csv"], rtol=1e-12)

@@ -123,11 +123,13 @@ def flag_layer(args: argparse.Namespace) -> Layer:
     return Layer(values, lambda name: "--window" if name == "windows" else SETTINGS[name].flag)
 
 
-def add_format_option(parser: argparse.ArgumentParser, default: str = "text") -> None:
-    """Add ``--format text|csv|json`` for a command that prints a table on standard output."""
-    parser.add_argument("--format", choices=TABLE_FORMATS, default=default, dest="format",
+def add_format_option(parser: argparse.ArgumentParser, default: str = "text", extra: str = "") -> None:
+    """Add ``--format text|csv|json`` for a command that prints a table on standard output
+    (with ``extra``, the help of one more choice, ``"parquet: ..."``)."""
+    choices = [*TABLE_FORMATS, extra.split(":")[0]] if extra else list(TABLE_FORMATS)
+    parser.add_argument("--format", choices=choices, default=default, dest="format",
                         help=f"how to print the table on standard output (default: {default}); "
-                             "csv and json are for other programs")
+                             "csv and json are for other programs" + (f"; {extra}" if extra else ""))
 
 
 def print_table(frame: pd.DataFrame, fmt: str) -> None:

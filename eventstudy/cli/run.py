@@ -61,7 +61,8 @@ def add_parser(subparsers: Any) -> None:
                         "processes on this machine; needs eventstudy[distributed] (docs/distributed.md)")
     parser.add_argument("--tables", choices=["parquet"], help="also write abnormal_returns and car as "
                         "Parquet partitioned by asset, with aggregate and skipped, into OUT/parquet/")
-    add_format_option(parser)
+    add_format_option(parser, extra="parquet: print the summary and write the tables as with "
+                      "--tables parquet")
     add_output_options(parser)
     parser.set_defaults(handler=run)
 
@@ -117,11 +118,11 @@ def run_and_save(args: argparse.Namespace) -> int:
     with stage_progress(args) as progress:
         results.save(out, figures=args.figures, figure_formats=args.figure_formats or ["png"],
                      title=args.title, jobs=jobs(args), progress=progress)
-    if args.tables == "parquet":
+    if "parquet" in (args.tables, args.format):
         from eventstudy.distributed.parquet_tables import write_parquet_tables
 
         detail(args, f"wrote {write_parquet_tables(results, out)}/")
-    if args.format != "text":
+    if args.format in ("csv", "json"):
         print_table(results.car, args.format)
     elif verbosity(args) is not Verbosity.QUIET:
         print(results.summary())
