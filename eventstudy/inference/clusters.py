@@ -76,7 +76,7 @@ def clustering_by_segment(arrays: PairArrays, layout: Layout, windows: Sequence[
     """:func:`clustering` of every segment of ``layout`` and window: ``[segment][window]``.
 
     ``rho`` gives the couples' correlations when the residuals are not in ``arrays``
-    (a partitioned run: :mod:`eventstudy.distributed.residuals`); by default they are
+    (a partitioned run: :mod:`eventstudy.results.residual_summary`); by default they are
     computed from ``arrays.est_ar``, and ``r̄`` of the whole study is the cached
     :func:`~eventstudy.inference.dependence.average_cross_correlation`."""
     n_pairs = np.bincount(layout.codes[layout.codes >= 0], minlength=layout.n)[: layout.n]
