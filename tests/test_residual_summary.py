@@ -171,3 +171,20 @@ def test_one_per_day_partitioned_gathers_the_residuals_and_equals_in_memory() ->
     assert got.arrays.est_ar.shape[1] == study.spec.estimation[1] - study.spec.estimation[0] + 1
     assert_same_tables(got, expected)
 
+
+
+@pytest.mark.parametrize("settings", [
+    {"model": "constant-mean"},
+    {"model": "market-adjusted", "benchmark": "MKT"},
+    {"model": "market", "benchmark": "MKT", "measure": "volatility"},
+    {"model": "garch", "benchmark": "MKT"},
+    {"model": "market", "benchmark": "MKT", "windows": [(0, 0), (-2, 2), (0, 10)],
+     "exclude_event_windows": True},
+], ids=["constant-mean", "market-adjusted", "volatility", "garch", "excluded-windows"])
+def test_every_partitionable_setting_equals_the_in_memory_run(settings: dict[str, object]) -> None:
+    prices = synthetic_prices(6, 900, seed=11)
+    study = es.EventStudy(synthetic_events(30, prices.index, seed=12), prices, **settings)
+    expected = study.run()
+    got = run_partitioned(study.spec, study.events, prices, _assets(study), n_parts=3)
+    assert got.arrays.est_ar.shape == (len(got.pairs), 0)
+    assert_same_tables(got, expected)
