@@ -142,6 +142,46 @@ def test_worker_killed_mid_run_the_study_completes_through_retries(panel, in_mem
         assert_same_results(result, in_memory)
 
 
+def test_worker_killed_after_the_summaries_the_study_completes(panel, in_memory, monkeypatch) -> None:
+    """The residuals stay on the workers until the driver has fetched r-bar's couples. Once
+    no task waits for them, Dask keeps one copy of the scattered prices and events; the
+    worker killed here holds it, so the partitions it held cannot be recomputed from the
+    cluster: the inputs are scattered again and the lost partitions estimated again."""
+    from eventstudy.distributed import on_dask, runner
+
+    prices, events = panel
+    study = es.EventStudy(events, prices, **SETTINGS)
+    combine = runner.combine_partitions
+    scatter = on_dask.DaskPartitions._scatter_inputs
+    scattered: list[int] = []
+    killed: list[int] = []
+
+    def counted_scatter(self):  # type: ignore[no-untyped-def]
+        scattered.append(1)
+        return scatter(self)
+
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  **NO_DASHBOARD) as cluster, distributed.Client(cluster) as c:
+        def kill_then_combine(*args, **kwargs):  # type: ignore[no-untyped-def]
+            deadline = time.monotonic() + 30
+            while True:  # until the memory manager has dropped the extra copies of the inputs
+                inputs = {k: v for k, v in c.who_has().items() if not str(k).startswith("eventstudy-")}
+                if inputs and all(len(holders) == 1 for holders in inputs.values()):
+                    break
+                assert time.monotonic() < deadline, f"inputs still replicated: {inputs}"
+                time.sleep(0.2)
+            holder = next(iter(inputs.values()))[0]
+            killed.append(c.run(os.getpid)[holder])
+            os.kill(killed[-1], signal.SIGKILL)
+            return combine(*args, **kwargs)
+
+        monkeypatch.setattr(runner, "combine_partitions", kill_then_combine)
+        monkeypatch.setattr(on_dask.DaskPartitions, "_scatter_inputs", counted_scatter)
+        got = study.run(scheduler=c)
+    assert killed and len(scattered) == 2  # sent once, then again after the loss
+    assert_same_results(got, in_memory)
+
+
 def _run_or_error(study: es.EventStudy, client: object) -> object:
     try:
         return study.run(scheduler=client)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from eventstudy.distributed.dataset import PriceDataset
 from eventstudy.estimation import estimate
 from eventstudy.models.engine import EngineOutput
 from eventstudy.models.pairs import PairArrays
@@ -30,6 +31,9 @@ from eventstudy.timing.placement import (
     AssetSeries,
     asset_series,
 )
+
+#: Prices in memory (wide) or a dataset read asset by asset.
+PriceInput = pd.DataFrame | PriceDataset
 
 #: ``fetch_parts({partition: rows})`` -> ``{partition: est_ar[rows]}``: residual rows
 #: asked of several partitions at once (one round trip on a cluster).
@@ -132,6 +136,26 @@ def estimate_partition(spec: StudySpec, events: pd.DataFrame, prices: pd.DataFra
     return PartitionOutput(pairs=pairs, output=dataclasses.replace(output, arrays=arrays),
                            rows=row_of, calendar=panel.calendar, series=series, bench=bench,
                            provenance=list(provenance), residuals=residuals)
+
+
+def asset_rows(spec: StudySpec, group: Sequence[str]) -> list[int]:
+    """The positions of the assets ``group`` in ``spec.assets``."""
+    position = {name: i for i, name in enumerate(spec.assets)}
+    return [position[name] for name in group]
+
+
+def estimate_from(spec: StudySpec, events: pd.DataFrame, prices: PriceInput, names: Sequence[str],
+                  rows: Sequence[int], assets: Mapping[str, Asset]) -> PartitionOutput:
+    """One partition's task: read its assets (and the benchmarks) from ``prices``, then
+    :func:`estimate_partition`."""
+    needed = [*names, *[b for b in spec.benchmark if b not in names]]
+    if isinstance(prices, PriceDataset):
+        frame = prices.read(needed)
+        # The benchmarks' provenance travels with the first partition only.
+        recorded = list(names) if rows[0] != 0 else needed
+        return estimate_partition(spec, events, frame, names, rows, assets,
+                                  prices.provenance(recorded, frame))
+    return estimate_partition(spec, events, prices[needed], names, rows, assets)
 
 
 def combine_partitions(parts: Sequence[PartitionOutput], n_assets: int,

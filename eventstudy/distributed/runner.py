@@ -26,14 +26,17 @@ import pandas as pd
 
 from eventstudy.distributed.cluster import connect
 from eventstudy.distributed.dataset import PriceDataset
+from eventstudy.distributed.on_dask import estimate_on_dask
 from eventstudy.distributed.partition import (
     FetchParts,
     PartitionOutput,
+    PriceInput,
+    asset_rows,
     combine_partitions,
-    estimate_partition,
+    estimate_from,
     partition_assets,
 )
-from eventstudy.errors import ConfigError, DataUnavailableError
+from eventstudy.errors import ConfigError
 from eventstudy.events import Events
 from eventstudy.inference.regression import regression_table
 from eventstudy.results.optional import bhar_table, bhar_windows
@@ -44,14 +47,6 @@ from eventstudy.sources.local import provenance_of
 from eventstudy.spec import StudySpec
 from eventstudy.timing.assets import Asset
 from eventstudy.timing.bars import DAILY
-
-PriceInput = pd.DataFrame | PriceDataset
-
-#: Tasks per worker: a few, so a slow or lost worker's share is redistributed.
-PARTS_PER_WORKER = 4
-#: Retries of a task that raised (a worker that dies is handled by the scheduler,
-#: which re-runs its tasks elsewhere up to ``distributed.scheduler.allowed-failures``).
-TASK_RETRIES = 2
 
 
 def check_partitionable(spec: StudySpec) -> None:
@@ -100,7 +95,8 @@ def run_partitioned(spec: StudySpec, events: Events, prices: PriceInput, assets:
         ``None`` (partitions one after another in this process: a dataset larger than
         memory on one machine), a ``dask.distributed.Client``, an address or ``local:N``.
     n_parts
-        Number of partitions; default :data:`PARTS_PER_WORKER` per worker (one per 8
+        Number of partitions; default
+        :data:`~eventstudy.distributed.on_dask.PARTS_PER_WORKER` per worker (one per 8
         assets without a scheduler).
 
     Raises
@@ -122,7 +118,7 @@ def run_partitioned(spec: StudySpec, events: Events, prices: PriceInput, assets:
                                              gather_residuals)
             return _finish(spec, events, prices, provenance, parts, fetch)
     with connect(scheduler) as client:
-        parts, fetch = _estimate_on_dask(client, spec, events, prices, assets, n_parts, gather_residuals)
+        parts, fetch = estimate_on_dask(client, spec, events, prices, assets, n_parts, gather_residuals)
         return _finish(spec, events, prices, provenance, parts, fetch)
 
 
@@ -147,7 +143,7 @@ def _estimate_in_turn(spec: StudySpec, events: pd.DataFrame, prices: PriceInput,
     residuals are written to ``spill`` and read back (memory-mapped) only for the rows asked."""
     parts = []
     for i, group in enumerate(groups):
-        part = _estimate_from(spec, events, prices, group, _rows(spec, group), assets)
+        part = estimate_from(spec, events, prices, group, asset_rows(spec, group), assets)
         if not gather_residuals:
             np.save(spill / f"{i}.npy", part.output.arrays.est_ar)
             part = part.without_residuals()
@@ -157,76 +153,6 @@ def _estimate_in_turn(spec: StudySpec, events: pd.DataFrame, prices: PriceInput,
         return {i: np.asarray(np.load(spill / f"{i}.npy", mmap_mode="r")[rows]) for i, rows in wanted.items()}
 
     return parts, None if gather_residuals else fetch
-
-
-def _rows(spec: StudySpec, group: Sequence[str]) -> list[int]:
-    position = {name: i for i, name in enumerate(spec.assets)}
-    return [position[name] for name in group]
-
-
-def _estimate_from(spec: StudySpec, events: pd.DataFrame, prices: PriceInput, names: Sequence[str],
-                   rows: Sequence[int], assets: Mapping[str, Asset]) -> PartitionOutput:
-    """One partition's task: read its assets (and the benchmarks), then estimate."""
-    needed = [*names, *[b for b in spec.benchmark if b not in names]]
-    if isinstance(prices, PriceDataset):
-        frame = prices.read(needed)
-        # The benchmarks' provenance travels with the first partition only.
-        recorded = list(names) if rows[0] != 0 else needed
-        return estimate_partition(spec, events, frame, names, rows, assets,
-                                  prices.provenance(recorded, frame))
-    return estimate_partition(spec, events, prices[needed], names, rows, assets)
-
-
-def _estimate_on_dask(client: Any, spec: StudySpec, events: Events, prices: PriceInput,
-                      assets: Mapping[str, Asset], n_parts: int | None, gather_residuals: bool,
-                      ) -> tuple[list[PartitionOutput], FetchParts | None]:
-    """Submit one task per partition, the prices and events scattered once; gather their
-    outputs in order, without the residuals unless ``gather_residuals``.
-
-    The partitions' full outputs stay on the workers (held by their futures until the
-    study is done), and the returned fetch asks them for residual rows. The scattered data
-    is replicated on every worker (``broadcast``), so it survives the loss of a worker:
-    the scheduler re-runs that worker's tasks on the others.
-    """
-    workers = max(1, len(client.scheduler_info().get("workers", {})))
-    groups = partition_assets(spec.assets, n_parts or PARTS_PER_WORKER * workers)
-    source: Any = prices
-    if isinstance(prices, pd.DataFrame):
-        source = client.scatter(prices[[*spec.assets, *spec.benchmark]], hash=False, broadcast=True)
-    events_ref = client.scatter(events.frame, hash=False, broadcast=True)
-    run = id(groups)
-    futures = [client.submit(_estimate_from, spec, events_ref, source, group, _rows(spec, group), assets,
-                             key=f"eventstudy-partition-{i}-{run}", retries=TASK_RETRIES, pure=False)
-               for i, group in enumerate(groups)]
-    if gather_residuals:
-        return _gathered(client, futures), None
-    light = [client.submit(PartitionOutput.without_residuals, future, key=f"eventstudy-summary-{i}-{run}",
-                           retries=TASK_RETRIES, pure=False) for i, future in enumerate(futures)]
-    parts = _gathered(client, light)
-
-    def fetch(wanted: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
-        asked = [client.submit(PartitionOutput.residual_rows, futures[i], rows, retries=TASK_RETRIES,
-                               key=f"eventstudy-rows-{i}-{run}", pure=False) for i, rows in wanted.items()]
-        return dict(zip(wanted, _gathered(client, asked), strict=True))
-
-    return parts, fetch
-
-
-def _gathered(client: Any, futures: list[Any]) -> list[Any]:
-    """``client.gather(futures)``, a lost cluster or worker turned into DataUnavailableError."""
-    from distributed.client import FutureCancelledError
-    from distributed.scheduler import KilledWorker
-
-    try:
-        return list(client.gather(futures))
-    except KilledWorker as error:
-        raise DataUnavailableError(f"the Dask workers running the study died too often ({error}); "
-                                   "see the workers' logs (memory limit, killed process)") from error
-    except FutureCancelledError as error:
-        raise DataUnavailableError(f"a partition of the study was lost on the Dask cluster ({error}); "
-                                   "its input data went with the workers that held it") from error
-    except (OSError, TimeoutError) as error:
-        raise DataUnavailableError(f"lost the connection to the Dask scheduler ({error})") from error
 
 
 def _optional_tables(results: Results, series: Mapping[str, Any], bench: Mapping[str, Any]
