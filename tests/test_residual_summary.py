@@ -188,3 +188,14 @@ def test_every_partitionable_setting_equals_the_in_memory_run(settings: dict[str
     got = run_partitioned(study.spec, study.events, prices, _assets(study), n_parts=3)
     assert got.arrays.est_ar.shape == (len(got.pairs), 0)
     assert_same_tables(got, expected)
+
+
+def test_a_partition_without_any_computed_pair_adds_nothing() -> None:
+    prices = synthetic_prices(6, 900, seed=11)
+    prices.iloc[100:, :2] = np.nan  # the first two assets' data end before every event
+    events = synthetic_events(30, prices.index, seed=12)
+    study = es.EventStudy(events, prices, model="market", benchmark="MKT")
+    expected = study.run()
+    assert set(expected.skipped["asset"]) == {"SYN000", "SYN001"}
+    got = run_partitioned(study.spec, study.events, prices, _assets(study), n_parts=3)  # the first: both
+    assert_same_tables(got, expected)
