@@ -56,6 +56,8 @@ def aggregate_table(pairs: pd.DataFrame, arrays: PairArrays, windows: Sequence[t
     (:func:`residual_rho`); ``one_per_day`` then cannot be used.
     """
     if one_per_day:
+        if residuals is not None:
+            raise ValueError("one observation per day averages residuals: it needs them in arrays")
         collapsed = collapse_one_per_day(pairs, arrays)
         pairs, arrays = collapsed.pairs.reset_index(drop=True), collapsed.arrays
     scopes = scope_layouts(pairs)
