@@ -62,3 +62,30 @@ def test_a_summary_of_plain_tables() -> None:
     assert "<p><b>Numbers &amp; more</b></p>" in summary.as_html()
     assert r"\paragraph{Numbers \& more}" in summary.as_latex() and r"100\% done" in summary.as_latex()
     assert r"x\_y" in summary.as_latex()
+
+
+def test_a_large_study_summarises_its_most_significant_pairs_and_counts_the_skipped() -> None:
+    import sys
+
+    import numpy as np
+
+    sys.path.insert(0, str(REPO_ROOT / "tests"))
+    from synthetic_panel import synthetic_events, synthetic_prices
+
+    prices = synthetic_prices(30, 900, seed=9)
+    prices.iloc[300:, :1] = np.nan  # SYN000's data end: its 40 pairs are skipped
+    results = es.EventStudy(synthetic_events(40, prices.index, seed=10), prices, model="market",
+                            benchmark="MKT").run()
+    assert results.car[["event_id", "asset"]].drop_duplicates().shape[0] == 1_160
+    summary = results.summary()
+    car = summary.tables[0].frame
+    assert "the 50 most significant of 1,160 event-asset pairs" in summary.tables[0].title
+    start, end = results.spec.windows[0]
+    first = results.car[(results.car["start"] == start) & (results.car["end"] == end)]
+    # the pairs with the smallest p over the first window, every window of each
+    expected = first.nsmallest(50, "pvalue").apply(lambda r: f"{r.event_id} {r.event} {r.asset}", axis=1)
+    assert set(car["event"] + " " + car["asset"]) == set(expected)
+    assert len(car) == 50 * len(results.spec.windows)
+    text = summary.as_text()
+    assert text.count("SYN000: ") == 20  # skipped pairs listed, then counted
+    assert "... and 20 more (skipped.csv)" in text

@@ -31,7 +31,8 @@ def ranked_pairs(results: StudyResults) -> list[tuple[str, str]]:
     return [(str(e), str(a)) for e, a in zip(ids, assets, strict=True)]
 
 
-def _only(car: pd.DataFrame, pairs: set[tuple[str, str]] | None) -> pd.DataFrame:
+def only_pairs(car: pd.DataFrame, pairs: set[tuple[str, str]] | None) -> pd.DataFrame:
+    """The rows of ``car`` whose (event_id, asset) is in ``pairs`` (all rows for ``None``)."""
     if pairs is None:
         return car
     ids, assets = car["event_id"].tolist(), car["asset"].tolist()
@@ -47,7 +48,8 @@ def car_rows(results: StudyResults, window: tuple[int, int],
     """Display rows of the CAR table for one window (numbers as printed everywhere); only
     ``pairs`` (event_id, asset) when given. Read column by column (no per-row pandas access)."""
     numbers = describe.numbers(results)
-    car = _only(results.car[(results.car["start"] == window[0]) & (results.car["end"] == window[1])], pairs)
+    in_window = (results.car["start"] == window[0]) & (results.car["end"] == window[1])
+    car = only_pairs(results.car[in_window], pairs)
     columns = [car[name].tolist() for name in CAR_ROW_COLUMNS]
     flags = car["flags"].tolist() if "flags" in car.columns else [""] * len(car)
     rows = []
@@ -105,7 +107,7 @@ def overview(results: StudyResults, pairs: set[tuple[str, str]] | None = None
     frame = results.events.frame
     dates = {str(i): f"{pd.Timestamp(d):%Y-%m-%d}" for i, d in zip(frame["id"], frame["date"], strict=True)}
     rows = []
-    for event_id, mine in _only(results.car, pairs).groupby("event_id", sort=False):
+    for event_id, mine in only_pairs(results.car, pairs).groupby("event_id", sort=False):
         row = {"event_id": str(event_id), "event": str(mine["event"].iloc[0]),
                "date": dates.get(str(event_id), "")}
         for r in mine.itertuples(index=False):

@@ -20,8 +20,12 @@ from eventstudy.output import describe
 from eventstudy.output.describe import StudyResults, measure_text
 from eventstudy.output.format import percent_unit, stars, window_label
 from eventstudy.output.latex import escape
+from eventstudy.output.rows import TOP_PAIRS, only_pairs, ranked_pairs
 
 STAR_LEGEND = "* p<0.10, ** p<0.05, *** p<0.01"
+
+#: Skipped pairs listed in the summary; the others are counted (every one is in skipped.csv).
+SKIPPED_LINES = 20
 
 
 @dataclass(frozen=True)
@@ -84,9 +88,20 @@ class Summary:
 
 
 def study_summary(results: StudyResults) -> Summary:
-    """The summary of a study's results: settings, per-pair CARs, aggregate tests, notes."""
-    tables = [SummaryTable(f"Cumulative abnormal returns ({describe.t_test_text(results)}; "
-                           f"p_emp: {describe.empirical_text(results)})", car_summary_table(results))]
+    """The summary of a study's results: settings, per-pair CARs, aggregate tests, notes.
+
+    Above :data:`~eventstudy.output.rows.TOP_PAIRS` event-asset pairs the CAR table keeps
+    the most significant ones, as the reports do, and at most :data:`SKIPPED_LINES`
+    skipped pairs are listed: the full tables are ``car.csv`` and ``skipped.csv``.
+    """
+    ranked = ranked_pairs(results)
+    shown = set(ranked[:TOP_PAIRS]) if len(ranked) > TOP_PAIRS else None
+    title = "Cumulative abnormal returns"
+    if shown is not None:
+        title += (f" of the {len(shown)} most significant of {len(ranked):,} event-asset pairs (smallest p "
+                  "over the first CAR window; every pair is in car.csv)")
+    title += f" ({describe.t_test_text(results)}; p_emp: {describe.empirical_text(results)})"
+    tables = [SummaryTable(title, car_summary_table(results, shown))]
     aggregate = aggregate_summary_table(results)
     if not aggregate.empty:
         tables.append(SummaryTable("Aggregate tests: statistic (two-sided p)", aggregate, index=True))
@@ -96,16 +111,20 @@ def study_summary(results: StudyResults) -> Summary:
     if note:
         notes.append(note)
     if len(results.skipped):
-        notes.append("\n".join(["Skipped:"] + [f"  {r.event_id} {r.asset}: {r.reason}"
-                                               for r in results.skipped.itertuples(index=False)]))
+        listed = results.skipped.head(SKIPPED_LINES)
+        lines = ["Skipped:"] + [f"  {r.event_id} {r.asset}: {r.reason}"
+                                for r in listed.itertuples(index=False)]
+        if len(results.skipped) > SKIPPED_LINES:
+            lines.append(f"  ... and {len(results.skipped) - SKIPPED_LINES:,} more (skipped.csv)")
+        notes.append("\n".join(lines))
     notes.append(STAR_LEGEND)
     return Summary(header=_header(results), tables=tuple(tables), notes=tuple(notes))
 
 
-def car_summary_table(results: StudyResults) -> pd.DataFrame:
+def car_summary_table(results: StudyResults, pairs: set[tuple[str, str]] | None = None) -> pd.DataFrame:
     """Per-pair CARs in percent (log % for log returns) with t, p-values and stars, one row per
-    pair and window."""
-    car = results.car
+    pair and window (only the (event_id, asset) ``pairs`` when given)."""
+    car = only_pairs(results.car, pairs)
     unit = percent_unit(results.spec.returns, results.spec.measure)
     return pd.DataFrame({
         "event": car["event_id"] + " " + car["event"].str.slice(0, 40),
