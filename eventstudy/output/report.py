@@ -16,24 +16,34 @@ from eventstudy.output.markdown import markdown_report
 def render(results: StudyResults, folder: Path, *, figures: str = "all",
            figure_formats: Sequence[str] = ("png",), skip_existing: bool = False,
            title: str | None = None, jobs: int = 1,
-           progress: Callable[[str, int, int], None] | None = None) -> FigureSet:
-    """Draw the figures, then write ``report.html``, ``report.md`` and ``tables/*.tex``.
+           progress: Callable[[str, int, int], None] | None = None,
+           meanwhile: Callable[[], None] | None = None) -> FigureSet:
+    """Draw the figures and write ``report.html``, ``report.md`` and ``tables/*.tex``.
+
+    While the worker processes draw their first figures, this process runs ``meanwhile``
+    (writing the folder's tables, which the HTML report may embed) and writes the reports
+    that need no figure file (:func:`write_text_reports`); ``report.html``, which embeds
+    the figures, is written once they are all drawn.
 
     ``title`` replaces the reports' default title (``Event study report: <events file>``).
     ``jobs`` processes draw the figures (:func:`~eventstudy.output.figures.plan.save_figures`);
     ``progress`` is called with ``(stage, done, total)``: ``figures`` after each figure,
-    ``report`` before (0 of 1) and after (1 of 1) the report files.
+    ``report`` before (0 of 1) and after (1 of 1) the HTML report.
     """
     formats = list(dict.fromkeys(figure_formats)) or ["png"]
     if figures != "none" and not {"png", "svg"} & set(formats):
         formats.append("png")  # the HTML report embeds PNG (or SVG); PDF cannot be embedded
+
+    def before_the_figures_end(planned: FigureSet) -> None:
+        if meanwhile is not None:
+            meanwhile()
+        write_text_reports(results, folder, planned, title=title)
+
     figure_set = save_figures(results, folder / "figures", figures, formats, skip_existing=skip_existing,
-                              jobs=jobs, progress=progress)
-    if figures == "none":
-        figure_set.notes.append("No figures: the study was run with --figures none.")
+                              jobs=jobs, progress=progress, meanwhile=before_the_figures_end)
     if progress is not None:
         progress("report", 0, 1)
-    write_report(results, folder, figure_set, title=title)
+    write_html_report(results, folder, figure_set, title=title)
     if progress is not None:
         progress("report", 1, 1)
     return figure_set
@@ -45,14 +55,18 @@ def _write_text(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
-def write_report(results: StudyResults, folder: Path, figures: FigureSet | None = None,
-                 title: str | None = None) -> Path:
-    """Write ``report.html``, ``report.md`` and ``tables/car.tex``, ``tables/aggregate.tex`` for the
-    figures already drawn; return the path of ``report.html``."""
+def write_text_reports(results: StudyResults, folder: Path, figures: FigureSet | None = None,
+                       title: str | None = None) -> None:
+    """Write ``report.md`` (linking the figures of ``figures``, drawn or not yet) and
+    ``tables/car.tex``, ``tables/aggregate.tex``."""
     (folder / "tables").mkdir(exist_ok=True)
     _write_text(folder / "tables" / "car.tex", car_latex(results))
     _write_text(folder / "tables" / "aggregate.tex", aggregate_latex(results))
     _write_text(folder / "report.md", markdown_report(results, figures, folder, title=title))
+
+
+def write_html_report(results: StudyResults, folder: Path, figures: FigureSet | None = None,
+                      title: str | None = None) -> Path:
+    """Write ``report.html`` for the figures already drawn (it embeds them); return its path."""
     _write_text(folder / "report.html", html_report(results, figures, folder, title=title))
     return folder / "report.html"
-

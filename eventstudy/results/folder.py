@@ -128,9 +128,12 @@ def check_destination(out: Path, inputs: Iterable[Path] = ()) -> None:
 
 
 def write_folder(out: Path, contents: FolderContents, report_options: Mapping[str, Any],
-                 render: Callable[[Path], None], inputs: Iterable[Path] = ()) -> Path:
-    """Write the tables, ``study.json``, events and prices, then ``render(folder)`` (figures and
-    report) into a staging folder, and move it to ``out`` when complete.
+                 render: Callable[[Path, Callable[[], None]], None], inputs: Iterable[Path] = ()) -> Path:
+    """Write the tables, ``study.json``, events and prices, and the figures and report, into a
+    staging folder, and move it to ``out`` when complete.
+
+    ``render(folder, write_tables)`` draws the figures and writes the report; it calls
+    ``write_tables`` once, before the report (while worker processes draw figures).
 
     Raises
     ------
@@ -147,8 +150,15 @@ def write_folder(out: Path, contents: FolderContents, report_options: Mapping[st
                          fix="choose another --out folder where you may write") from None
     try:
         (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
-        _write_contents(staging, contents, report_options)
-        render(staging)
+        written: list[bool] = []
+
+        def write_tables() -> None:
+            _write_contents(staging, contents, report_options)
+            written.append(True)
+
+        render(staging, write_tables)
+        if written != [True]:
+            raise RuntimeError("render must write the tables exactly once")
         _replace_folder(staging, out)
     except OSError as error:
         raise InputError(f"cannot write results: {error.strerror or error}", path=out,

@@ -259,9 +259,9 @@ class Results:
         """
         options = {"figures": figures, "figure_formats": list(figure_formats), "title": title}
 
-        def render_into(folder: Path) -> None:
+        def render_into(folder: Path, write_tables: Callable[[], None]) -> None:
             render(self, folder, figures=figures, figure_formats=figure_formats, title=title, jobs=jobs,
-                   progress=progress)
+                   progress=progress, meanwhile=write_tables)
 
         return write_folder(Path(out), self._contents(), options, render_into, inputs=self.input_paths())
 

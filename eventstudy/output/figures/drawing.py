@@ -155,7 +155,8 @@ def warm_up() -> None:
 
 
 def draw_figures(tasks: Sequence[DrawTask], jobs: int = 1,
-                 on_done: Callable[[int, int], None] | None = None) -> None:
+                 on_done: Callable[[int, int], None] | None = None,
+                 meanwhile: Callable[[], None] | None = None) -> None:
     """Write every figure of ``tasks``, using up to ``jobs`` processes (this one included).
 
     Parameters
@@ -168,6 +169,9 @@ def draw_figures(tasks: Sequence[DrawTask], jobs: int = 1,
         figures; otherwise fewer than :data:`MIN_FIGURES_FOR_WORKERS` figures are drawn here.
     on_done
         Called with ``(done, total)`` after each figure (in this process).
+    meanwhile
+        Other work of this process (writing the tables), done once the workers have
+        their first figures and before this process draws any; without workers, first.
     """
     total = len(tasks)
     done = 0
@@ -182,26 +186,29 @@ def draw_figures(tasks: Sequence[DrawTask], jobs: int = 1,
     workers = min(max(jobs, 1), total) - 1
     if started is not None:
         workers = min(workers, started.count)
+    meanwhile = meanwhile or (lambda: None)
     if workers < 1 or (started is None and total < MIN_FIGURES_FOR_WORKERS):
+        meanwhile()
         for draw, files in tasks:
             write_figure(draw, files)
             finished()
         return
     if started is not None:
-        _share(started.pool, workers, tasks, finished)
+        _share(started.pool, workers, tasks, finished, meanwhile)
         return
     import multiprocessing
 
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        _share(pool, workers, tasks, finished)
+        _share(pool, workers, tasks, finished, meanwhile)
 
 
 def _share(pool: ProcessPoolExecutor, workers: int, tasks: Sequence[DrawTask],
-           finished: Callable[[], None]) -> None:
+           finished: Callable[[], None], meanwhile: Callable[[], None]) -> None:
     """Draw ``tasks`` here from the front while ``workers`` processes of ``pool`` take them from the back.
 
     Each worker has a second figure queued, so that it does not wait for this process to
-    finish its own figure before it gets the next one.
+    finish its own figure before it gets the next one. ``meanwhile`` runs here once the
+    workers have their first figures.
     """
     queue = deque(tasks)
     running: set[Future[None]] = set()
@@ -217,6 +224,8 @@ def _share(pool: ProcessPoolExecutor, workers: int, tasks: Sequence[DrawTask],
             running.add(pool.submit(write_figure, draw, files))
 
     try:
+        refill()
+        meanwhile()
         refill()
         while queue:
             draw, files = queue.popleft()  # this process takes from the front

@@ -166,7 +166,8 @@ def _nan_last(value: float | None) -> float:
 
 def save_figures(results: StudyResults, folder: Path, figures: str, formats: Sequence[str],
                  skip_existing: bool = False, jobs: int = 1,
-                 progress: Callable[[str, int, int], None] | None = None) -> FigureSet:
+                 progress: Callable[[str, int, int], None] | None = None,
+                 meanwhile: Callable[[FigureSet], None] | None = None) -> FigureSet:
     """Draw the study's figures into ``folder`` in every format (PNG at 200 dpi).
 
     Parameters
@@ -187,6 +188,11 @@ def save_figures(results: StudyResults, folder: Path, figures: str, formats: Seq
         ``spawn``, which re-imports an unguarded calling script).
     progress
         Called with ``("figures", done, total)`` after each figure drawn.
+    meanwhile
+        Other work of this process, given the planned figures (their files not yet
+        drawn), done while the worker processes draw their first figures
+        (:func:`~eventstudy.output.figures.drawing.draw_figures`); run once, also when
+        there is nothing to draw.
 
     Returns
     -------
@@ -194,6 +200,9 @@ def save_figures(results: StudyResults, folder: Path, figures: str, formats: Seq
     """
     result = FigureSet()
     if figures == "none":
+        result.notes.append("No figures: the study was run with --figures none.")
+        if meanwhile is not None:
+            meanwhile(result)
         return result
     plan, result.notes = figure_plan(results, figures)
     folder.mkdir(parents=True, exist_ok=True)
@@ -206,7 +215,8 @@ def save_figures(results: StudyResults, folder: Path, figures: str, formats: Seq
         result.records.append(FigureRecord(name=stem, kind=kind, title=title, files=files,
                                            description=DESCRIPTIONS.get(kind, "")))
     on_done = None if progress is None else functools.partial(progress, "figures")
-    draw_figures(tasks, jobs=jobs, on_done=on_done)
+    draw_figures(tasks, jobs=jobs, on_done=on_done,
+                 meanwhile=None if meanwhile is None else functools.partial(meanwhile, result))
     return result
 
 
