@@ -25,6 +25,7 @@ from eventstudy.output.rows import (
     overview,
     ranked_pairs,
     settings_rows,
+    shown_pairs,
     source_rows,
     text_cell,
     warnings_list,
@@ -103,7 +104,7 @@ def _page(results: StudyResults, figures: FigureSet | None, folder: Path | None,
           image_budget: int, *, embed: bool) -> str:
     heading = title or describe.title(results)
     ranked = ranked_pairs(results)
-    shown = set(ranked[:TOP_PAIRS]) if len(ranked) > TOP_PAIRS else None
+    shown = shown_pairs(ranked)
     drawn = [c for c in (charts.prices_chart(results), charts.car_path_chart(results, ranked[:TOP_PAIRS]),
                          charts.forest_chart(results, ranked[:TOP_PAIRS])) if c is not None]
     embedded, sizes = interactive.embedded_files(folder, limit=interactive.EMBED_TOTAL_LIMIT if embed else 0)

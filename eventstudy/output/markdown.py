@@ -13,7 +13,6 @@ from eventstudy.output.extras import extra_sections
 from eventstudy.output.figures.plan import FigureSet
 from eventstudy.output.format import STAR_NOTE, legend_of_tests, window_label
 from eventstudy.output.rows import (
-    TOP_PAIRS,
     aggregate_blocks,
     car_headers,
     car_rows,
@@ -22,6 +21,7 @@ from eventstudy.output.rows import (
     overview,
     ranked_pairs,
     settings_rows,
+    shown_pairs,
     source_rows,
     text_cell,
     warnings_list,
@@ -54,7 +54,7 @@ def markdown_report(results: StudyResults, figures: FigureSet | None = None,
            f"{len(results.events.frame)} events; model: {describe.model_text(results)}; "
            f"source: {describe.source_text(results)}.", ""]
     ranked = ranked_pairs(results)
-    shown = set(ranked[:TOP_PAIRS]) if len(ranked) > TOP_PAIRS else None  # as in the HTML report
+    shown = shown_pairs(ranked)
     assets, windows, rows = overview(results, shown)
     unit = describe.unit(results)
     out += ["## Summary", "", f"CAR in {unit} per event, asset and window; {STAR_NOTE}.", ""]

@@ -31,6 +31,12 @@ def ranked_pairs(results: StudyResults) -> list[tuple[str, str]]:
     return [(str(e), str(a)) for e, a in zip(ids, assets, strict=True)]
 
 
+def shown_pairs(ranked: list[tuple[str, str]]) -> set[tuple[str, str]] | None:
+    """The pairs a report or summary shows: the first :data:`TOP_PAIRS` of ``ranked``
+    (:func:`ranked_pairs`), or ``None`` (every pair) when there are no more than that."""
+    return set(ranked[:TOP_PAIRS]) if len(ranked) > TOP_PAIRS else None
+
+
 def only_pairs(car: pd.DataFrame, pairs: set[tuple[str, str]] | None) -> pd.DataFrame:
     """The rows of ``car`` whose (event_id, asset) is in ``pairs`` (all rows for ``None``)."""
     if pairs is None:

@@ -20,7 +20,7 @@ from eventstudy.output import describe
 from eventstudy.output.describe import StudyResults, measure_text
 from eventstudy.output.format import percent_unit, stars, window_label
 from eventstudy.output.latex import escape
-from eventstudy.output.rows import TOP_PAIRS, only_pairs, ranked_pairs
+from eventstudy.output.rows import only_pairs, ranked_pairs, shown_pairs
 
 STAR_LEGEND = "* p<0.10, ** p<0.05, *** p<0.01"
 
@@ -95,7 +95,7 @@ def study_summary(results: StudyResults) -> Summary:
     skipped pairs are listed: the full tables are ``car.csv`` and ``skipped.csv``.
     """
     ranked = ranked_pairs(results)
-    shown = set(ranked[:TOP_PAIRS]) if len(ranked) > TOP_PAIRS else None
+    shown = shown_pairs(ranked)
     title = "Cumulative abnormal returns"
     if shown is not None:
         title += (f" of the {len(shown)} most significant of {len(ranked):,} event-asset pairs (smallest p "
