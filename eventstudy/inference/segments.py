@@ -18,9 +18,17 @@ sources). Only the per-call work (subsets, caches, scipy's argument handling) is
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
 
-from eventstudy.inference.base import CACHE, NAN, Layout, TestResult, nan_result, standardized_car
+from eventstudy.inference.base import (
+    CACHE,
+    NAN,
+    Layout,
+    TestResult,
+    nan_result,
+    standardized_car,
+    two_sided_normal,
+    two_sided_t,
+)
 from eventstudy.inference.parametric import _rbar_note
 from eventstudy.inference.rank import (
     WILCOXON_EXACT_MAX,
@@ -30,14 +38,6 @@ from eventstudy.inference.rank import (
     signed_rank_pvalue,
 )
 from eventstudy.models.pairs import PairArrays
-
-
-def _two_sided_t(statistic: float, dof: float) -> float:
-    return float(2 * special.stdtr(dof, -abs(statistic)))
-
-
-def _two_sided_normal(statistic: float) -> float:
-    return float(2 * special.ndtr(-abs(statistic)))
 
 
 def t_cs(car: np.ndarray, layout: Layout) -> list[TestResult]:
@@ -55,7 +55,7 @@ def t_cs(car: np.ndarray, layout: Layout) -> list[TestResult]:
             out.append(TestResult("t_cs", NAN, NAN, "CARs have zero dispersion"))
             continue
         statistic = values.mean() / (sd / np.sqrt(n))
-        out.append(TestResult("t_cs", float(statistic), _two_sided_t(statistic, n - 1)))
+        out.append(TestResult("t_cs", float(statistic), two_sided_t(statistic, n - 1)))
     return out
 
 
@@ -74,7 +74,7 @@ def parametric(arrays: PairArrays, layout: Layout, start: int, end: int,
         else:
             dof = dof_all[rows][keep].astype(float)
             statistic = float(values.sum() / np.sqrt((dof / (dof - 2)).sum()))
-            patell = TestResult("patell", statistic, _two_sided_normal(statistic))
+            patell = TestResult("patell", statistic, two_sided_normal(statistic))
         if n < 2:
             bmp = nan_result("bmp", "needs at least 2 pairs with a standardized CAR")
         else:
@@ -83,7 +83,7 @@ def parametric(arrays: PairArrays, layout: Layout, start: int, end: int,
                 bmp = nan_result("bmp", "standardized CARs have zero dispersion")
             else:
                 statistic = float(values.mean() / (sd / np.sqrt(n)))
-                bmp = TestResult("bmp", statistic, _two_sided_t(statistic, n - 1))
+                bmp = TestResult("bmp", statistic, two_sided_t(statistic, n - 1))
         out["patell"].append(patell)
         out["bmp"].append(bmp)
         out["patell_adj"].append(_patell_adj(patell, n, float(rbar[k])))
@@ -98,7 +98,7 @@ def _patell_adj(patell: TestResult, n: int, rbar: float) -> TestResult:
     if not np.isfinite(factor) or factor <= 0:
         return nan_result("patell_adj", f"average cross-correlation {rbar:.3g} gives a non-positive variance")
     statistic = float(patell.statistic / np.sqrt(factor))
-    return TestResult("patell_adj", statistic, _two_sided_normal(statistic), _rbar_note(rbar))
+    return TestResult("patell_adj", statistic, two_sided_normal(statistic), _rbar_note(rbar))
 
 
 def _kp(bmp: TestResult, n: int, rbar: float) -> TestResult:
@@ -108,7 +108,7 @@ def _kp(bmp: TestResult, n: int, rbar: float) -> TestResult:
     if not np.isfinite(factor) or factor <= 0:
         return nan_result("kp", f"average cross-correlation {rbar:.3g} gives a non-positive variance")
     statistic = float(bmp.statistic * np.sqrt(factor))
-    return TestResult("kp", statistic, _two_sided_t(statistic, n - 1), _rbar_note(rbar))
+    return TestResult("kp", statistic, two_sided_t(statistic, n - 1), _rbar_note(rbar))
 
 
 def signs(arrays: PairArrays, car: np.ndarray, layout: Layout,
@@ -119,7 +119,7 @@ def signs(arrays: PairArrays, car: np.ndarray, layout: Layout,
         share = CACHE.get(arrays, "positive_share", lambda: positive_share(arrays.est_ar))
     share = share[layout.order]
     out: dict[str, list[TestResult]] = {"sign": [], "gen_sign": []}
-    segment = np.repeat(np.arange(layout.n), np.diff(layout.bounds))
+    segment = layout.codes[layout.order]  # each ordered pair's segment
     nonzero = np.isfinite(car) & (car != 0)
     trials = np.bincount(segment[nonzero], minlength=layout.n)[: layout.n]
     successes = np.bincount(segment[nonzero & (car > 0)], minlength=layout.n)[: layout.n]
@@ -144,14 +144,14 @@ def signs(arrays: PairArrays, car: np.ndarray, layout: Layout,
             continue
         w = int((values[ok] > 0).sum())
         statistic = float((w - n * p) / np.sqrt(n * p * (1 - p)))
-        out["gen_sign"].append(TestResult("gen_sign", statistic, _two_sided_normal(statistic)))
+        out["gen_sign"].append(TestResult("gen_sign", statistic, two_sided_normal(statistic)))
     return out
 
 
 def wilcoxon(car: np.ndarray, layout: Layout) -> list[TestResult]:
     """:func:`eventstudy.inference.rank.wilcoxon` per segment (``car`` in layout order): one
     sort ranks every segment's ``|CAR|``, ties averaged as ``scipy.stats.rankdata`` does."""
-    segment = np.repeat(np.arange(layout.n), np.diff(layout.bounds))
+    segment = layout.codes[layout.order]  # each ordered pair's segment
     keep = np.flatnonzero(np.isfinite(car) & (car != 0))
     order = keep[np.lexsort((np.abs(car[keep]), segment[keep]))]
     seg, value = segment[order], np.abs(car[order])
