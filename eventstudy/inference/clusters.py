@@ -27,6 +27,7 @@ from eventstudy.inference.dependence import (
     couple_rho,
     couple_shared,
     in_batches,
+    later_meetings,
     overlapping_couples,
     rbar_of_rows,
     window_candidates,
@@ -194,8 +195,10 @@ def _overlap_by_segment(arrays: PairArrays, layout: Layout, n_pairs: np.ndarray,
     segment = layout.codes[rows]
     first = segment * _SEGMENT_SPAN + window[:, 0].astype("datetime64[D]").astype(np.int64)
     last = segment * _SEGMENT_SPAN + window[:, -1].astype("datetime64[D]").astype(np.int64)
-    out.n_overlapping = np.bincount(segment[has_partner(first, last)], minlength=layout.n)[: layout.n]
-    couples = _couple_counts(first, last, segment, layout.n)
+    order, later = later_meetings(first, last)  # segments' intervals never meet (moved apart)
+    out.n_overlapping = np.bincount(segment[_has_partner(first, last, order, later)],
+                                    minlength=layout.n)[: layout.n]
+    couples = np.bincount(segment[order], weights=later, minlength=layout.n)[: layout.n]
     candidates = (n_valid >= 2) & (out.n_overlapping > 0)
     whole = n_pairs == arrays.n_pairs  # the whole study: cached, shared with the diagnostics
     small = candidates & (couples <= RBAR_MAX_COUPLES) & ~whole
@@ -221,22 +224,15 @@ def _overlap_by_segment(arrays: PairArrays, layout: Layout, n_pairs: np.ndarray,
     return out
 
 
-def _couple_counts(first: np.ndarray, last: np.ndarray, segment: np.ndarray, n: int) -> np.ndarray:
-    """Per segment, the number of unordered couples of intersecting intervals."""
-    order = np.argsort(first, kind="stable")
-    upto = np.searchsorted(first[order], last[order], side="right")
-    count = np.maximum(upto - np.arange(order.size) - 1, 0)
-    return np.bincount(segment[order], weights=count, minlength=n)[:n]
-
-
-def has_partner(first: np.ndarray, last: np.ndarray) -> np.ndarray:
-    """Per interval ``[first, last]``, whether another interval intersects it."""
-    order = np.argsort(first, kind="stable")
+def _has_partner(first: np.ndarray, last: np.ndarray, order: np.ndarray,
+                 later: np.ndarray) -> np.ndarray:
+    """Per interval ``[first, last]``, whether another interval intersects it, given
+    :func:`~eventstudy.inference.dependence.later_meetings`'s ``order`` and ``later``: one
+    that starts later within it, or an earlier one still running at its start."""
     starts, ends = first[order], last[order]
-    later = np.searchsorted(starts, ends, side="right") - np.arange(order.size) - 1 > 0
     reach = np.maximum.accumulate(ends)  # latest end among intervals up to each one
     earlier = np.zeros(order.size, dtype=bool)
     earlier[1:] = reach[:-1] >= starts[1:]
     out = np.empty(order.size, dtype=bool)
-    out[order] = later | earlier
+    out[order] = (later > 0) | earlier
     return out

@@ -151,11 +151,7 @@ def overlapping_couples(first: np.ndarray, last: np.ndarray,
         Indices of the returned couples (``left != right``) and the exact number of
         intersecting unordered couples.
     """
-    order = np.argsort(first, kind="stable")
-    starts, ends = first[order], last[order]
-    # Sorted by first date, interval p meets every later q with starts[q] <= ends[p].
-    upto = np.searchsorted(starts, ends, side="right")
-    count = np.maximum(upto - np.arange(order.size) - 1, 0)
+    order, count = later_meetings(first, last)
     total = int(count.sum())
     if total == 0:
         return np.empty(0, np.intp), np.empty(0, np.intp), 0
@@ -167,6 +163,16 @@ def overlapping_couples(first: np.ndarray, last: np.ndarray,
     p = np.searchsorted(offsets + count, which, side="right")
     q = p + 1 + (which - offsets[p])
     return order[p], order[q], total
+
+
+def later_meetings(first: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The intervals ``[first, last]`` sorted by ``first`` (``order``, stable), and for each
+    of them in that order the number of later ones it intersects: sorted so, interval
+    ``p`` meets every later ``q`` with ``first[q] <= last[p]``. Their sum is the number of
+    intersecting unordered couples."""
+    order = np.argsort(first, kind="stable")
+    upto = np.searchsorted(first[order], last[order], side="right")
+    return order, np.maximum(upto - np.arange(order.size) - 1, 0)
 
 
 def couple_correlations(arrays: PairArrays, left: np.ndarray, right: np.ndarray,
