@@ -179,17 +179,20 @@ def couple_correlations(arrays: PairArrays, left: np.ndarray, right: np.ndarray,
                         window_days: np.ndarray) -> np.ndarray:
     """``rho_ij * c_ij / L2`` for couples of pair rows (module docstring):
     :func:`couple_rho` times :func:`couple_shared` over the window's length."""
-    shared = couple_shared(arrays, left, right, window_days)
-    return couple_rho(arrays, left, right) * shared / window_days.size
+    same = _same_asset(arrays, left, right)
+    shared = couple_shared(arrays, left, right, window_days, same)
+    return couple_rho(arrays, left, right, same) * shared / window_days.size
 
 
-def couple_rho(arrays: PairArrays, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+def couple_rho(arrays: PairArrays, left: np.ndarray, right: np.ndarray,
+               same: np.ndarray | None = None) -> np.ndarray:
     """``rho_ij``: Pearson correlation of the two pairs' estimation residuals over the
     calendar dates where both have one (zero below :data:`MIN_COMMON_DATES`); it does not
     depend on the CAR window. Two pairs of one asset are aligned by the distance between
-    their days 0 on the asset's calendar, other couples date by date."""
+    their days 0 on the asset's calendar, other couples date by date (``same``: which
+    couples are of one asset, when already known)."""
     out = np.empty(left.size)
-    same = _same_asset(arrays, left, right)
+    same = _same_asset(arrays, left, right) if same is None else same
     if same.any():
         out[same] = _shifted_rho(arrays, left[same], right[same])
     if not same.all():
@@ -199,11 +202,12 @@ def couple_rho(arrays: PairArrays, left: np.ndarray, right: np.ndarray) -> np.nd
 
 
 def couple_shared(arrays: PairArrays, left: np.ndarray, right: np.ndarray,
-                  window_days: np.ndarray) -> np.ndarray:
+                  window_days: np.ndarray, same: np.ndarray | None = None) -> np.ndarray:
     """``c_ij``: calendar dates shared by the two pairs' windows ``window_days``; for two
-    pairs of one asset ``max(0, L2 - |s|)``, ``s`` the distance between their days 0."""
+    pairs of one asset ``max(0, L2 - |s|)``, ``s`` the distance between their days 0
+    (``same``: as for :func:`couple_rho`)."""
     out = np.empty(left.size)
-    same = _same_asset(arrays, left, right)
+    same = _same_asset(arrays, left, right) if same is None else same
     if same.any():
         day0 = np.asarray(arrays.day0_index)
         out[same] = np.maximum(window_days.size - np.abs(day0[left[same]] - day0[right[same]]), 0)
