@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import IntEnum
 from typing import TYPE_CHECKING
 
@@ -123,13 +123,15 @@ def flag_layer(args: argparse.Namespace) -> Layer:
     return Layer(values, lambda name: "--window" if name == "windows" else SETTINGS[name].flag)
 
 
-def add_format_option(parser: argparse.ArgumentParser, default: str = "text", extra: str = "") -> None:
-    """Add ``--format text|csv|json`` for a command that prints a table on standard output
-    (with ``extra``, the help of one more choice, ``"parquet: ..."``)."""
-    choices = [*TABLE_FORMATS, extra.split(":")[0]] if extra else list(TABLE_FORMATS)
-    parser.add_argument("--format", choices=choices, default=default, dest="format",
+def add_format_option(parser: argparse.ArgumentParser, default: str = "text",
+                      extra: Mapping[str, str] | None = None) -> None:
+    """Add ``--format text|csv|json`` for a command that prints a table on standard output;
+    ``extra`` adds choices, each with its help text."""
+    extra = extra or {}
+    parser.add_argument("--format", choices=[*TABLE_FORMATS, *extra], default=default, dest="format",
                         help=f"how to print the table on standard output (default: {default}); "
-                             "csv and json are for other programs" + (f"; {extra}" if extra else ""))
+                             "csv and json are for other programs"
+                             + "".join(f"; {name}: {text}" for name, text in extra.items()))
 
 
 def print_table(frame: pd.DataFrame, fmt: str) -> None:

@@ -61,8 +61,8 @@ def add_parser(subparsers: Any) -> None:
                         "processes on this machine; needs eventstudy[distributed] (docs/distributed.md)")
     parser.add_argument("--tables", choices=["parquet"], help="also write abnormal_returns and car as "
                         "Parquet partitioned by asset, with aggregate and skipped, into OUT/parquet/")
-    add_format_option(parser, extra="parquet: print the summary and write the tables as with "
-                      "--tables parquet")
+    add_format_option(parser, extra={"parquet": "print the summary and write the tables as with "
+                                                "--tables parquet"})
     add_output_options(parser)
     parser.set_defaults(handler=run)
 
