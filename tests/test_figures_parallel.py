@@ -235,6 +235,41 @@ def test_day_marks_are_the_pixels_of_minor_ticks():
     np.testing.assert_array_equal(with_marks, with_ticks)
 
 
+def test_calendar_day_marks_are_the_pixels_of_a_day_locator():
+    """The zoomed timeline's daily marks against matplotlib's DayLocator minor ticks beside
+    Monday major ticks (the minor tick under a Monday is dropped by matplotlib)."""
+    import matplotlib as mpl
+    import matplotlib.dates as mdates
+    import pandas as pd
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from eventstudy.output.figures.style import STYLE, calendar_day_marks
+
+    start, end = pd.Timestamp("2025-07-03 07:12"), pd.Timestamp("2025-08-19 16:48")
+
+    def pixels(locator: bool) -> np.ndarray:
+        with mpl.rc_context(STYLE):
+            figure = Figure(figsize=(6, 2), dpi=100)
+            ax = figure.add_subplot()
+            days = pd.date_range("2025-07-01", "2025-08-21")
+            ax.plot(days, np.sin(np.arange(len(days))))
+            ax.set_xlim(start, end)
+            ax.xaxis.set_major_locator(mdates.WeekdayLocator(mdates.MO))
+            ax.xaxis.set_major_formatter(mdates.DateFormatter("%-d %b"))
+            if locator:
+                ax.xaxis.set_minor_locator(mdates.DayLocator())
+            else:
+                calendar_day_marks(ax, start, end)
+            canvas = FigureCanvasAgg(figure)
+            canvas.draw()
+            return np.asarray(canvas.buffer_rgba()).copy()
+
+    with_locator, with_marks = pixels(True), pixels(False)
+    assert (with_locator != with_locator[-1, -1]).any()
+    np.testing.assert_array_equal(with_marks, with_locator)
+
+
 def test_png_holds_the_pixels_savefig_renders(seed_results, tmp_path):
     """One Agg rendering (``save_png``) gives the image of ``savefig``, reduced to the same palette."""
     import matplotlib as mpl

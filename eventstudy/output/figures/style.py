@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import pandas as pd
@@ -131,7 +131,7 @@ def event_day_ticks(ax: Axes, rows: pd.DataFrame) -> None:
     ax.grid(axis="x", visible=False)
 
 
-def day_marks(ax: Axes, days: list[int]) -> None:
+def day_marks(ax: Axes, days: Sequence[float]) -> None:
     """A minor tick mark under each of ``days``, drawn as one line of markers.
 
     The same marks as ``ax.set_xticks(days, minor=True)`` (the tick's marker, size, width,
@@ -153,3 +153,14 @@ def day_marks(ax: Axes, days: list[int]) -> None:
     marks.set_clip_on(False)  # below the axes, like the ticks
 
 
+def calendar_day_marks(ax: Axes, start: pd.Timestamp, end: pd.Timestamp) -> None:
+    """A minor tick mark under each calendar day from ``start`` to ``end`` but Mondays.
+
+    The marks of ``ax.xaxis.set_minor_locator(DayLocator())`` beside the major ticks of
+    ``WeekdayLocator(MO)``, which take the Mondays (matplotlib drops minor ticks where a
+    major one stands), drawn as one line of markers by :func:`day_marks`.
+    """
+    import matplotlib.dates as mdates
+
+    days = pd.date_range(start.ceil("D"), end.floor("D"), freq="D")
+    day_marks(ax, list(mdates.date2num(days[days.day_of_week != 0])))

@@ -18,6 +18,7 @@ from eventstudy.output.figures.style import (
     EVENT_COLOUR,
     PRICE_COLOUR,
     WIDTH,
+    calendar_day_marks,
     decorate,
     new_figure,
     short_date,
@@ -138,7 +139,7 @@ def plot_timeline(prices: Mapping[str, pd.Series] | pd.DataFrame, events: pd.Dat
         if (end - start).days <= 120:
             panel.xaxis.set_major_locator(mdates.WeekdayLocator(mdates.MO))
             panel.xaxis.set_major_formatter(mdates.DateFormatter("%-d %b"))
-            panel.xaxis.set_minor_locator(mdates.DayLocator())
+            calendar_day_marks(panel, start - pad, end + pad)
         else:
             locator = mdates.AutoDateLocator(minticks=4, maxticks=9)
             panel.xaxis.set_major_locator(locator)
