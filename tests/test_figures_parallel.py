@@ -270,6 +270,44 @@ def test_calendar_day_marks_are_the_pixels_of_a_day_locator():
     np.testing.assert_array_equal(with_marks, with_locator)
 
 
+def test_forest_row_labels_are_the_pixels_of_tick_labels_and_a_secondary_axis():
+    """The forest plot's row names and values (texts and a line of marks) against what they
+    replace: y tick labels on the left and a secondary y axis without marks on the right."""
+    import matplotlib as mpl
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from eventstudy.output.figures.forest import row_labels
+    from eventstudy.output.figures.style import STYLE
+
+    rows = np.arange(5)
+    names = [f"E{i:05d}  {i + 3} Aug 2025" for i in rows]
+    values = ["+4.12%***", "\u22120.50%", "+1.00%*", "0.00%", "\u221212.30%**"]
+
+    def pixels(ticks: bool) -> np.ndarray:
+        with mpl.rc_context(STYLE):
+            figure = Figure(figsize=(4, 2), dpi=100, layout="constrained")
+            ax = figure.add_subplot()
+            ax.hlines(rows, -1, rows, linewidth=1.6)
+            if ticks:
+                ax.set_yticks(rows, names, fontsize=7.5)
+                ax.grid(axis="y", visible=False)
+                right = ax.secondary_yaxis("right")
+                right.set_yticks(rows, values, fontsize=7.5)
+                right.tick_params(length=0)
+                right.spines["right"].set_visible(False)
+            else:
+                row_labels(ax, rows, names, values)
+            ax.set_ylim(-0.7, len(rows) - 0.3)
+            canvas = FigureCanvasAgg(figure)
+            canvas.draw()
+            return np.asarray(canvas.buffer_rgba()).copy()
+
+    with_ticks, with_texts = pixels(True), pixels(False)
+    assert (with_ticks != with_ticks[0, 0]).sum() > 1000
+    np.testing.assert_array_equal(with_texts, with_ticks)
+
+
 def test_png_holds_the_pixels_savefig_renders(seed_results, tmp_path):
     """One Agg rendering (``save_png``) gives the image of ``savefig``, reduced to the same palette."""
     import matplotlib as mpl

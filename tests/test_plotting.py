@@ -179,7 +179,8 @@ def test_plot_functions_draw_into_a_given_axes(data):
 def test_forest_rows_are_sorted(data):
     figure = plotting.plot_forest(data.car, (0, 0))
     imoex = figure.axes[0]
-    labels = [t.get_text().split()[0] for t in imoex.get_yticklabels()]
+    left = [t for t in imoex.texts if t.get_horizontalalignment() == "right"]  # the row names
+    labels = [t.get_text().split()[0] for t in sorted(left, key=lambda t: t.get_position()[1])]
     rows = data.car[(data.car["asset"] == "IMOEX") & (data.car["start"] == 0) & (data.car["end"] == 0)]
     expected = rows.sort_values("car", kind="stable")["event_id"].tolist()
     assert labels == expected  # y grows upwards: the largest CAR is the top row
