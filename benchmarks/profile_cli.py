@@ -53,7 +53,7 @@ PHASES = [
     ("eventstudy.output.report", "car_latex", "tables/car.tex", 0),
     ("eventstudy.output.report", "aggregate_latex", "tables/aggregate.tex", 0),
     ("eventstudy.output.report", "markdown_report", "report.md", 0),
-    ("eventstudy.output.report", "html_report", "report.html", 0),
+    ("eventstudy.output.report", "html_report_builder", "report.html (all but the figures)", 0),
     ("eventstudy.results.value.Results", "summary", "summary (built)", 0),
 ]
 

@@ -184,7 +184,7 @@ def test_existing_results_survive_a_failed_run(prices_dir: Path, tmp_path: Path,
     def broken_report(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("eventstudy.output.report.write_html_report", broken_report)
+    monkeypatch.setattr("eventstudy.output.report.html_report_builder", broken_report)
     with pytest.raises(RuntimeError, match="disk full"):
         run_cli("run", SEEDS, "--prices", prices_dir, "--assets", "IMOEX", "--out", out,
                 "--figures", "none", "--window", "0,1")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import html
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -94,21 +94,23 @@ def html_report(results: StudyResults, figures: FigureSet | None = None, folder:
     ``interactive.PAGE_LIMIT`` bytes: if the figures and files would take it over, they are linked
     (``figures/*.png``, ``car.csv`` beside ``report.html``) instead of embedded.
     """
-    page = _page(results, figures, folder, title, IMAGE_BUDGET, embed=True)
-    if len(page.encode("utf-8")) > interactive.PAGE_LIMIT:
-        page = _page(results, figures, folder, title, 0, embed=False)
-    return page
+    return html_report_builder(results, figures, folder, title=title)()
 
 
-def _page(results: StudyResults, figures: FigureSet | None, folder: Path | None, title: str | None,
-          image_budget: int, *, embed: bool) -> str:
+def html_report_builder(results: StudyResults, figures: FigureSet | None = None, folder: Path | None = None,
+                        *, title: str | None = None) -> Callable[[], str]:
+    """:func:`html_report` in two steps: every part of the page but the figures now (the
+    tables of ``folder`` already written), and the returned function, called once the
+    figures of ``figures`` are drawn, which adds them and returns the page.
+
+    ``eventstudy run`` builds the page while worker processes draw the figures.
+    """
     heading = title or describe.title(results)
     ranked = ranked_pairs(results)
     shown = shown_pairs(ranked)
     drawn = [c for c in (charts.prices_chart(results), charts.car_path_chart(results, ranked[:TOP_PAIRS]),
                          charts.forest_chart(results, ranked[:TOP_PAIRS])) if c is not None]
-    embedded, sizes = interactive.embedded_files(folder, limit=interactive.EMBED_TOTAL_LIMIT if embed else 0)
-    sections = [
+    before = [
         ("summary", "Summary", _html_summary(results, shown, len(ranked))),
         ("charts", "Interactive charts", _html_charts(drawn, shown)),
         ("car", "Cumulative abnormal returns", _html_car(results, shown, len(ranked))),
@@ -116,24 +118,38 @@ def _page(results: StudyResults, figures: FigureSet | None, folder: Path | None,
         *[(s.key, s.title, "".join(f"<p>{_e(line)}</p>" for line in s.lines) + (_html_table(
             [(k, t, "") for k, t in s.headers.items()], s.rows) if s.rows else ""))
           for s in extra_sections(results)],
-        ("figures", "Figures", _html_figures(figures, image_budget)),
+    ]
+    after = [
         ("events", "Events", _html_events(results)),
         ("data", "Data sources", _html_sources(results)),
         ("settings", "Settings and method", _html_settings(results)),
         ("warnings", "Skipped pairs and warnings", _html_warnings(results, figures)),
     ]
-    nav = "".join(f'<a href="#{key}">{_e(name)}</a>' for key, name, _ in sections)
-    body = "".join(f'<section id="{key}"><h2>{_e(name)}</h2>{content}</section>'
-                   for key, name, content in sections)
     assets = ", ".join(dict.fromkeys(results.car["asset"])) or "no assets"
     lede = (f"{len(results.events.frame)} events \u00b7 {assets}"
             f" \u00b7 {describe.model_text(results)} \u00b7 source: {describe.source_text(results)}")
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{_e(heading)}</title><style>{STYLE}</style></head><body>"
-            f"<header><h1>{_e(heading)}</h1><p class=\"lede\">{_e(lede)}</p><nav>{nav}</nav>"
-            f"{interactive.downloads_block(embedded, sizes)}</header>"
-            f"{body}{interactive.scripts(drawn, embedded)}</body></html>\n")
+    embedded_files = interactive.embedded_files(folder, limit=interactive.EMBED_TOTAL_LIMIT)
+
+    def page(image_budget: int, files: tuple[dict[str, str], dict[str, int]]) -> str:
+        embedded, sizes = files
+        sections = [*before, ("figures", "Figures", _html_figures(figures, image_budget)), *after]
+        nav = "".join(f'<a href="#{key}">{_e(name)}</a>' for key, name, _ in sections)
+        body = "".join(f'<section id="{key}"><h2>{_e(name)}</h2>{content}</section>'
+                       for key, name, content in sections)
+        return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+                f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+                f"<title>{_e(heading)}</title><style>{STYLE}</style></head><body>"
+                f"<header><h1>{_e(heading)}</h1><p class=\"lede\">{_e(lede)}</p><nav>{nav}</nav>"
+                f"{interactive.downloads_block(embedded, sizes)}</header>"
+                f"{body}{interactive.scripts(drawn, embedded)}</body></html>\n")
+
+    def finish() -> str:
+        full = page(IMAGE_BUDGET, embedded_files)
+        if len(full.encode("utf-8")) <= interactive.PAGE_LIMIT:
+            return full
+        return page(0, interactive.embedded_files(folder, limit=0))
+
+    return finish
 
 
 def _capped_note(shown: set[tuple[str, str]] | None, total: int, where: str) -> str:

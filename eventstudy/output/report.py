@@ -8,7 +8,7 @@ from pathlib import Path
 
 from eventstudy.output.describe import StudyResults
 from eventstudy.output.figures.plan import FigureSet, save_figures
-from eventstudy.output.html import html_report
+from eventstudy.output.html import html_report_builder
 from eventstudy.output.latex import aggregate_latex, car_latex
 from eventstudy.output.markdown import markdown_report
 
@@ -21,9 +21,10 @@ def render(results: StudyResults, folder: Path, *, figures: str = "all",
     """Draw the figures and write ``report.html``, ``report.md`` and ``tables/*.tex``.
 
     While the worker processes draw their first figures, this process runs ``meanwhile``
-    (writing the folder's tables, which the HTML report may embed) and writes the reports
-    that need no figure file (:func:`write_text_reports`); ``report.html``, which embeds
-    the figures, is written once they are all drawn.
+    (writing the folder's tables, which the HTML report may embed), writes the reports
+    that need no figure file (:func:`write_text_reports`) and builds all of
+    ``report.html`` but its figures (:func:`~eventstudy.output.html.html_report_builder`);
+    the page is completed with the figures once they are all drawn.
 
     ``title`` replaces the reports' default title (``Event study report: <events file>``).
     ``jobs`` processes draw the figures (:func:`~eventstudy.output.figures.plan.save_figures`);
@@ -34,16 +35,20 @@ def render(results: StudyResults, folder: Path, *, figures: str = "all",
     if figures != "none" and not {"png", "svg"} & set(formats):
         formats.append("png")  # the HTML report embeds PNG (or SVG); PDF cannot be embedded
 
+    finish_html: list[Callable[[], str]] = []
+
     def before_the_figures_end(planned: FigureSet) -> None:
         if meanwhile is not None:
             meanwhile()
         write_text_reports(results, folder, planned, title=title)
+        finish_html.append(html_report_builder(results, planned, folder, title=title))
 
     figure_set = save_figures(results, folder / "figures", figures, formats, skip_existing=skip_existing,
                               jobs=jobs, progress=progress, meanwhile=before_the_figures_end)
     if progress is not None:
         progress("report", 0, 1)
-    write_html_report(results, folder, figure_set, title=title)
+    (finish,) = finish_html  # save_figures runs its meanwhile exactly once
+    _write_text(folder / "report.html", finish())
     if progress is not None:
         progress("report", 1, 1)
     return figure_set
@@ -63,10 +68,3 @@ def write_text_reports(results: StudyResults, folder: Path, figures: FigureSet |
     _write_text(folder / "tables" / "car.tex", car_latex(results))
     _write_text(folder / "tables" / "aggregate.tex", aggregate_latex(results))
     _write_text(folder / "report.md", markdown_report(results, figures, folder, title=title))
-
-
-def write_html_report(results: StudyResults, folder: Path, figures: FigureSet | None = None,
-                      title: str | None = None) -> Path:
-    """Write ``report.html`` for the figures already drawn (it embeds them); return its path."""
-    _write_text(folder / "report.html", html_report(results, figures, folder, title=title))
-    return folder / "report.html"

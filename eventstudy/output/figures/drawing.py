@@ -9,7 +9,8 @@ list, while the workers take figures from the back, so ``jobs`` processes are bu
 A worker costs about a second to start (a fresh interpreter importing pandas and
 matplotlib). :func:`workers_started` starts them ahead of need, at the beginning of a
 command, so that they import while this process reads the data and runs the study; the
-:func:`draw_figures` calls inside that block then find them ready. Every file is the
+:func:`draw_figures` call inside that block then finds them ready (and lets them go
+when it ends: they serve one call). Every file is the
 same bytes whichever process drew it (fixed style, no dates in the files, a
 deterministic palette).
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -88,10 +90,16 @@ class FigureWorkers:
         import multiprocessing
 
         self.count = count
+        self.retired = False
         self.pool = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"),
                                         initializer=warm_up)
         for _ in range(count):  # a pool of spawned processes starts one per submitted task
             self.pool.submit(int)
+
+    def retire(self) -> None:
+        """Let the workers exit once idle, without waiting: they have served their call."""
+        self.retired = True
+        self.pool.shutdown(wait=False)
 
     def close(self, cancel: bool = False) -> None:
         """Stop the workers once idle; ``cancel``: now (the command failed; they may be importing)."""
@@ -113,7 +121,7 @@ _STARTED: ContextVar[FigureWorkers | None] = ContextVar("figure_workers", defaul
 
 @contextlib.contextmanager
 def workers_started(jobs: int) -> Iterator[FigureWorkers | None]:
-    """Start ``jobs - 1`` drawing workers now; :func:`draw_figures` inside the block uses them.
+    """Start ``jobs - 1`` drawing workers now; the first :func:`draw_figures` inside the block uses them.
 
     For a command that will draw figures: the workers' start-up (about a second of
     imports each) then overlaps this process's own imports, reading and estimation.
@@ -137,7 +145,15 @@ def workers_started(jobs: int) -> Iterator[FigureWorkers | None]:
 
 
 def warm_up() -> None:
-    """A worker's start: import what drawing needs and draw one small figure (fonts, caches)."""
+    """A worker's start: import what drawing needs and draw one small figure (fonts, caches).
+
+    The worker also ends without the interpreter's teardown: freeing pandas and
+    matplotlib takes it about 0.3 s, which the command waits for as it exits, and a worker
+    has nothing to finish (each figure's files are closed when written; the pool has its
+    answer before the worker exits).
+    """
+    import atexit
+
     import matplotlib as mpl
 
     import eventstudy.output.figures.caar
@@ -152,6 +168,16 @@ def warm_up() -> None:
         figure.add_subplot().set_title("warm-up")
         fix_layout(figure)
         GlyphCacheCanvas(figure).draw()
+    atexit.register(_exit_now)
+
+
+def _exit_now() -> None:
+    """The last exit handler of a worker (registered last, run first): leave at once."""
+    import sys
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def draw_figures(tasks: Sequence[DrawTask], jobs: int = 1,
@@ -183,6 +209,8 @@ def draw_figures(tasks: Sequence[DrawTask], jobs: int = 1,
             on_done(done, total)
 
     started = _STARTED.get()
+    if started is not None and started.retired:
+        started = None
     workers = min(max(jobs, 1), total) - 1
     if started is not None:
         workers = min(workers, started.count)
@@ -195,6 +223,7 @@ def draw_figures(tasks: Sequence[DrawTask], jobs: int = 1,
         return
     if started is not None:
         _share(started.pool, workers, tasks, finished, meanwhile)
+        started.retire()
         return
     import multiprocessing
 
@@ -206,39 +235,61 @@ def _share(pool: ProcessPoolExecutor, workers: int, tasks: Sequence[DrawTask],
            finished: Callable[[], None], meanwhile: Callable[[], None]) -> None:
     """Draw ``tasks`` here from the front while ``workers`` processes of ``pool`` take them from the back.
 
-    Each worker has a second figure queued, so that it does not wait for this process to
-    finish its own figure before it gets the next one. ``meanwhile`` runs here once the
-    workers have their first figures.
+    A figure a worker finishes hands it the next one at once (from the future's completion
+    callback), so that no worker waits for this process to finish ``meanwhile`` or its own
+    figure; each has a second figure queued, except near the end, where it would hold a
+    figure back while this process is idle.
+    ``meanwhile`` runs here once the workers have their first figures.
     """
     queue = deque(tasks)
-    running: set[Future[None]] = set()
+    lock = threading.RLock()  # a callback may run at once, in the thread that adds it
+    submitted: list[Future[None]] = []
+    reported: set[Future[None]] = set()
 
-    def refill() -> None:
-        completed = {f for f in running if f.done()}
-        for future in completed:
-            running.discard(future)
+    def in_flight() -> list[Future[None]]:
+        with lock:
+            return [f for f in submitted if not f.done()]
+
+    def hand_out(_: object = None) -> None:
+        with lock:
+            # a second figure queued per worker saves it the hand-over, but not near the end,
+            # where it would keep the worker busy while this process has nothing left to draw
+            while queue and len(in_flight()) < (2 * workers if len(queue) > 2 * workers else workers):
+                draw, files = queue.pop()  # workers take from the back
+                future = pool.submit(write_figure, draw, files)
+                submitted.append(future)
+                future.add_done_callback(hand_out)
+
+    def report() -> None:
+        with lock:
+            done = [f for f in submitted if f.done() and f not in reported]
+        for future in done:
+            reported.add(future)
             future.result()  # a worker's exception is raised here
             finished()
-        while queue and len(running) < 2 * workers:
-            draw, files = queue.pop()  # workers take from the back
-            running.add(pool.submit(write_figure, draw, files))
+
+    def take() -> DrawTask | None:
+        with lock:
+            return queue.popleft() if queue else None  # this process takes from the front
 
     try:
-        refill()
+        hand_out()
         meanwhile()
-        refill()
-        while queue:
-            draw, files = queue.popleft()  # this process takes from the front
-            write_figure(draw, files)
+        report()
+        while (task := take()) is not None:
+            write_figure(*task)
             finished()
-            refill()
-        while running:
-            wait(running, return_when=FIRST_COMPLETED)
-            refill()
+            report()
+        while pending := in_flight():
+            wait(pending, return_when=FIRST_COMPLETED)
+            report()
+        report()
     except BaseException:  # no worker may still write into the folder once the caller cleans up
-        for future in running:
+        with lock:
+            queue.clear()
+        for future in submitted:
             future.cancel()
-        wait(running)
+        wait(submitted)
         raise
 
 
