@@ -314,6 +314,42 @@ def test_forest_row_labels_are_the_pixels_of_tick_labels_and_a_secondary_axis():
     np.testing.assert_array_equal(with_texts, with_ticks)
 
 
+def test_calendar_lines_are_the_pixels_of_vlines_on_a_date_axis():
+    """The timelines' event lines (day numbers, no unit conversion) against ``Axes.vlines``."""
+    import matplotlib as mpl
+    import pandas as pd
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from eventstudy.output.figures.daylines import calendar_lines
+    from eventstudy.output.figures.style import STYLE
+
+    days = pd.date_range("2019-01-01", "2025-12-31", freq="B")
+    events = pd.Series(days[np.random.default_rng(0).choice(len(days), 400, replace=False)]).sort_values()
+
+    def pixels(vlines: bool) -> np.ndarray:
+        with mpl.rc_context(STYLE):
+            figure = Figure(figsize=(6, 2), dpi=100, layout="constrained")
+            ax = figure.add_subplot()
+            ax.plot(days, np.cumsum(np.sin(np.arange(len(days)))), label="price")
+            for bottom, top, style in ((0, 0.045, {"linewidth": 0.5, "alpha": 0.6}),
+                                       (0, 1, {"linewidth": 0.7, "linestyles": (0, (3, 2)), "alpha": 0.8})):
+                chosen = events[::10] if top == 1 else events
+                if vlines:
+                    ax.vlines(chosen.to_numpy(), bottom, top, transform=ax.get_xaxis_transform(),
+                              colors="#CC79A7", **style)
+                else:
+                    calendar_lines(ax, chosen, bottom, top, colors="#CC79A7", **style)
+            ax.legend(loc="best")
+            canvas = FigureCanvasAgg(figure)
+            canvas.draw()
+            return np.asarray(canvas.buffer_rgba()).copy()
+
+    with_vlines, with_lines = pixels(True), pixels(False)
+    assert (with_vlines != with_vlines[-1, -1]).sum() > 1000
+    np.testing.assert_array_equal(with_lines, with_vlines)
+
+
 def test_png_holds_the_pixels_savefig_renders(seed_results, tmp_path):
     """One Agg rendering (``save_png``) gives the image of ``savefig``, reduced to the same palette."""
     import matplotlib as mpl

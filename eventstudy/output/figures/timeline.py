@@ -73,6 +73,8 @@ def plot_timeline(prices: Mapping[str, pd.Series] | pd.DataFrame, events: pd.Dat
     """
     import matplotlib.dates as mdates
 
+    from eventstudy.output.figures.daylines import calendar_lines
+
     series = {str(k): v.dropna() for k, v in (prices.items() if isinstance(prices, Mapping)
                                                else prices.items())}
     names = list(series)
@@ -117,12 +119,11 @@ def plot_timeline(prices: Mapping[str, pd.Series] | pd.DataFrame, events: pd.Dat
         values = values[(values.index >= start) & (values.index <= end)]
         panel.plot(values.index, values.to_numpy(), color=PRICE_COLOUR, linewidth=1.1)
         if capped:  # every event as a short tick, the numbered ones as full lines
-            panel.vlines(shown["when_"].drop_duplicates().to_numpy(), 0, 0.045,
-                         transform=panel.get_xaxis_transform(), colors=EVENT_COLOUR, linewidth=0.5, alpha=0.6)
+            calendar_lines(panel, shown["when_"].drop_duplicates(), 0, 0.045, colors=EVENT_COLOUR,
+                           linewidth=0.5, alpha=0.6)
         if len(labelled):
-            panel.vlines(labelled["when_"].drop_duplicates().to_numpy(), 0, 1,
-                         transform=panel.get_xaxis_transform(), colors=EVENT_COLOUR, linewidth=0.7,
-                         linestyles=(0, (3, 2)), alpha=0.8)
+            calendar_lines(panel, labelled["when_"].drop_duplicates(), 0, 1, colors=EVENT_COLOUR,
+                           linewidth=0.7, linestyles=(0, (3, 2)), alpha=0.8)
         if day0 is not None and len(values):
             mine = day0[day0["asset"] == name]
             if capped:
