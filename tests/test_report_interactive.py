@@ -187,3 +187,16 @@ def test_large_study_markdown_shows_the_top_pairs(large):
     table = markdown.split("### CAR [0,0]")[1].split("###")[0]
     shown = {line.split(" | ")[1] for line in table.splitlines() if line.startswith("| ") and " | " in line}
     assert shown - {"event", "---"} == set(first.nsmallest(50, "pvalue")["event_id"])
+
+
+def test_large_study_latex_lists_the_top_pairs(large):
+    """tables/car.tex holds the 50 most significant pairs, in events-file order, and says so."""
+    tex = (large / "tables" / "car.tex").read_text(encoding="utf-8")
+    car = pd.read_csv(large / "car.csv")
+    first = car[(car["start"] == 0) & (car["end"] == 0)]
+    expected = first.nsmallest(50, "pvalue")["event_id"].tolist()
+    listed = re.findall(r"^\\multicolumn\{\d+\}\{l\}\{\\textit\{[^}]*\} \((E\d{4})\)\} \\\\$", tex, flags=re.M)
+    assert set(listed) == set(expected) and listed == sorted(listed)  # events-file order
+    assert tex.count(r"\quad IMOEX") == 50
+    assert f"The 50 most significant of {len(first):,} event-asset pairs" in tex
+    assert "every pair is in car.csv" in tex.split(r"\bottomrule")[1]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from eventstudy.output import describe
 from eventstudy.output.describe import StudyResults
 from eventstudy.output.format import STAR_NOTE
-from eventstudy.output.rows import aggregate_blocks, car_rows
+from eventstudy.output.rows import aggregate_blocks, car_rows, only_pairs, ranked_pairs, shown_pairs
 
 _SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
             "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
@@ -42,12 +42,22 @@ def _window_tex(start: int, end: int) -> str:
 
 
 def car_latex(results: StudyResults) -> str:
-    """``tables/car.tex``: per event (a heading row) and asset, CAR in % with stars and t per window."""
+    """``tables/car.tex``: per event (a heading row) and asset, CAR in % with stars and t per window.
+
+    Studies with more than ``TOP_PAIRS`` event-asset pairs list the most significant ones
+    (as the reports do; :func:`~eventstudy.output.rows.shown_pairs`), in events-file order,
+    and say that every pair is in ``car.csv``: a table of thousands of pairs is not one
+    anybody typesets.
+    """
     windows = describe.windows(results)
     columns = "ll" + "rr" * len(windows)
+    ranked = ranked_pairs(results)
+    shown = shown_pairs(ranked)
     lines = ["% eventstudy: cumulative abnormal returns by event and asset. Requires \\usepackage{booktabs};",
              "% non-ASCII labels (e.g. Cyrillic) need LuaLaTeX/XeLaTeX or inputenc with a suitable fontenc.",
              f"% CAR in {describe.unit(results)}; {STAR_NOTE}; t in parentheses.",
+             *([f"% The {len(shown)} most significant of {len(ranked):,} event-asset pairs (smallest p over "
+                "the first CAR window); every pair is in car.csv."] if shown is not None else []),
              f"\\begin{{tabular}}{{{columns}}}", "\\toprule"]
     head = " & ".join(f"\\multicolumn{{2}}{{c}}{{CAR {_window_tex(*w)}}}" for w in windows)
     lines.append(f"Asset & Day 0 & {head} \\\\")
@@ -56,8 +66,8 @@ def car_latex(results: StudyResults) -> str:
     percent = "log \\%" if describe.unit(results) == "log %" else "\\%"
     lines.append(" & & " + " & ".join(f"{percent} & $t$" for _ in windows) + " \\\\")
     lines.append("\\midrule")
-    by_window = {w: {(r["event_id"], r["asset"]): r for r in car_rows(results, w)} for w in windows}
-    car = results.car
+    by_window = {w: {(r["event_id"], r["asset"]): r for r in car_rows(results, w, shown)} for w in windows}
+    car = only_pairs(results.car, shown)
     order = list(dict.fromkeys(zip(car["event_id"].astype(str), car["asset"].astype(str), strict=True)))
     labels = dict(zip(car["event_id"].astype(str), car["event"].astype(str), strict=False))
     width = 2 + 2 * len(windows)
@@ -81,7 +91,9 @@ def car_latex(results: StudyResults) -> str:
         lines.append(" & ".join(cells) + " \\\\")
     lines += ["\\bottomrule",
               f"\\multicolumn{{{width}}}{{l}}{{\\footnotesize {escape(STAR_NOTE)}; "
-              "\\dag{} overlap warning.} \\\\",
+              "\\dag{} overlap warning."
+              + (f" The {len(shown)} most significant of {len(ranked):,} event-asset pairs; every pair "
+                 "is in car.csv." if shown is not None else "") + "} \\\\",
               "\\end{tabular}", ""]
     return "\n".join(lines)
 
