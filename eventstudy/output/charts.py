@@ -37,10 +37,14 @@ def _naive(series: pd.Series) -> pd.Series:
     return series.set_axis(index.tz_convert(None)) if index.tz is not None else series
 
 
-def _instant(value: Any) -> str:
-    """``2025-08-07`` for a day, ``2025-08-07 11:00`` for a bar."""
-    stamp = pd.Timestamp(value)
-    return _day(stamp) if stamp == stamp.normalize() else f"{stamp:%Y-%m-%d %H:%M}"
+def _instants(values: Any) -> list[str]:
+    """``2025-08-07`` for each day, ``2025-08-07 11:00`` for each bar (midnight is a day)."""
+    stamps = pd.DatetimeIndex(values)
+    days = stamps.strftime("%Y-%m-%d")
+    timed = stamps != stamps.normalize()
+    if not timed.any():
+        return list(days)
+    return np.where(timed, stamps.strftime("%Y-%m-%d %H:%M"), days).tolist()
 
 
 def _rgba(color: str, alpha: float) -> str:
@@ -99,7 +103,7 @@ def prices_chart(results: StudyResults) -> Chart | None:
         rebased[name] = index
         unit = f" {units[name]}" if name in units else ""
         data.append({"type": "scatter", "mode": "lines", "name": name,
-                     "x": [_instant(d) for d in prices.index], "y": _round(index, 3),
+                     "x": _instants(prices.index), "y": _round(index, 3),
                      "customdata": _significant(prices),
                      "line": {"width": 1.4, "color": PALETTE[n % len(PALETTE)]},
                      "hovertemplate": f"{name}: %{{customdata:,.6~g}}{unit}"
@@ -108,7 +112,7 @@ def prices_chart(results: StudyResults) -> Chart | None:
     high = max(float(s.max()) for s in rebased.values())
     frame = results.events.frame
     numbers = describe.numbers(results)
-    dates = [_day(d) for d in frame["date"]]
+    dates = list(pd.DatetimeIndex(frame["date"]).strftime("%Y-%m-%d"))
     labels = [f"#{numbers.get(str(i), '')} {i}: {e}"
               for i, e in zip(frame["id"], frame["event"], strict=True)]
     data.append({"type": "scatter", "mode": "markers", "name": "events", "x": dates, "yaxis": "y2",

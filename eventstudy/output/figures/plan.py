@@ -28,6 +28,9 @@ from eventstudy.output.format import percent_unit
 # -- writing the study's figures ----------------------------------------------------------
 
 MAX_PAIR_FIGURES = 50  # per-pair and per-event figures drawn at most (most significant first)
+DAY0_COLUMNS = ["event_id", "asset", "start", "end", "day0", "pvalue"]  # what the timelines read of car
+FOREST_COLUMNS = ["event_id", "asset", "start", "end", "day0", "car", "se", "pvalue"]
+CAAR_COLUMNS = ["event_id", "asset", "day", "car"]  # what the CAAR figures read of abnormal_returns
 
 
 @dataclass
@@ -66,6 +69,10 @@ def figure_plan(results: StudyResults, figures: str) -> tuple[list[PlannedFigure
     line = caption(results)
     unit = percent_unit(results.spec.returns, results.spec.measure)
     ar, car = results.abnormal_returns, results.car
+    # each drawing task carries only the columns its figure reads (tasks are sent to workers)
+    car_dots = car[[c for c in DAY0_COLUMNS if c in car.columns]]
+    car_bars = car[[c for c in FOREST_COLUMNS if c in car.columns]]
+    ar_paths = ar[[c for c in CAAR_COLUMNS if c in ar.columns]]
     plan: list[PlannedFigure] = []
     notes: list[str] = []
     events = results.events.frame
@@ -76,7 +83,7 @@ def figure_plan(results: StudyResults, figures: str) -> tuple[list[PlannedFigure
         title = f"{', '.join(results.prices)} and the announcements, {start.year}\u2013{end.year}" \
             if start.year != end.year else f"{', '.join(results.prices)} and the announcements, {start.year}"
         plan.append(("timeline", "timeline", title, functools.partial(
-            plot_timeline, results.prices, used, day0=car, start=start, end=end, units=units(results),
+            plot_timeline, results.prices, used, day0=car_dots, start=start, end=end, units=units(results),
             numbers=numbers, title=title, caption=line)))
         cluster = densest_cluster(used["date"])
         if cluster is not None:
@@ -85,28 +92,29 @@ def figure_plan(results: StudyResults, figures: str) -> tuple[list[PlannedFigure
             zoom_title = (f"{', '.join(results.prices)}, {c0.day} {c0:%b} \u2013 {c1.day} {c1:%b %Y}: "
                           "the cluster of announcements")
             plan.append(("timeline_zoom", "timeline", zoom_title, functools.partial(
-                plot_timeline, results.prices, used, day0=car, start=c0, end=c1, units=units(results),
+                plot_timeline, results.prices, used, day0=car_dots, start=c0, end=c1, units=units(results),
                 numbers=numbers, title=zoom_title, caption=line)))
         if len(results.prices) > 1:
             for asset, series in results.prices.items():
                 single = f"{asset} and the announcements"
                 plan.append((f"prices_{asset}", "asset_timeline", single, functools.partial(
-                    plot_timeline, {asset: series}, used, day0=car, start=start, end=end,
+                    plot_timeline, {asset: series}, used, day0=car_dots, start=start, end=end,
                     units=units(results), numbers=numbers, title=single, caption=line)))
     else:
         notes.append("The timeline needs the prices (prices.csv), which this results folder lacks.")
     if len(ar):
         plan.append(("caar_by_asset", "caar", "Cumulative average abnormal return by asset",
-                     functools.partial(plot_caar, ar, "asset", caption=line, unit=unit)))
+                     functools.partial(plot_caar, ar_paths, "asset", caption=line, unit=unit)))
         groups = dict(zip(events["id"].astype(str), events["group"], strict=True))
         if any(pd.notna(g) and g for g in groups.values()):
             plan.append(("caar_by_group", "caar", "Cumulative average abnormal return by event group",
-                         functools.partial(plot_caar, ar, "group", groups=groups, caption=line, unit=unit)))
+                         functools.partial(plot_caar, ar_paths, "group", groups=groups, caption=line,
+                                           unit=unit)))
     if len(car):
         for start_day, end_day in car[["start", "end"]].drop_duplicates().itertuples(index=False):
             w = (int(start_day), int(end_day))
             plan.append((f"forest_{w[0]}_{w[1]}", "forest", f"CAR over {figure_window(*w)} by event",
-                         functools.partial(plot_forest, car, w, caption=line, unit=unit)))
+                         functools.partial(plot_forest, car_bars, w, caption=line, unit=unit)))
     if figures == "all" and len(ar):
         ranking = _pair_ranking(car, ar)
         chosen = set(ranking[:MAX_PAIR_FIGURES])
