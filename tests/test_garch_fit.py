@@ -19,6 +19,7 @@ from arch import arch_model
 from scipy.optimize._numdiff import approx_derivative
 
 import eventstudy as es
+from eventstudy.models import garch_fit as garch_fit_module
 from eventstudy.models.garch_fit import STEP, fit_garch11, forward_difference, grid_start
 from eventstudy.timing.assets import Asset
 
@@ -61,6 +62,55 @@ def test_fit_is_arch_fit_bit_for_bit(shared_data: Path) -> None:
         np.testing.assert_array_equal(fit.param_cov, cov)
         np.testing.assert_array_equal(fit.conditional_volatility, volatility)
         assert fit.converged == (flag == 0)
+
+
+def test_fit_through_scipys_own_driver_is_arch_fit_bit_for_bit(shared_data: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the step-by-step SLSQP (scipy before 1.16) the fit goes through ``minimize``:
+    the same numbers."""
+    from eventstudy.models import garch_fit
+
+    monkeypatch.setattr(garch_fit, "_SLSQP_STEP", None)
+    for y, x in _windows(shared_data)[::6]:
+        params, cov, volatility, flag = _direct(y, x)
+        fit = fit_garch11(y, x)
+        np.testing.assert_array_equal(fit.params, params)
+        np.testing.assert_array_equal(fit.param_cov, cov)
+        np.testing.assert_array_equal(fit.conditional_volatility, volatility)
+
+
+@pytest.mark.skipif(garch_fit_module._SLSQP_STEP is None,
+                    reason="scipy before 1.16 has no step-by-step SLSQP")
+@pytest.mark.parametrize("start", [np.array([-1.2, 1.0, 0.5]), np.array([2.0, -0.5, 0.1]),
+                                   np.array([0.0, 0.0, 3.0])])
+def test_slsqp_steps_are_scipys_minimize(start: np.ndarray) -> None:
+    """The step-by-step driver against scipy's ``minimize(method="SLSQP")`` on a problem of its
+    own (a bounded Rosenbrock valley with two linear inequalities): the same iterates, so the
+    same solution and exit mode, bit for bit."""
+    from scipy.optimize import minimize
+
+    from eventstudy.models.garch_fit import slsqp_steps
+
+    lower, upper = np.array([-2.0, -np.inf, 0.0]), np.array([2.0, 3.0, np.inf])
+
+    def objective(p: np.ndarray) -> float:
+        return float((1 - p[0]) ** 2 + 100 * (p[1] - p[0] ** 2) ** 2 + (p[2] - 0.3) ** 2 * np.exp(p[0] / 3))
+
+    def gradient(p: np.ndarray) -> np.ndarray:
+        p = np.clip(p, lower, upper)
+        return forward_difference(objective, p, objective(p), lower, upper)
+
+    constraints = [{"type": "ineq", "fun": lambda p: float(1.5 - p[0] - p[1]),
+                    "jac": lambda p: np.array([-1.0, -1.0, 0.0])},
+                   {"type": "ineq", "fun": lambda p: float(p[2] + p[0] + 0.5),
+                    "jac": lambda p: np.array([1.0, 0.0, 1.0])}]
+    bounds = list(zip(lower, upper, strict=True))
+    expected = minimize(objective, start, method="SLSQP", jac=gradient, bounds=bounds,
+                        constraints=constraints, options={"disp": False})
+    solution, mode = slsqp_steps(objective, gradient, start, lower, upper, constraints)
+    assert expected.nit > 3
+    np.testing.assert_array_equal(solution, expected.x)
+    assert mode == expected.status
 
 
 def test_grid_start_is_arch_starting_values(shared_data: Path) -> None:

@@ -18,13 +18,15 @@ floating-point operations, so every number is arch's to the last bit:
    ``bounds``, ``constraints``); the volatility's grid start (:func:`grid_start`) evaluates
    each of its 16 distinct points once instead of four times;
 2. the objective is arch's negative log-likelihood: residuals from the model
-   (``resids``), variances from arch's recursion (``compute_variance``), the expression
-   and ``numpy.sum`` of arch's ``Normal.loglikelihood``;
+   (``resids``), variances from the compiled recursion arch's ``compute_variance`` calls,
+   the expression and sum of arch's ``Normal.loglikelihood``;
 3. the gradients SLSQP needs (objective and constraints) are scipy's own one-sided
    differences (:func:`forward_difference`), computed without its per-call set-up; a
    constraint ``x_j >= 0`` gets its Jacobian, the unit row, which is what that difference
    gives bit for bit (``(x_j + h) - x_j`` over itself);
-4. SLSQP runs with arch's arguments (bounds, tolerance, options);
+4. SLSQP runs with arch's arguments (bounds, tolerance, options), its compiled solver
+   driven step by step as scipy's own driver does (:func:`slsqp_steps`, scipy 1.16+;
+   ``minimize`` itself on older scipy);
 5. the covariance is arch's ``compute_param_cov``: the statsmodels Hessian and scores of
    the same objective, ``H^-1 S H^-1 / n``.
 
@@ -41,11 +43,19 @@ from typing import Any
 
 import numpy as np
 from arch import arch_model
+from arch.univariate.volatility import rec as _RECURSIONS  # the recursions arch's GARCH calls
 from scipy.optimize import minimize
 from statsmodels.tools.numdiff import approx_fprime, approx_hess
 
+try:  # scipy >= 1.16: the compiled SLSQP, one step per call (what its own driver calls)
+    from scipy.optimize._slsqplib import slsqp as _SLSQP_STEP
+except ImportError:  # pragma: no cover - older scipy
+    _SLSQP_STEP = None
+
 LOG_2PI = np.log(2 * np.pi)  # the constant of arch's Normal.loglikelihood, computed the same way
 STEP = float(np.sqrt(np.finfo(float).eps))  # SLSQP's default finite-difference step (``eps``)
+SLSQP_ACC = 1e-6  # SLSQP's ``ftol`` as arch calls it (scipy's default)
+SLSQP_MAX_ITERATIONS = 100  # SLSQP's ``maxiter`` (scipy's default)
 GRID_ALPHA = (0.01, 0.05, 0.1, 0.2)  # arch's GARCH.starting_values grid: alpha ...
 GRID_PERSISTENCE = (0.5, 0.7, 0.9, 0.98)  # ... and alpha + beta
 
@@ -112,12 +122,15 @@ def fit_garch11(y: np.ndarray, x: np.ndarray) -> GarchFit:
         params = np.clip(params, lower, upper)
         return forward_difference(likelihood.value, params, likelihood.value_again(params), lower, upper)
 
+    constraints = _constraints(*volatility.constraints(), mean_start.size, lower, upper)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        opt = minimize(likelihood.value, start, method="SLSQP", jac=gradient, bounds=bounds,
-                       constraints=_constraints(*volatility.constraints(), mean_start.size, lower, upper),
-                       options={"disp": False})
-        params = opt.x
+        if _SLSQP_STEP is not None:
+            params, status = slsqp_steps(likelihood.value, gradient, start, lower, upper, constraints)
+        else:  # scipy before 1.16: its driver, the same numbers at more cost
+            opt = minimize(likelihood.value, start, method="SLSQP", jac=gradient, bounds=bounds,
+                           constraints=constraints, options={"disp": False})
+            params, status = opt.x, opt.status
         nobs = likelihood.start_resids.size
         hessian = approx_hess(params, likelihood.value) / nobs
         inv_hessian = np.linalg.inv(hessian)
@@ -125,7 +138,7 @@ def fit_garch11(y: np.ndarray, x: np.ndarray) -> GarchFit:
         param_cov = inv_hessian.dot(np.cov(scores.T)).dot(inv_hessian) / nobs
     return GarchFit(params=params, param_cov=param_cov,
                     conditional_volatility=np.sqrt(likelihood.variance(params)),
-                    converged=opt.status == 0)
+                    converged=status == 0)
 
 
 class _Likelihood:
@@ -140,6 +153,8 @@ class _Likelihood:
         self.backcast = self.recursion.backcast(start_resids)
         self.var_bounds = self.recursion.variance_bounds(start_resids)
         self.sigma2 = np.zeros(start_resids.size)
+        self.signs = np.zeros(start_resids.size)  # arch's sresids; GARCH(1,1) has no asymmetry to read them
+        self.start_squared = np.absolute(start_resids) ** 2.0
         self.last: tuple[bytes, float] = (b"", 0.0)
 
     def resids(self, params: np.ndarray) -> np.ndarray:
@@ -147,14 +162,18 @@ class _Likelihood:
         return self.y - self.regressors.dot(params[:self.n_mean])
 
     def _terms(self, params: np.ndarray) -> np.ndarray:
-        resids = self.resids(params)
-        variance = self.recursion.compute_variance(params[self.n_mean:], resids, self.sigma2,
-                                                   self.backcast, self.var_bounds)
-        return -0.5 * (LOG_2PI + np.log(variance) + resids**2.0 / variance)
+        # arch's GARCH.compute_variance with power 2 without its wrapper: fresids = |e|**2.0
+        # (also e**2.0 of the terms, bit for bit), its compiled recursion, and sigma2 **= 1.0
+        # left out (an identity)
+        squared = np.absolute(self.resids(params)) ** 2.0
+        variance = self.sigma2
+        _RECURSIONS.garch_recursion(params[self.n_mean:], squared, self.signs, variance, 1, 0, 1,
+                                    squared.size, self.backcast, self.var_bounds)
+        return -0.5 * (LOG_2PI + np.log(variance) + squared / variance)
 
     def value(self, params: np.ndarray) -> float:
         """``-sum(log-likelihood terms)`` (arch's ``_loglikelihood``)."""
-        value = -float(np.sum(self._terms(params)))
+        value = -float(self._terms(params).sum())
         self.last = (params.tobytes(), value)
         return value
 
@@ -175,10 +194,11 @@ class _Likelihood:
     def volatility_loglikelihood(self, volatility_params: np.ndarray) -> float:
         """The Gaussian log-likelihood of the starting residuals (arch's
         ``_gaussian_loglikelihood``, used to pick starting values)."""
-        variance = self.recursion.compute_variance(volatility_params, self.start_resids,
-                                                   np.zeros(self.start_resids.size),
-                                                   self.backcast, self.var_bounds)
-        return float(np.sum(-0.5 * (LOG_2PI + np.log(variance) + self.start_resids**2.0 / variance)))
+        squared = self.start_squared
+        variance = np.zeros(squared.size)
+        _RECURSIONS.garch_recursion(volatility_params, squared, self.signs, variance, 1, 0, 1, squared.size,
+                                    self.backcast, self.var_bounds)
+        return float((-0.5 * (LOG_2PI + np.log(variance) + squared / variance)).sum())
 
 
 def grid_start(resids: np.ndarray, loglikelihood: Callable[[np.ndarray], float]) -> np.ndarray:
@@ -266,6 +286,77 @@ def _step(x: float, low: float, high: float) -> float:
     if abs(step) <= max(below, above):
         return -step if (x + step < low) or (x + step > high) else step
     return above if above >= below else -below
+
+
+def slsqp_steps(objective: Callable[[np.ndarray], float], gradient: Callable[[np.ndarray], np.ndarray],
+                start: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+                constraints: list[dict[str, Any]]) -> tuple[np.ndarray, int]:
+    """``minimize(objective, start, method="SLSQP", jac=gradient, bounds=..., constraints=...)``
+    with scipy's defaults, driven step by step as scipy's ``_minimize_slsqp`` drives its
+    compiled solver (scipy 1.16+), without its per-call wrappers and caches.
+
+    The solver asks for the objective and the constraints (mode 1) or their gradients
+    (mode -1) at its current ``x``, as in scipy: the objective at ``x`` as given (the first
+    one at ``start`` clipped to the bounds), the gradient as ``gradient(x)`` (which clips),
+    the constraints at ``x``. The steps, and so the result, are scipy's (the tests compare
+    with arch's own fit bit for bit).
+
+    Parameters
+    ----------
+    objective, gradient
+        The function minimised and its gradient.
+    start
+        Starting point (clipped to the bounds, as scipy does).
+    lower, upper
+        Bounds (``-inf``/``inf`` where there is none).
+    constraints
+        ``{"type": "ineq", "fun": ..., "jac": ...}`` dictionaries (inequalities only).
+
+    Returns
+    -------
+    tuple
+        The solution and SLSQP's exit mode (0: converged).
+    """
+    assert _SLSQP_STEP is not None
+    x = np.clip(np.asarray(start, dtype=float), lower, upper)
+    n, m = x.size, len(constraints)
+    xl, xu = lower.copy(), upper.copy()
+    xl[~np.isfinite(xl)] = np.nan  # the compiled code marks a missing bound so
+    xu[~np.isfinite(xu)] = np.nan
+    state = {"acc": SLSQP_ACC, "alpha": 0.0, "f0": 0.0, "gs": 0.0, "h1": 0.0, "h2": 0.0, "h3": 0.0, "h4": 0.0,
+             "t": 0.0, "t0": 0.0, "tol": 10.0 * SLSQP_ACC, "exact": 0, "inconsistent": 0, "reset": 0,
+             "iter": 0, "itermax": SLSQP_MAX_ITERATIONS, "line": 0, "m": m, "meq": 0, "mode": 0, "n": n}
+    indices = np.zeros([max(m + 2 * n + 2, 1)], dtype=np.int32)
+    # scipy's workspace size for meq = 0 equality constraints
+    buffer = np.zeros(max(n * (n + 1) // 2 + 3 * m * n + 9 * m + 8 * n * n + 35 * n + 28
+                          + (2 * n * (n + 1) if m == 0 else 0), 1), dtype=np.float64)
+    multipliers = np.zeros([max(1, m + 2 * n + 2)], dtype=np.float64)
+    normals = np.zeros([max(1, m), n], dtype=np.float64, order="F")
+    values = np.zeros([max(1, m)], dtype=np.float64)
+
+    def constraint_values() -> None:
+        for row, constraint in enumerate(constraints):
+            values[row] = constraint["fun"](x)
+
+    def constraint_normals() -> None:
+        for row, constraint in enumerate(constraints):
+            normals[row, :] = constraint["jac"](x)
+
+    fx = objective(np.clip(x, lower, upper))
+    g = gradient(x)
+    constraint_normals()
+    constraint_values()
+    while True:
+        _SLSQP_STEP(state, fx, g, normals, values, x, multipliers, xl, xu, buffer, indices)
+        mode = state["mode"]
+        if mode == 1:
+            fx = objective(x.copy())
+            constraint_values()
+        elif mode == -1:
+            g = gradient(x)
+            constraint_normals()
+        if abs(mode) != 1:
+            return x, int(mode)
 
 
 def _constraints(a: np.ndarray, b: np.ndarray, n_mean: int, lower: np.ndarray,
