@@ -263,3 +263,25 @@ def test_command_help_loads_only_that_command() -> None:
     done = subprocess.run([sys.executable, "-m", "eventstudy.cli", "fetch", "--help"], capture_output=True,
                           text=True, check=False)
     assert done.returncode == 0 and "--offline" in done.stdout
+
+
+def test_skipped_pairs_on_stderr_are_capped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each skipped pair is a line on stderr up to SKIPPED_LINES; the rest are counted and
+    skipped.csv holds them all."""
+    from eventstudy.output.summary import SKIPPED_LINES
+
+    # Days in the seed snapshot's first weeks: fewer than 100 estimation returns before them.
+    early = pd.bdate_range("2020-06-01", periods=14)
+    events = pd.DataFrame({"id": [f"EARLY{i:02d}" for i in range(len(early))] + ["SUMMIT"],
+                           "date": [f"{d:%Y-%m-%d}" for d in early] + ["2025-08-07"],
+                           "event": ["too early"] * len(early) + ["summit agreed"]})
+    events.to_csv(tmp_path / "events.csv", index=False)
+    out = tmp_path / "out"
+    assert run_cli("run", tmp_path / "events.csv", "--config", REPO / "seeds" / "summer-2025.toml",
+                   "--out", out, "--figures", "none", "--quiet") == 0
+    skipped = pd.read_csv(out / "skipped.csv")
+    assert len(skipped) == 2 * len(early) == 28  # IMOEX and RUBUSD for each early day
+    lines = capsys.readouterr().err.strip().splitlines()
+    listed = [line for line in lines if line.startswith("eventstudy: skipped EARLY")]
+    assert len(listed) == SKIPPED_LINES == 20
+    assert f"eventstudy: skipped 8 more pairs, each with its reason in {out / 'skipped.csv'}" in lines

@@ -100,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
 def run_and_save(args: argparse.Namespace) -> int:
     """:func:`run` once the figure workers are starting."""
     from eventstudy.cli.progress import fitting_progress, stage_progress
+    from eventstudy.output.summary import SKIPPED_LINES
     from eventstudy.results.folder import check_destination
 
     study = build_study(args)
@@ -126,8 +127,12 @@ def run_and_save(args: argparse.Namespace) -> int:
         print_table(results.car, args.format)
     elif verbosity(args) is not Verbosity.QUIET:
         print(results.summary())
-    for row in results.skipped.itertuples(index=False):
+    skipped = results.skipped
+    for row in skipped.head(SKIPPED_LINES).itertuples(index=False):
         print(f"eventstudy: skipped {row.event_id} {row.asset}: {row.reason}", file=sys.stderr)
+    if len(skipped) > SKIPPED_LINES:
+        print(f"eventstudy: skipped {len(skipped) - SKIPPED_LINES:,} more pairs, each with its reason "
+              f"in {out / 'skipped.csv'}", file=sys.stderr)
     info(args, f"wrote {out}/ (report: {out / 'report.html'})")
     return 0
 
