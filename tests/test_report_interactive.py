@@ -195,7 +195,8 @@ def test_large_study_latex_lists_the_top_pairs(large):
     car = pd.read_csv(large / "car.csv")
     first = car[(car["start"] == 0) & (car["end"] == 0)]
     expected = first.nsmallest(50, "pvalue")["event_id"].tolist()
-    listed = re.findall(r"^\\multicolumn\{\d+\}\{l\}\{\\textit\{[^}]*\} \((E\d{4})\)\} \\\\$", tex, flags=re.M)
+    heading = r"^\\multicolumn\{\d+\}\{l\}\{\\textit\{[^}]*\} \((E\d{4})\)\} \\\\$"  # an event's row
+    listed = re.findall(heading, tex, flags=re.M)
     assert set(listed) == set(expected) and listed == sorted(listed)  # events-file order
     assert tex.count(r"\quad IMOEX") == 50
     assert f"The 50 most significant of {len(first):,} event-asset pairs" in tex
