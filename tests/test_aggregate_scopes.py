@@ -182,3 +182,25 @@ def test_clustering_by_segment_counts_by_hand(results) -> None:  # type: ignore[
         first, last = dates[mine, 0], dates[mine, -1]
         meets = [(first <= last[i]) & (last >= first[i]) for i in range(mine.sum())]
         assert report["n_overlapping"] == sum(int(m.sum() > 1) for m in meets)
+
+
+def test_rho_memo_computes_each_couple_once_and_keeps_what_it_knows():
+    """A couple is (i, j) or (j, i); a couple met before is looked up, never computed again, and
+    a value already known is not replaced by a later ``add``."""
+    from eventstudy.inference.clusters import RhoMemo
+
+    asked: list[tuple[int, int]] = []
+
+    def compute(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        asked.extend(zip(left.tolist(), right.tolist(), strict=True))
+        return (np.minimum(left, right) * 100 + np.maximum(left, right)) / 1e4
+
+    memo = RhoMemo(50, compute)
+    first = memo.rho(np.array([3, 7, 1]), np.array([9, 2, 4]))
+    np.testing.assert_array_equal(first, [0.0309, 0.0207, 0.0104])
+    again = memo.rho(np.array([9, 5, 2, 3]), np.array([3, 6, 7, 9]))  # two known (reversed), one new
+    np.testing.assert_array_equal(again, [0.0309, 0.0506, 0.0207, 0.0309])
+    assert asked == [(3, 9), (7, 2), (1, 4), (5, 6)]
+    memo.add(np.array([4, 8]), np.array([1, 0]), np.array([-1.0, 0.5]))  # (1, 4) known: kept
+    np.testing.assert_array_equal(memo.rho(np.array([1, 0]), np.array([4, 8])), [0.0104, 0.5])
+    assert len(asked) == 4

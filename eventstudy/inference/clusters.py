@@ -173,7 +173,10 @@ class RhoMemo:
     def add(self, left: np.ndarray, right: np.ndarray, values: np.ndarray) -> None:
         """Remember ``values`` as the couples' ``rho`` (couples already known are kept)."""
         new_keys, first = np.unique(self._keys(left, right), return_index=True)
-        fresh = ~np.isin(new_keys, self.keys)
+        fresh = np.ones(new_keys.size, dtype=bool)
+        if self.keys.size:  # the known keys are sorted: a binary search, not isin's hashing and sorts
+            at = np.minimum(np.searchsorted(self.keys, new_keys), self.keys.size - 1)
+            fresh = self.keys[at] != new_keys
         merged = np.concatenate([self.keys, new_keys[fresh]])
         order = np.argsort(merged, kind="stable")
         self.keys = merged[order]
