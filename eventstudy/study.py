@@ -32,9 +32,7 @@ from eventstudy.spec import SETTINGS, Layer, StudySpec, keyword_layer
 from eventstudy.studyfile import load_study_file
 from eventstudy.timing.assets import DEFAULT_ASSETS, Asset, resolve_asset
 from eventstudy.timing.bars import DAILY
-from eventstudy.timing.placement import (
-    asset_series,
-)
+from eventstudy.timing.placement import table_series
 from eventstudy.timing.returns import LOG_LEVEL
 
 EventsInput = str | Path | pd.DataFrame | Events
@@ -220,8 +218,9 @@ class EventStudy:
                 provenance_of(name, prices[name]) for name in [*spec.assets, *spec.benchmark])
         else:
             prices, provenance = self._fetch_prices(progress)
-        series = {name: asset_series(self.asset(name), prices[name], spec.returns) for name in spec.assets}
-        bench = {name: asset_series(self.asset(name), prices[name], spec.returns) for name in spec.benchmark}
+        assets = {name: self.asset(name) for name in [*spec.assets, *spec.benchmark]}
+        series = table_series(assets, prices, spec.assets, spec.returns)
+        bench = table_series(assets, prices, spec.benchmark, spec.returns)
         if self.volumes is not None:
             series, bench = volume_series(series, bench, self.volumes)
         kind = LOG_LEVEL if self.volumes is not None else spec.returns

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.timing.assets import Asset
-from eventstudy.timing.placement import asset_series, place_events
+from eventstudy.timing.placement import asset_series, place_events, table_series
 
 
 def _series(name: str, days: pd.DatetimeIndex, seed: int) -> pd.Series:
@@ -80,3 +80,28 @@ def test_exclusion_mask_marks_every_placed_event_window_as_a_loop_would() -> Non
             if day0 >= 0:  # windows clipped to the axis; a pair that is not placed marks nothing
                 expected[row, max(day0 + lo, 0): max(day0 + hi + 1, 0)] = True
         np.testing.assert_array_equal(exclusion_mask(pairs, (4, width), (lo, hi)), expected)
+
+
+def test_table_series_shares_each_clocks_instants_and_equals_asset_series(shared_data) -> None:
+    """Real series on three clocks (Moscow 18:50, New York 16:00 across its DST changes, and
+    no time: the end of the day), with gaps of their own in one wide table: the shared
+    instants and everything else equal each asset read on its own."""
+    from pathlib import Path
+
+    data = Path(shared_data)
+    imoex = pd.read_csv(data / "IMOEX_close_candles_2014_2026.csv", index_col="date", parse_dates=["date"])
+    sp500 = pd.read_csv(data / "SP500_close_yahoo_2018_2026.csv", index_col="Date", parse_dates=["Date"])
+    wide = pd.concat({"IMOEX": imoex["imoex"], "SP500": sp500.iloc[:, 0], "SBERX": imoex["imoex"] * 0.1},
+                     axis=1, sort=True)
+    wide.loc[wide.index[100:130], "SBERX"] = np.nan  # a halt of its own
+    assets = {"IMOEX": Asset("IMOEX", "file", "IMOEX", observed_at=time(18, 50), timezone="Europe/Moscow"),
+              "SP500": Asset("SP500", "file", "SP500", observed_at=time(16, 0), timezone="America/New_York"),
+              "SBERX": Asset("SBERX", "file", "SBERX", observed_at=None, timezone="Europe/Moscow")}
+    shared = table_series(assets, wide, ["IMOEX", "SP500", "SBERX"], "log")
+    for name, asset in assets.items():
+        alone = asset_series(asset, wide[name], "log")
+        assert shared[name].price_instants.equals(alone.price_instants)
+        pd.testing.assert_series_equal(shared[name].prices, alone.prices)
+        pd.testing.assert_series_equal(shared[name].returns, alone.returns)
+    summer = shared["SP500"].price_instants[shared["SP500"].prices.index == "2024-07-01"]
+    assert str(summer[0]) == "2024-07-01 20:00:00+00:00"  # 16:00 in New York, daylight time

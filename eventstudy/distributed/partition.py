@@ -29,7 +29,7 @@ from eventstudy.spec import StudySpec
 from eventstudy.timing.assets import Asset
 from eventstudy.timing.placement import (
     AssetSeries,
-    asset_series,
+    table_series,
 )
 
 #: Prices in memory (wide) or a dataset read asset by asset.
@@ -119,8 +119,8 @@ def estimate_partition(spec: StudySpec, events: pd.DataFrame, prices: pd.DataFra
     provenance
         Provenance records to pass back (for prices read by the task).
     """
-    series = {n: asset_series(assets[n], prices[n], spec.returns) for n in names}
-    bench = {n: asset_series(assets[n], prices[n], spec.returns) for n in spec.benchmark}
+    series = table_series(assets, prices, names, spec.returns)
+    bench = table_series(assets, prices, spec.benchmark, spec.returns)
     fit = estimate(spec, events, series, bench, spec.returns)
     pairs, panel, day0_index, output = fit.pairs, fit.panel, fit.day0_index, fit.output
     # As build_results labels and keeps the pairs; computed before the rows become global.
