@@ -161,13 +161,20 @@ def test_prefetched_couples_give_the_default_r_bar_and_fetch_few_rows(monkeypatc
                 assert a["n_overlapping"] == b["n_overlapping"]
 
 
-def test_one_per_day_partitioned_gathers_the_residuals_and_equals_in_memory() -> None:
+def test_one_per_day_partitioned_gathers_the_residuals_and_equals_in_memory(monkeypatch) -> None:
+    from eventstudy.distributed import partition
+
+    summarised = []
+    original = partition.summarise_residuals
+    monkeypatch.setattr(partition, "summarise_residuals",
+                        lambda *args: summarised.append(1) or original(*args))
     prices = synthetic_prices(12, 900, seed=5)
     events = synthetic_events(80, prices.index, seed=6)
     assert events["date"].duplicated().any()  # some announcements share a day
     study = es.EventStudy(events, prices, model="market", benchmark="MKT", one_per_day=True)
     expected = study.run()
     got = run_partitioned(study.spec, study.events, prices, _assets(study), n_parts=3)
+    assert summarised == []  # the residuals themselves are gathered: no summary is computed
     assert got.arrays.est_ar.shape[1] == study.spec.estimation[1] - study.spec.estimation[0] + 1
     assert_same_tables(got, expected)
 

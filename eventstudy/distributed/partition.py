@@ -65,7 +65,8 @@ class PartitionOutput:
         Where the partition's series came from (read from a dataset), else empty.
     residuals
         What the tables need from the pairs' estimation residuals
-        (:func:`~eventstudy.results.residual_summary.summarise_residuals`).
+        (:func:`~eventstudy.results.residual_summary.summarise_residuals`); ``None`` when
+        the residuals themselves are gathered (:func:`gathers_residuals`).
     """
 
     pairs: pd.DataFrame
@@ -75,7 +76,7 @@ class PartitionOutput:
     series: dict[str, AssetSeries]
     bench: dict[str, AssetSeries]
     provenance: list[SeriesProvenance]
-    residuals: ResidualSummary
+    residuals: ResidualSummary | None
 
     def without_residuals(self) -> PartitionOutput:
         """This output without the estimation residuals (``est_ar`` of width 0): what is
@@ -128,7 +129,7 @@ def estimate_partition(spec: StudySpec, events: pd.DataFrame, prices: pd.DataFra
     labelled = pairs.assign(group=pairs["event_id"].map(events.set_index("id")["group"]))
     local = dataclasses.replace(output.arrays, asset_index=pairs["asset_row"].to_numpy(),
                                 day0_index=day0_index, calendar=panel.calendar)
-    residuals = summarise_residuals(labelled, local, kept, spec.windows)
+    residuals = None if gathers_residuals(spec) else summarise_residuals(labelled, local, kept, spec.windows)
     row_of = np.asarray(rows, dtype=np.int64)
     global_rows = row_of[pairs["asset_row"].to_numpy()]
     pairs["asset_row"] = global_rows
@@ -136,6 +137,16 @@ def estimate_partition(spec: StudySpec, events: pd.DataFrame, prices: pd.DataFra
     return PartitionOutput(pairs=pairs, output=dataclasses.replace(output, arrays=arrays),
                            rows=row_of, calendar=panel.calendar, series=series, bench=bench,
                            provenance=list(provenance), residuals=residuals)
+
+
+def gathers_residuals(spec: StudySpec) -> bool:
+    """Whether a partitioned run sends the driver every pair's estimation residuals.
+
+    One observation per asset and day 0 (``one_per_day``) averages residuals across
+    events, so the driver needs them all (and no summary of them); otherwise they stay
+    where they were computed and the partitions send :class:`ResidualSummary` values.
+    """
+    return bool(spec.one_per_day)
 
 
 def asset_rows(spec: StudySpec, group: Sequence[str]) -> list[int]:
@@ -202,7 +213,9 @@ def _combine_residuals(parts: Sequence[PartitionOutput], order: np.ndarray,
     position[order] = np.arange(order.size)  # combined row of each concatenated row
     part_of = np.repeat(np.arange(len(parts)), sizes)[order]
     local_of = (np.arange(order.size) - offsets[np.repeat(np.arange(len(parts)), sizes)])[order]
-    summaries = [p.residuals for p in parts]
+    summaries = [p.residuals for p in parts if p.residuals is not None]
+    if len(summaries) != len(parts):
+        raise ValueError("every partition must carry its residual summary (residuals not gathered)")
 
     def fetch(rows: np.ndarray) -> np.ndarray:
         out = np.empty((rows.size, parts[0].output.arrays.est_days.size))

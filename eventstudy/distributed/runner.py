@@ -34,6 +34,7 @@ from eventstudy.distributed.partition import (
     asset_rows,
     combine_partitions,
     estimate_from,
+    gathers_residuals,
     partition_assets,
 )
 from eventstudy.errors import ConfigError
@@ -108,9 +109,7 @@ def run_partitioned(spec: StudySpec, events: Events, prices: PriceInput, assets:
         scheduler's allowed failures (the reason is in the message).
     """
     check_partitionable(spec)
-    # One observation per asset and day 0 averages residuals across events: the driver
-    # needs them all, so they are gathered; otherwise they stay where they were computed.
-    gather_residuals = spec.one_per_day
+    gather_residuals = gathers_residuals(spec)  # else they stay where they were computed
     if scheduler is None:
         with tempfile.TemporaryDirectory(prefix="eventstudy-residuals-") as spill:
             groups = partition_assets(spec.assets, n_parts or -(-len(spec.assets) // 8))
