@@ -176,8 +176,10 @@ def test_started_workers_draw_a_few_figures_with_the_same_bytes(seed_results, tm
     drawing.draw_figures(serial, jobs=1)
     submitted = count_write_figure_submissions(monkeypatch)
     parallel = [(draw, {"png": tmp_path / f"parallel_{name}.png"}) for name, _, _, draw in few]
+    before = set(multiprocessing.active_children())
     with drawing.workers_started(2) as workers:
         assert workers is not None and workers.count == 1
+        started = set(multiprocessing.active_children()) - before
         drawing.draw_figures(parallel, jobs=2)
         assert workers.retired  # they served their call and exit; a later call draws without them
         again = [(draw, {"png": tmp_path / f"again_{name}.png"}) for name, _, _, draw in few]
@@ -190,6 +192,7 @@ def test_started_workers_draw_a_few_figures_with_the_same_bytes(seed_results, tm
         assert one["png"].read_bytes() == other["png"].read_bytes()
     with pytest.raises(RuntimeError):  # stopped at the end of the block
         workers.pool.submit(int)
+    assert len(started) == 1 and all(process.exitcode == 0 for process in started)  # a clean exit
 
 
 def test_started_workers_stop_when_the_command_fails(monkeypatch):

@@ -83,7 +83,7 @@ class FigureWorkers:
     """Worker processes for :func:`draw_figures`, started before the figures are planned.
 
     Each worker imports the plot modules and draws a small figure as it starts
-    (:func:`warm_up`), so its first real figure costs no more than the others.
+    (:func:`start_worker`), so its first real figure costs no more than the others.
     """
 
     def __init__(self, count: int) -> None:
@@ -92,7 +92,7 @@ class FigureWorkers:
         self.count = count
         self.retired = False
         self.pool = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=warm_up)
+                                        initializer=start_worker)
         for _ in range(count):  # a pool of spawned processes starts one per submitted task
             self.pool.submit(int)
 
@@ -145,15 +145,7 @@ def workers_started(jobs: int) -> Iterator[FigureWorkers | None]:
 
 
 def warm_up() -> None:
-    """A worker's start: import what drawing needs and draw one small figure (fonts, caches).
-
-    The worker also ends without the interpreter's teardown: freeing pandas and
-    matplotlib takes it about 0.3 s, which the command waits for as it exits, and a worker
-    has nothing to finish (each figure's files are closed when written; the pool has its
-    answer before the worker exits).
-    """
-    import atexit
-
+    """Import what drawing needs and draw one small figure (fonts, caches)."""
     import matplotlib as mpl
 
     import eventstudy.output.figures.caar
@@ -168,6 +160,19 @@ def warm_up() -> None:
         figure.add_subplot().set_title("warm-up")
         fix_layout(figure)
         GlyphCacheCanvas(figure).draw()
+
+
+def start_worker() -> None:
+    """A drawing worker's start (:class:`FigureWorkers`): :func:`warm_up`, and an exit
+    without the interpreter's teardown.
+
+    Freeing pandas and matplotlib takes a worker about 0.3 s, which the command waits for
+    as it exits, and a worker has nothing to finish (each figure's files are closed when
+    written; the pool has its answer before the worker exits).
+    """
+    import atexit
+
+    warm_up()
     atexit.register(_exit_now)
 
 
