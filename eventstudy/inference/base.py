@@ -75,7 +75,12 @@ def two_sided_normal(z: float) -> float:
 
 def two_sided_t(t: float, dof: float) -> float:
     """``2 P(T_dof > |t|)``: ``scipy.stats.t.sf``'s own kernel (``stdtr(dof, -x)``), for ``dof > 0``."""
-    return float(2 * special.stdtr(dof, -abs(t)))
+    return float(two_sided_t_values(t, dof))
+
+
+def two_sided_t_values(t: Any, dof: Any) -> np.ndarray:
+    """:func:`two_sided_t` elementwise over arrays (broadcast), the same numbers."""
+    return 2 * special.stdtr(dof, -np.abs(t))
 
 
 class Layout:

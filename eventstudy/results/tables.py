@@ -7,10 +7,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from eventstudy.errors import NoResultsError
 from eventstudy.events import Events
+from eventstudy.inference.base import two_sided_t_values
 from eventstudy.models.engine import EngineOutput
 from eventstudy.models.pairs import PairArrays
 from eventstudy.results.aggregate import aggregate_table, diagnostics, residual_rho
@@ -152,8 +152,7 @@ def _car_table(pairs: pd.DataFrame, arrays: PairArrays, windows: Sequence[tuple[
                  else residuals.empirical)
     with np.errstate(invalid="ignore", divide="ignore"):
         t = car / se
-    # scipy.stats.t.sf's own kernel, without its per-call checks: the same numbers.
-    pvalue = 2 * special.stdtr(np.maximum(arrays.dof, 1)[:, None], -np.abs(t))
+    pvalue = two_sided_t_values(t, np.maximum(arrays.dof, 1)[:, None])
     present = np.isfinite(car)
     row, col = np.nonzero(present)
     day0 = np.datetime_as_string(pairs["day0"].to_numpy().astype("datetime64[D]"), unit="D")
