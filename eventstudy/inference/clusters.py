@@ -25,7 +25,7 @@ from eventstudy.inference.dependence import (
     RBAR_MAX_COUPLES,
     average_cross_correlation,
     couple_rho,
-    couple_shared,
+    couple_values,
     in_batches,
     later_meetings,
     overlapping_couples,
@@ -210,9 +210,7 @@ def _overlap_by_segment(arrays: PairArrays, layout: Layout, n_pairs: np.ndarray,
         left, right, _ = overlapping_couples(first[mask], last[mask], np.iinfo(np.int64).max)
         picked = rows[mask]
         left, right = picked[left], picked[right]
-        days = np.arange(start, end + 1)
-        shared = in_batches(left, right, lambda a, b: couple_shared(arrays, a, b, days))
-        values = memo.rho(left, right) * shared / days.size
+        values = couple_values(arrays, left, right, start, end, memo.rho)
         sums = np.bincount(layout.codes[left], weights=values, minlength=layout.n)[: layout.n]
         n = n_valid.astype(float)
         with np.errstate(invalid="ignore", divide="ignore"):
