@@ -161,15 +161,23 @@ class _Likelihood:
         """``y - a - b x`` (arch's ``LS.resids``)."""
         return self.y - self.regressors.dot(params[:self.n_mean])
 
-    def _terms(self, params: np.ndarray) -> np.ndarray:
-        # arch's GARCH.compute_variance with power 2 without its wrapper: fresids = |e|**2.0
-        # (also e**2.0 of the terms, bit for bit), its compiled recursion, and sigma2 **= 1.0
-        # left out (an identity)
-        squared = np.absolute(self.resids(params)) ** 2.0
-        variance = self.sigma2
-        _RECURSIONS.garch_recursion(params[self.n_mean:], squared, self.signs, variance, 1, 0, 1,
-                                    squared.size, self.backcast, self.var_bounds)
+    def _variance(self, volatility_params: np.ndarray, squared: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """``h_t`` into ``out``: arch's ``GARCH.compute_variance`` (power 2) without its
+        wrapper. ``squared`` is its ``fresids``, ``|e|**2.0`` (equal to ``e**2.0`` bit for bit,
+        so the terms reuse it); its final ``sigma2 **= 1.0`` is an identity, left out."""
+        _RECURSIONS.garch_recursion(volatility_params, squared, self.signs, out, 1, 0, 1, squared.size,
+                                    self.backcast, self.var_bounds)  # p, o, q = 1, 0, 1
+        return out
+
+    def _gaussian_terms(self, volatility_params: np.ndarray, squared: np.ndarray,
+                        out: np.ndarray) -> np.ndarray:
+        """arch's ``Normal.loglikelihood`` terms of residuals whose squares are ``squared``."""
+        variance = self._variance(volatility_params, squared, out)
         return -0.5 * (LOG_2PI + np.log(variance) + squared / variance)
+
+    def _terms(self, params: np.ndarray) -> np.ndarray:
+        squared = np.absolute(self.resids(params)) ** 2.0
+        return self._gaussian_terms(params[self.n_mean:], squared, self.sigma2)
 
     def value(self, params: np.ndarray) -> float:
         """``-sum(log-likelihood terms)`` (arch's ``_loglikelihood``)."""
@@ -187,18 +195,14 @@ class _Likelihood:
 
     def variance(self, params: np.ndarray) -> np.ndarray:
         """``h_t`` at ``params``."""
-        resids = self.resids(params)
-        return self.recursion.compute_variance(params[self.n_mean:], resids, np.zeros(resids.size),
-                                               self.backcast, self.var_bounds)
+        squared = np.absolute(self.resids(params)) ** 2.0
+        return self._variance(params[self.n_mean:], squared, np.zeros(squared.size))
 
     def volatility_loglikelihood(self, volatility_params: np.ndarray) -> float:
         """The Gaussian log-likelihood of the starting residuals (arch's
         ``_gaussian_loglikelihood``, used to pick starting values)."""
         squared = self.start_squared
-        variance = np.zeros(squared.size)
-        _RECURSIONS.garch_recursion(volatility_params, squared, self.signs, variance, 1, 0, 1, squared.size,
-                                    self.backcast, self.var_bounds)
-        return float((-0.5 * (LOG_2PI + np.log(variance) + squared / variance)).sum())
+        return float(self._gaussian_terms(volatility_params, squared, np.zeros(squared.size)).sum())
 
 
 def grid_start(resids: np.ndarray, loglikelihood: Callable[[np.ndarray], float]) -> np.ndarray:
