@@ -211,8 +211,9 @@ def _combine_residuals(parts: Sequence[PartitionOutput], order: np.ndarray,
     offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     position = np.empty(order.size, dtype=np.int64)
     position[order] = np.arange(order.size)  # combined row of each concatenated row
-    part_of = np.repeat(np.arange(len(parts)), sizes)[order]
-    local_of = (np.arange(order.size) - offsets[np.repeat(np.arange(len(parts)), sizes)])[order]
+    part_index = np.repeat(np.arange(len(parts)), sizes)  # each concatenated row's partition
+    part_of = part_index[order]
+    local_of = (np.arange(order.size) - offsets[part_index])[order]
     summaries = [p.residuals for p in parts if p.residuals is not None]
     if len(summaries) != len(parts):
         raise ValueError("every partition must carry its residual summary (residuals not gathered)")
