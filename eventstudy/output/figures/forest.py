@@ -25,6 +25,7 @@ from eventstudy.output.figures.style import (
     percent_axis_auto,
     short_date,
     styled,
+    tick_marks,
 )
 from eventstudy.output.format import signed_percent, stars
 
@@ -154,13 +155,12 @@ def row_labels(panel: Axes, rows: np.ndarray, left: list[str], right: list[str])
     The pixels of ``panel.set_yticks(rows, left, fontsize=7.5)`` and of a secondary
     y axis on the right with ``right`` as tick labels and no tick marks: the same texts
     at the same offsets (tick size plus pad, in points) and alignment, and the same
-    marks, but as plain texts and one line of markers. A tick is six artists rebuilt at
-    every layout pass, and the secondary axis is a whole axes for constrained layout to
-    measure: most of a forest plot's drawing time.
+    marks, but as plain texts and one line of markers
+    (:func:`~eventstudy.output.figures.style.tick_marks`). A tick is six artists rebuilt
+    at every layout pass, and the secondary axis is a whole axes for constrained layout
+    to measure: most of a forest plot's drawing time.
     """
     import matplotlib as mpl
-    from matplotlib.lines import Line2D
-    from matplotlib.markers import TICKLEFT, TICKRIGHT, MarkerStyle
 
     rc = mpl.rcParams
     panel.set_yticks([])
@@ -174,10 +174,4 @@ def row_labels(panel: Axes, rows: np.ndarray, left: list[str], right: list[str])
     for y, name, value in zip(rows.tolist(), left, right, strict=True):
         panel.text(0, y, name, transform=left_transform, ha=horizontal, **font)
         panel.text(1, y, value, transform=right_transform, ha="left", **font)
-    marker = MarkerStyle({"out": TICKLEFT, "in": TICKRIGHT}.get(rc["ytick.direction"], "_"))
-    marks = Line2D([0] * len(rows), rows, linestyle="none", marker=marker, color=rc["ytick.color"],
-                   markeredgecolor=rc["ytick.color"], markersize=size,
-                   markeredgewidth=rc["ytick.major.width"], zorder=panel.yaxis.get_zorder(),
-                   transform=panel.get_yaxis_transform("tick1"))
-    panel.add_artist(marks)
-    marks.set_clip_on(False)  # left of the axes, like the ticks
+    tick_marks(panel, rows.tolist(), "y", "major")

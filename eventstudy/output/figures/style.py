@@ -134,23 +134,35 @@ def event_day_ticks(ax: Axes, rows: pd.DataFrame) -> None:
 def day_marks(ax: Axes, days: Sequence[float]) -> None:
     """A minor tick mark under each of ``days``, drawn as one line of markers.
 
-    The same marks as ``ax.set_xticks(days, minor=True)`` (the tick's marker, size, width,
-    colour and transform), without a tick object per day: matplotlib builds each tick
-    with its label, grid line and second mark, the larger part of drawing a short event
-    window.
+    The same marks as ``ax.set_xticks(days, minor=True)``, without a tick object per day:
+    matplotlib builds each tick with its label, grid line and second mark, the larger part
+    of drawing a short event window (:func:`tick_marks`).
     """
+    tick_marks(ax, days, "x", "minor")
+
+
+def tick_marks(ax: Axes, positions: Sequence[float], axis: str, which: str) -> None:
+    """The marks of ticks at ``positions`` on ``ax``'s ``axis`` (``x`` or ``y``; ``which``:
+    ``major`` or ``minor``) as one line of markers: the tick's marker, size, width, colour,
+    transform and layer, without the tick objects."""
     import matplotlib as mpl
     from matplotlib.lines import Line2D
-    from matplotlib.markers import TICKDOWN, TICKUP, MarkerStyle
+    from matplotlib.markers import TICKDOWN, TICKLEFT, TICKRIGHT, TICKUP, MarkerStyle
 
-    colour = mpl.rcParams["xtick.color"]
-    marker = MarkerStyle({"out": TICKDOWN, "in": TICKUP}.get(mpl.rcParams["xtick.direction"], "|"))
-    marks = Line2D(days, [0] * len(days), linestyle="none", marker=marker, color=colour,
-                   markeredgecolor=colour, markersize=mpl.rcParams["xtick.minor.size"],
-                   markeredgewidth=mpl.rcParams["xtick.minor.width"], zorder=ax.xaxis.get_zorder(),
-                   transform=ax.get_xaxis_transform("tick1"))
+    rc: Any = mpl.rcParams  # keys built from ``axis`` and ``which``
+    colour = rc[f"{axis}tick.color"]
+    outward, inward = (TICKDOWN, TICKUP) if axis == "x" else (TICKLEFT, TICKRIGHT)
+    marker = MarkerStyle({"out": outward, "in": inward}.get(rc[f"{axis}tick.direction"],
+                                                           "|" if axis == "x" else "_"))
+    zeros = [0] * len(positions)
+    xs, ys = (positions, zeros) if axis == "x" else (zeros, positions)
+    owner = ax.xaxis if axis == "x" else ax.yaxis
+    transform = ax.get_xaxis_transform("tick1") if axis == "x" else ax.get_yaxis_transform("tick1")
+    marks = Line2D(xs, ys, linestyle="none", marker=marker, color=colour, markeredgecolor=colour,
+                   markersize=rc[f"{axis}tick.{which}.size"], markeredgewidth=rc[f"{axis}tick.{which}.width"],
+                   zorder=owner.get_zorder(), transform=transform)
     ax.add_artist(marks)
-    marks.set_clip_on(False)  # below the axes, like the ticks
+    marks.set_clip_on(False)  # outside the axes, like the ticks
 
 
 def calendar_day_marks(ax: Axes, start: pd.Timestamp, end: pd.Timestamp) -> None:
