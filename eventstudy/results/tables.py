@@ -85,15 +85,30 @@ def _study_span_prices(series: Mapping[str, AssetSeries], pairs: pd.DataFrame,
     prices = {name: s.prices for name, s in series.items()}
     if len(pairs) == 0:
         return prices
-    starts, ends = [], []
-    for asset, rows in pairs.groupby("asset"):
-        index = prices[str(asset)].index
-        positions = index.searchsorted(pd.to_datetime(rows["day0"]))
+    names = list(series)
+    asset = pd.Index(names).get_indexer(pd.Index(pairs["asset"].astype(str)))
+    day0 = pairs["day0"].to_numpy().astype("datetime64[ns]").view(np.int64)
+    earliest = np.full(len(names), np.iinfo(np.int64).max)
+    latest = np.full(len(names), np.iinfo(np.int64).min)
+    np.minimum.at(earliest, asset, day0)
+    np.maximum.at(latest, asset, day0)
+    first, last = np.iinfo(np.int64).max, np.iinfo(np.int64).min
+    for k in np.unique(asset):
+        days = series[names[k]].day_ns
         # prices are one observation longer than returns: day 0's price sits at its position.
-        starts.append(index[max(int(positions.min()) + spec.estimation[0] - 1, 0)])
-        ends.append(index[min(int(positions.max()) + spec.event_window[1], len(index) - 1)])
-    first, last = min(starts), max(ends)
-    return {name: p[(p.index >= first) & (p.index <= last)] for name, p in prices.items()}
+        start = int(np.searchsorted(days, earliest[k])) + spec.estimation[0] - 1
+        end = int(np.searchsorted(days, latest[k])) + spec.event_window[1]
+        first = min(first, int(days[max(start, 0)]))
+        last = max(last, int(days[min(end, len(days) - 1)]))
+    return {name: _between(series[name], first, last) for name in names}
+
+
+def _between(s: AssetSeries, first: int, last: int) -> pd.Series:
+    """The asset's prices dated from ``first`` to ``last`` (int64 nanoseconds), inclusive."""
+    days = s.day_ns
+    if len(days) < 2 or bool((days[1:] > days[:-1]).all()):  # sorted: a slice, no mask
+        return s.prices.iloc[np.searchsorted(days, first): np.searchsorted(days, last, side="right")]
+    return s.prices[(days >= first) & (days <= last)]
 
 
 def _ar_table(pairs: pd.DataFrame, arrays: PairArrays, expected: np.ndarray,

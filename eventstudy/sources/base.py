@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
+import numpy as np
 import pandas as pd
 
 from eventstudy.errors import ConfigError, DataUnavailableError
@@ -123,10 +124,13 @@ def series_sha256(series: pd.Series) -> str:
     >>> len(series_sha256(s))
     64
     """
+    return sha256_of(series.index, series.to_numpy(dtype=float))
+
+
+def sha256_of(dates: pd.Index, values: np.ndarray) -> str:
+    """:func:`series_sha256` of the series of ``values`` on ``dates``."""
     import hashlib
 
-    dates = pd.DatetimeIndex(series.index).as_unit("ns").asi8.astype("<i8", copy=False)
-    values = series.to_numpy(dtype=float).astype("<f8", copy=False)
-    digest = hashlib.sha256(dates.tobytes())
-    digest.update(values.tobytes())
+    digest = hashlib.sha256(pd.DatetimeIndex(dates).as_unit("ns").asi8.astype("<i8", copy=False).tobytes())
+    digest.update(np.asarray(values, dtype=float).astype("<f8", copy=False).tobytes())
     return digest.hexdigest()

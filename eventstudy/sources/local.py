@@ -7,10 +7,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from eventstudy.errors import InputError
-from eventstudy.sources.base import SeriesProvenance, series_sha256
+from eventstudy.sources.base import SeriesProvenance, sha256_of
 from eventstudy.sources.cbr import EFFECTIVE_LAG
 from eventstudy.sources.files import pick_price_column, read_price_file, read_prices
 
@@ -86,11 +87,15 @@ def load_local_prices(prices_path: str | Path | None, files: Mapping[str, AssetF
 
 
 def provenance_of(name: str, series: pd.Series, path: str | None = None) -> SeriesProvenance:
-    """Provenance record of a locally read (or user-supplied) price series."""
-    observed = series[series.notna() & (series > 0)]
-    if observed.empty:
+    """Provenance record of a locally read (or user-supplied) price series: its positive
+    prices' first and last dates and :func:`~eventstudy.sources.base.series_sha256`."""
+    values = series.to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        valid = values > 0  # False where missing
+    if not valid.any():
         raise InputError(f"no positive price for {name}", path=path,
                          fix="check the asset's price column (every value is missing, zero or negative)")
+    days = pd.DatetimeIndex(series.index)[valid]
     return SeriesProvenance(asset=name, source="file", symbol=name, path=path,
-                            first=f"{observed.index.min():%Y-%m-%d}",
-                            last=f"{observed.index.max():%Y-%m-%d}", sha256=series_sha256(observed))
+                            first=f"{days.min():%Y-%m-%d}", last=f"{days.max():%Y-%m-%d}",
+                            sha256=sha256_of(days, values[valid]))

@@ -83,14 +83,21 @@ def day0_positions(days: pd.DatetimeIndex, instants: pd.DatetimeIndex,
     ...                pd.Series([pd.NaT, pd.NaT])).tolist()
     [0, -2]
     """
-    day_values = pd.DatetimeIndex(days).as_unit("ns").asi8
-    instant_values = pd.DatetimeIndex(instants).as_unit("ns").asi8
-    dates = pd.DatetimeIndex(pd.to_datetime(event_dates)).as_unit("ns").asi8
     stamps = pd.to_datetime(announced, utc=True)
-    timed = stamps.notna().to_numpy()
+    return day0_positions_ns(pd.DatetimeIndex(days).as_unit("ns").asi8,
+                             pd.DatetimeIndex(instants).as_unit("ns").asi8,
+                             pd.DatetimeIndex(pd.to_datetime(event_dates)).as_unit("ns").asi8,
+                             pd.DatetimeIndex(stamps).as_unit("ns").asi8, stamps.notna().to_numpy(),
+                             max_day0_gap)
+
+
+def day0_positions_ns(day_values: np.ndarray, instant_values: np.ndarray, dates: np.ndarray,
+                      stamps: np.ndarray, timed: np.ndarray,
+                      max_day0_gap: int | None = MAX_DAY0_GAP_DAYS) -> np.ndarray:
+    """:func:`day0_positions` on int64 nanoseconds: the days, their instants, the events'
+    dates and announcement instants (used where ``timed``)."""
     by_date = np.searchsorted(day_values, dates, side="left")
-    by_time = np.searchsorted(instant_values, pd.DatetimeIndex(stamps).as_unit("ns").asi8,
-                              side="left")
+    by_time = np.searchsorted(instant_values, stamps, side="left")
     positions = np.where(timed, by_time, by_date)
     found = positions < len(day_values)
     if max_day0_gap is not None and found.any():

@@ -11,6 +11,7 @@ which :func:`stale_benchmark_flags` turns into flags.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -23,16 +24,19 @@ from eventstudy.timing.assets import Asset
 from eventstudy.timing.calendars import (
     DAY0_TOO_FAR,
     day0_gap_reason,
-    day0_positions,
+    day0_positions_ns,
     longest_gaps,
     observation_instants,
     window_gap_reason,
 )
 from eventstudy.timing.returns import (
-    aligned_level,
+    age_in_days,
     asset_returns,
-    level_age_days,
+    instants_ns,
+    last_at_or_before,
+    level_at,
     returns_from_levels,
+    returns_of_observed,
     stale_benchmark_reason,
 )
 
@@ -52,6 +56,16 @@ class AssetSeries:
     returns: pd.Series
     price_instants: pd.DatetimeIndex
 
+    @functools.cached_property
+    def day_ns(self) -> np.ndarray:
+        """The price days as int64 nanoseconds (the returns' are ``[1:]``)."""
+        return instants_ns(self.prices.index)
+
+    @functools.cached_property
+    def instant_ns(self) -> np.ndarray:
+        """``price_instants`` as int64 nanoseconds since 1970, UTC."""
+        return instants_ns(self.price_instants)
+
 
 def asset_series(asset: Asset, column: pd.Series, return_kind: str,
                  index_instants: pd.DatetimeIndex | None = None) -> AssetSeries:
@@ -60,12 +74,19 @@ def asset_series(asset: Asset, column: pd.Series, return_kind: str,
     ``index_instants``: the observation instants of every day of ``column``'s index on the
     asset's clock, when already known (:func:`table_series`); the asset's are a subset.
     """
-    valid = (column.notna() & (column > 0)).to_numpy()
-    observed = column[valid]
+    if column.dtype == np.float64:  # NumPy's mask and take: pandas' cost more than the work
+        values = column.to_numpy()
+        with np.errstate(invalid="ignore"):
+            valid = values > 0  # False where missing
+        observed = pd.Series(values[valid], index=column.index[valid], name=column.name)
+        returns = returns_of_observed(observed.to_numpy(), observed.index, return_kind, column.name)
+    else:
+        valid = (column.notna() & (column > 0)).to_numpy()
+        observed = column[valid]
+        returns = asset_returns(observed, return_kind)
     instants = (index_instants[valid] if index_instants is not None else
                 observation_instants(pd.DatetimeIndex(observed.index), asset.observed_at, asset.timezone))
-    return AssetSeries(asset=asset, prices=observed, returns=asset_returns(observed, return_kind),
-                       price_instants=instants)
+    return AssetSeries(asset=asset, prices=observed, returns=returns, price_instants=instants)
 
 
 def table_series(assets: Mapping[str, Asset], prices: pd.DataFrame, names: Iterable[str],
@@ -104,26 +125,28 @@ def place_events(events: pd.DataFrame, series: Mapping[str, AssetSeries], *, spa
     day0 = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     reason = np.full(n, "", dtype=object)
     flags = np.full(n, "", dtype=object)
-    event_dates = pd.Series(pd.to_datetime(events["date"]).to_numpy())
-    announced = pd.Series(pd.to_datetime(events["announced"], utc=True).to_numpy())
+    event_dates = pd.DatetimeIndex(pd.to_datetime(events["date"])).as_unit("ns").asi8
+    announced = pd.DatetimeIndex(pd.to_datetime(events["announced"], utc=True))
+    timed, stamps = np.asarray(announced.notna()), announced.as_unit("ns").asi8
     bounds = np.searchsorted(asset_rows, np.arange(len(series) + 1))  # pairs sorted by asset
     for row_number, s in enumerate(series.values()):
         at = np.arange(bounds[row_number], bounds[row_number + 1])
         if at.size == 0:
             continue
         which = event_rows[at]
-        dates, stamps = event_dates.iloc[which], announced.iloc[which]
-        days = pd.DatetimeIndex(s.returns.index)
-        positions = day0_positions(days, s.price_instants[1:], dates, stamps, max_day0_gap=max_day0_gap)
-        too_far = positions == DAY0_TOO_FAR
-        if too_far.any():
-            would_be = day0_positions(days, s.price_instants[1:], dates[too_far], stamps[too_far],
-                                      max_day0_gap=None)
-            reason[at[too_far]] = [day0_gap_reason(pd.Timestamp(d), days[p], max_day0_gap)
-                                   for d, p in zip(dates[too_far], would_be, strict=True)]
-        flags[at] = _window_gap_texts(s.prices.index, positions, span, max_window_gap)
+        days, instants = s.day_ns[1:], s.instant_ns[1:]  # the returns' days and instants
+        positions = day0_positions_ns(days, instants, event_dates[which], stamps[which], timed[which],
+                                      max_day0_gap=max_day0_gap)
+        too_far = np.flatnonzero(positions == DAY0_TOO_FAR)
+        if too_far.size:
+            would_be = day0_positions_ns(days, instants, event_dates[which[too_far]], stamps[which[too_far]],
+                                         timed[which[too_far]], max_day0_gap=None)
+            reason[at[too_far]] = [day0_gap_reason(pd.Timestamp(event_dates[e]), pd.Timestamp(days[p]),
+                                                   max_day0_gap)
+                                   for e, p in zip(which[too_far], would_be, strict=True)]
+        flags[at] = _window_gap_texts(s.day_ns, positions, span, max_window_gap)
         placed = positions >= 0
-        day0[at[placed]] = days.as_unit("ns").to_numpy()[positions[placed]]
+        day0[at[placed]] = days[positions[placed]].view("datetime64[ns]")
         day0_pos[at] = positions
     if skip_window_gaps:
         reason = np.where((reason == "") & (flags != ""), flags, reason)
@@ -159,16 +182,17 @@ def _pair_indices(event_assets: pd.Series, names: list[str]) -> tuple[np.ndarray
     return key % width, key // width
 
 
-def _window_gap_texts(price_days: pd.Index, positions: np.ndarray, span: tuple[int, int],
+def _window_gap_texts(price_days: np.ndarray, positions: np.ndarray, span: tuple[int, int],
                       max_gap: int) -> np.ndarray:
     """For each placed pair whose event window spans a step longer than ``max_gap`` calendar
     days between sessions, the text of :func:`window_gap_reason`; else empty.
 
     Return ``j`` is dated by price ``j + 1``, so the window's returns ``[d + lo, d + hi]``
-    cover the steps into prices ``d + lo + 1 .. d + hi + 1``.
+    cover the steps into prices ``d + lo + 1 .. d + hi + 1`` (``price_days`` in int64
+    nanoseconds).
     """
     texts = np.full(len(positions), "", dtype=object)
-    values = pd.DatetimeIndex(price_days).as_unit("ns").asi8
+    values = price_days
     if len(values) < 2:
         return texts
     big = np.concatenate([[0], np.diff(values) // (86_400 * 10**9) > max_gap]).astype(np.int64)
@@ -178,7 +202,7 @@ def _window_gap_texts(price_days: pd.Index, positions: np.ndarray, span: tuple[i
     end = np.clip(positions[placed] + span[1] + 1, 1, len(values) - 1)
     spans_gap = (end >= start) & (count[end] - count[start - 1] > 0)
     for k, a, b in zip(placed[spans_gap], start[spans_gap], end[spans_gap], strict=True):
-        longest = int(longest_gaps(pd.DatetimeIndex(price_days), int(a), int(b))[0])
+        longest = int(longest_gaps(pd.DatetimeIndex(price_days.view("datetime64[ns]")), int(a), int(b))[0])
         texts[k] = window_gap_reason(longest, max_gap, "event window")
     return texts
 
@@ -207,15 +231,16 @@ def build_panel(series: Mapping[str, AssetSeries], bench: Mapping[str, AssetSeri
     bench_returns = np.full((n, length, len(bench)), np.nan)
     age = np.full((n, length), np.nan)
     oldest = np.full((n, length), -1, dtype=np.int64)
+    bench_levels = [b.prices.to_numpy(dtype=float) for b in bench.values()]
     for i, s in enumerate(series.values()):
         t = len(s.returns)
         returns[i, :t] = s.returns.to_numpy()
-        calendar[i, :t] = pd.DatetimeIndex(s.returns.index).to_numpy().astype("datetime64[D]")
+        calendar[i, :t] = s.day_ns[1:].view("datetime64[ns]").astype("datetime64[D]")
         for j, b in enumerate(bench.values()):
             # On the asset's price days: its first return needs the level one day earlier.
-            levels = aligned_level(b.prices, b.price_instants, s.price_instants)
-            bench_returns[i, :t, j] = returns_from_levels(levels, return_kind)[1:]
-            days_old = level_age_days(b.price_instants, s.price_instants)[1:]
+            order = last_at_or_before(b.instant_ns, s.instant_ns)  # as returns.aligned_level
+            bench_returns[i, :t, j] = returns_from_levels(level_at(bench_levels[j], order), return_kind)[1:]
+            days_old = age_in_days(b.instant_ns, s.instant_ns, order)[1:]  # as returns.level_age_days
             older = np.nan_to_num(days_old, nan=-1.0) > np.nan_to_num(age[i, :t], nan=-1.0)
             age[i, :t] = np.where(older, days_old, age[i, :t])
             oldest[i, :t] = np.where(older, j, oldest[i, :t])

@@ -22,13 +22,16 @@ def asset_returns(prices: pd.Series, kind: str = "log") -> pd.Series:
     >>> round(float(asset_returns(p).iloc[0]), 6)
     0.039647
     """
-    check_return_kind(kind)
     observed = prices[prices.notna() & (prices > 0)].astype(float)
-    if kind == "log":
-        values = np.diff(np.log(observed.to_numpy()))
-    else:
-        values = observed.to_numpy()[1:] / observed.to_numpy()[:-1] - 1.0
-    return pd.Series(values, index=observed.index[1:], name=prices.name)
+    return returns_of_observed(observed.to_numpy(), observed.index, kind, prices.name)
+
+
+def returns_of_observed(values: np.ndarray, index: pd.Index, kind: str, name: object = None) -> pd.Series:
+    """:func:`asset_returns` of prices already observed (positive, none missing): ``values``
+    on the days ``index``, as floats; dated by the later day."""
+    check_return_kind(kind)
+    returns = np.diff(np.log(values)) if kind == "log" else values[1:] / values[:-1] - 1.0
+    return pd.Series(returns, index=index[1:], name=name)
 
 
 def aligned_level(levels: pd.Series, level_instants: pd.DatetimeIndex,
@@ -50,9 +53,13 @@ def aligned_level(levels: pd.Series, level_instants: pd.DatetimeIndex,
     >>> aligned_level(pd.Series([100.0, 101.0]), level_instants, targets).tolist()
     [100.0, nan]
     """
-    order = _last_at_or_before(level_instants, target_instants)
-    values = np.append(levels.to_numpy(dtype=float), np.nan)  # order -1 reads the NaN
-    return values[order]
+    order = last_at_or_before(instants_ns(level_instants), instants_ns(target_instants))
+    return level_at(levels.to_numpy(dtype=float), order)
+
+
+def level_at(levels: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """``levels`` at the positions :func:`last_at_or_before` found (NaN at -1)."""
+    return np.append(levels, np.nan)[order]  # order -1 reads the NaN
 
 
 def level_age_days(level_instants: pd.DatetimeIndex, target_instants: pd.DatetimeIndex) -> np.ndarray:
@@ -71,12 +78,16 @@ def level_age_days(level_instants: pd.DatetimeIndex, target_instants: pd.Datetim
     >>> level_age_days(level_instants, targets).tolist()
     [2.0, 0.0]
     """
-    levels = pd.DatetimeIndex(level_instants).as_unit("ns").asi8
-    targets = pd.DatetimeIndex(target_instants).as_unit("ns").asi8
-    order = _last_at_or_before(level_instants, target_instants)
-    if len(levels) == 0:
-        return np.full(targets.shape, np.nan)
-    age = (targets - levels[np.clip(order, 0, None)]) // _NS_PER_DAY
+    levels = instants_ns(level_instants)
+    targets = instants_ns(target_instants)
+    return age_in_days(levels, targets, last_at_or_before(levels, targets))
+
+
+def age_in_days(level_ns: np.ndarray, target_ns: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """:func:`level_age_days` from the instants in nanoseconds and :func:`last_at_or_before`'s ``order``."""
+    if len(level_ns) == 0:
+        return np.full(target_ns.shape, np.nan)
+    age = (target_ns - level_ns[np.clip(order, 0, None)]) // _NS_PER_DAY
     return np.where(order >= 0, age.astype(float), np.nan)
 
 
@@ -132,11 +143,15 @@ def check_return_kind(kind: str) -> None:
 _NS_PER_DAY = 86_400 * 10**9
 
 
-def _last_at_or_before(level_instants: pd.DatetimeIndex, target_instants: pd.DatetimeIndex) -> np.ndarray:
-    """Index of the last level at or before each target; -1 before the first or after the last."""
-    levels = pd.DatetimeIndex(level_instants).as_unit("ns").asi8
-    targets = pd.DatetimeIndex(target_instants).as_unit("ns").asi8
-    order = np.searchsorted(levels, targets, side="right") - 1
-    if len(levels) == 0:
-        return np.full(targets.shape, -1)
-    return np.where(targets > levels[-1], -1, order)
+def instants_ns(instants: pd.Index | np.ndarray) -> np.ndarray:
+    """Instants (or days) as int64 nanoseconds since 1970 (UTC for tz-aware ones)."""
+    return pd.DatetimeIndex(instants).as_unit("ns").asi8
+
+
+def last_at_or_before(level_ns: np.ndarray, target_ns: np.ndarray) -> np.ndarray:
+    """Index of the last level at or before each target (instants in int64 nanoseconds, levels
+    sorted); -1 before the first or after the last."""
+    order = np.searchsorted(level_ns, target_ns, side="right") - 1
+    if len(level_ns) == 0:
+        return np.full(target_ns.shape, -1)
+    return np.where(target_ns > level_ns[-1], -1, order)
