@@ -187,7 +187,7 @@ def test_clustering_by_segment_counts_by_hand(results) -> None:  # type: ignore[
 def test_rho_memo_computes_each_couple_once_and_keeps_what_it_knows():
     """A couple is (i, j) or (j, i); a couple met before is looked up, never computed again, and
     a value already known is not replaced by a later ``add``."""
-    from eventstudy.inference.clusters import RhoMemo
+    from eventstudy.inference.dependence import RhoMemo
 
     asked: list[tuple[int, int]] = []
 
@@ -204,3 +204,57 @@ def test_rho_memo_computes_each_couple_once_and_keeps_what_it_knows():
     memo.add(np.array([4, 8]), np.array([1, 0]), np.array([-1.0, 0.5]))  # (1, 4) known: kept
     np.testing.assert_array_equal(memo.rho(np.array([1, 0]), np.array([4, 8])), [0.0104, 0.5])
     assert len(asked) == 4
+    # A couple drawn several times in one call (a sample with replacement) is computed once.
+    drawn = memo.rho(np.array([13, 11, 20, 11]), np.array([11, 13, 12, 13]))
+    np.testing.assert_array_equal(drawn, [0.1113, 0.1113, 0.1220, 0.1113])
+    assert asked[4:] == [(13, 11), (20, 12)]
+
+
+def test_every_scope_and_window_share_one_memo_of_couples(monkeypatch: pytest.MonkeyPatch) -> None:
+    """r̄ of all pairs, of each asset and group, for every window, and the diagnostics: each
+    couple's rho is computed once for the whole study, and the tables are those of a study
+    computing every scope's couples afresh. Small caps make the whole study and the groups
+    draw samples of couples, as large studies do."""
+    from eventstudy.inference import dependence
+
+    monkeypatch.setattr(dependence, "RBAR_MAX_COUPLES", 300)
+    monkeypatch.setattr("eventstudy.inference.clusters.RBAR_MAX_COUPLES", 300)
+    rng = np.random.default_rng(4)
+    n_assets, n_days = 8, 600
+    market = rng.normal(0.0003, 0.01, n_days)
+    common = rng.normal(0, 0.01, n_days)  # a factor the market model leaves: residuals correlate
+    returns = market + common + rng.normal(0, 0.01, (n_assets, n_days))
+    days = pd.bdate_range("2018-01-01", periods=n_days + 1)
+    levels = 100 * np.exp(np.cumsum(np.vstack([np.zeros((1, n_assets + 1)),
+                                               np.column_stack([returns.T, market])]), axis=0))
+    names = [f"S{i}" for i in range(n_assets)]
+    prices = pd.DataFrame(levels, index=pd.DatetimeIndex(days, name="date"), columns=[*names, "MKT"])
+    at = rng.choice(np.arange(270, n_days - 10), 60)
+    events = pd.DataFrame({"date": days[at].strftime("%Y-%m-%d"), "event": "x",
+                           "group": rng.choice(["a", "b"], at.size), "assets": ""})
+
+    def run():  # type: ignore[no-untyped-def]
+        study = EventStudy(events, prices, model="market", benchmark="MKT", estimation=(-250, -11),
+                           event_window=(-10, 10), windows=WINDOWS)
+        return study.run()
+
+    computed: list[tuple[int, int]] = []
+    couple_rho = dependence.couple_rho
+
+    def recording(arrays, left, right, same=None):  # type: ignore[no-untyped-def]
+        computed.extend(zip(np.minimum(left, right).tolist(), np.maximum(left, right).tolist(), strict=True))
+        return couple_rho(arrays, left, right, same)
+
+    monkeypatch.setattr(dependence, "couple_rho", recording)
+    shared = run()
+    assert len(computed) > 2000
+    assert len(set(computed)) == len(computed)  # no couple twice
+    monkeypatch.setattr(dependence, "shared_memo", lambda arrays: dependence.RhoMemo.of(arrays))
+    monkeypatch.setattr("eventstudy.inference.clusters.shared_memo", lambda arrays: dependence.RhoMemo.of(arrays))
+    computed.clear()
+    afresh = run()
+    assert len(computed) > len(set(computed))  # without the shared memo, couples come again
+    pd.testing.assert_frame_equal(shared.aggregate, afresh.aggregate, check_exact=True)
+    assert shared.diagnostics == afresh.diagnostics
+    rbar = shared.aggregate.query("scope == 'all' and test == 'kp'")
+    assert len(rbar) == len(WINDOWS)

@@ -113,7 +113,8 @@ def test_couples_of_one_asset_aligned_by_shift_equal_the_date_by_date_alignment(
     same = dependence._same_asset(arrays, left, right)
     assert same.sum() > 1000 and (~same).sum() > 1000
     left, right = left[same], right[same]
-    shifted = dependence._shifted_rho(arrays, left, right)
+    day0 = np.asarray(arrays.day0_index)
+    shifted = dependence._shifted_rho(arrays, left, right, day0[left] - day0[right])
     dated = dependence._dated_rho(arrays, left, right)
     np.testing.assert_allclose(shifted, dated, rtol=1e-12, atol=1e-15)
     codes_left = dependence._date_codes(arrays, window, left)
@@ -162,3 +163,48 @@ def test_couple_correlations_across_assets_equal_pandas_on_common_dates() -> Non
         shared = len(set(window_dates[i].tolist()) & set(window_dates[j].tolist()))
         assert got[k] == __import__("pytest").approx(rho * shared / window.size, rel=1e-9, abs=1e-12)
     assert (got != 0).sum() > 100
+
+
+def test_couples_on_one_unbroken_calendar_aligned_by_shift_equal_pandas_and_the_date_by_date_alignment() -> None:
+    """Assets trading on every day of one calendar: a couple's residuals align by the
+    difference of their first estimation dates' codes (:func:`_estimation_codes`). Each
+    correlation is pandas' on the dates both have, and bit for bit the date-by-date
+    alignment's; an asset with gaps in its prices is not aligned so."""
+    import pandas as pd
+
+    from eventstudy import EventStudy
+    from eventstudy.inference import dependence
+
+    rng = np.random.default_rng(12)
+    days = pd.bdate_range("2019-01-01", periods=700)
+    market = rng.normal(0, 0.01, 700)
+    levels = {"MKT": 100 * np.exp(np.cumsum(market))}
+    for name in ("A", "B", "C", "GAPPY"):
+        levels[name] = 100 * np.exp(np.cumsum(0.8 * market + rng.normal(0, 0.015, 700)))
+    prices = pd.DataFrame(levels, index=days)
+    prices.iloc[rng.choice(np.arange(1, 700), 25, replace=False), 4] = np.nan  # GAPPY misses days
+    assert prices["GAPPY"].isna().sum() == 25
+    at = np.sort(rng.choice(np.arange(230, 680), 50, replace=False))
+    events = pd.DataFrame({"date": days[at].strftime("%Y-%m-%d"), "event": "x", "assets": "A;B;C;GAPPY"})
+    arrays = EventStudy(events, prices, model="market", benchmark="MKT", estimation=(-250, -11),
+                        event_window=(-10, 10)).run().arrays
+    first, unbroken = dependence._estimation_codes(arrays)
+    asset = np.asarray(arrays.asset_index)
+    est_dates = arrays.dates(arrays.est_days)
+    complete = ~np.isnat(est_dates).any(axis=1)  # windows that start inside the prices
+    gappy = asset == 3
+    np.testing.assert_array_equal(unbroken, complete & ~gappy)
+    assert unbroken.sum() > 100
+    left, right = np.triu_indices(arrays.n_pairs, 1)
+    pick = (asset[left] != asset[right]) & unbroken[left] & unbroken[right]
+    left, right = left[pick][::7], right[pick][::7]
+    assert left.size > 300
+    got = dependence.couple_rho(arrays, left, right)
+    np.testing.assert_array_equal(got, dependence._dated_rho(arrays, left, right))
+    for k, (i, j) in enumerate(zip(left[:150], right[:150], strict=True)):
+        a = pd.Series(arrays.est_ar[i], index=est_dates[i]).dropna()
+        b = pd.Series(arrays.est_ar[j], index=est_dates[j]).dropna()
+        joined = pd.concat([a, b], axis=1, join="inner")
+        rho = joined.iloc[:, 0].corr(joined.iloc[:, 1]) if len(joined) >= dependence.MIN_COMMON_DATES else 0.0
+        assert got[k] == __import__("pytest").approx(rho, rel=1e-9, abs=1e-12)
+    assert (got != 0).sum() > 100 and (got == 0).sum() > 10  # near couples and far ones

@@ -15,7 +15,7 @@ on each scope's own pairs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -23,13 +23,13 @@ import numpy as np
 from eventstudy.inference.base import Layout
 from eventstudy.inference.dependence import (
     RBAR_MAX_COUPLES,
+    RhoMemo,
     average_cross_correlation,
-    couple_rho,
     couple_values,
-    in_batches,
     later_meetings,
     overlapping_couples,
     rbar_of_rows,
+    shared_memo,
     window_candidates,
 )
 from eventstudy.inference.recommend import recommended_tests
@@ -77,14 +77,15 @@ def clustering_by_segment(arrays: PairArrays, layout: Layout, windows: Sequence[
     """:func:`clustering` of every segment of ``layout`` and window: ``[segment][window]``.
 
     ``rho`` gives the couples' correlations when the residuals are not in ``arrays``
-    (a partitioned run: :mod:`eventstudy.results.residual_summary`); by default they are
-    computed from ``arrays.est_ar``, and ``r̄`` of the whole study is the cached
+    (a partitioned run: :mod:`eventstudy.results.residual_summary`); by default they come
+    from the study's :func:`~eventstudy.inference.dependence.shared_memo` (every layout,
+    window and the diagnostics share it), and ``r̄`` of the whole study is the cached
     :func:`~eventstudy.inference.dependence.average_cross_correlation`."""
     n_pairs = np.bincount(layout.codes[layout.codes >= 0], minlength=layout.n)[: layout.n]
     day0 = _day0_clusters(arrays, layout)
     reports: list[list[dict[str, Any]]] = [[] for _ in range(layout.n)]
     given = rho is not None
-    memo = rho if rho is not None else RhoMemo.of(arrays)  # a couple's rho does not depend on the window
+    memo = rho if rho is not None else shared_memo(arrays)  # a couple's rho does not depend on the window
     for start, end in windows:
         if not arrays.event_days[0] <= start <= end <= arrays.event_days[-1]:
             start = end = int(arrays.event_days[0])
@@ -135,57 +136,6 @@ class _Overlap:
         self.rbar = np.zeros(n)
 
 
-class RhoMemo:
-    """``rho`` of the couples met so far, keyed by the couple's two pair rows (the windows
-    of one study share most of their couples), computed by ``compute(left, right)``
-    for the couples not met yet: :func:`~eventstudy.inference.dependence.couple_rho` on
-    the study's residuals (:meth:`of`), or, in a partitioned run, from residual rows
-    fetched from the partitions."""
-
-    def __init__(self, n_pairs: int, compute: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> None:
-        self.n_pairs = np.int64(n_pairs)
-        self.compute = compute
-        self.keys = np.empty(0, dtype=np.int64)
-        self.values = np.empty(0)
-
-    @classmethod
-    def of(cls, arrays: PairArrays) -> RhoMemo:
-        """Couples' ``rho`` from ``arrays.est_ar``, in batches on worker threads."""
-        return cls(arrays.n_pairs, lambda left, right: in_batches(
-            left, right, lambda a, b: couple_rho(arrays, a, b)))
-
-    def rho(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        """``rho`` of the couples ``(left[i], right[i])``."""
-        keys = self._keys(left, right)
-        known = np.zeros(keys.size, dtype=bool)
-        at = np.zeros(keys.size, dtype=np.intp)
-        if self.keys.size:
-            at = np.minimum(np.searchsorted(self.keys, keys), self.keys.size - 1)
-            known = self.keys[at] == keys
-        out = np.empty(keys.size)
-        out[known] = self.values[at[known]]
-        new = np.flatnonzero(~known)
-        if new.size:
-            out[new] = self.compute(left[new], right[new])
-            self.add(left[new], right[new], out[new])
-        return out
-
-    def add(self, left: np.ndarray, right: np.ndarray, values: np.ndarray) -> None:
-        """Remember ``values`` as the couples' ``rho`` (couples already known are kept)."""
-        new_keys, first = np.unique(self._keys(left, right), return_index=True)
-        fresh = np.ones(new_keys.size, dtype=bool)
-        if self.keys.size:  # the known keys are sorted: a binary search, not isin's hashing and sorts
-            at = np.minimum(np.searchsorted(self.keys, new_keys), self.keys.size - 1)
-            fresh = self.keys[at] != new_keys
-        merged = np.concatenate([self.keys, new_keys[fresh]])
-        order = np.argsort(merged, kind="stable")
-        self.keys = merged[order]
-        self.values = np.concatenate([self.values, values[first[fresh]]])[order]
-
-    def _keys(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        return np.minimum(left, right).astype(np.int64) * self.n_pairs + np.maximum(left, right)
-
-
 def _overlap_by_segment(arrays: PairArrays, layout: Layout, n_pairs: np.ndarray, start: int,
                         end: int, memo: RhoMemo, given: bool) -> _Overlap:
     out = _Overlap(layout.n)
@@ -216,12 +166,11 @@ def _overlap_by_segment(arrays: PairArrays, layout: Layout, n_pairs: np.ndarray,
         with np.errstate(invalid="ignore", divide="ignore"):
             out.rbar = np.where(small, 2 * sums / (n * (n - 1)), 0.0)
     for k in np.flatnonzero(candidates & ~small):
-        if whole[k] and not given:
+        if whole[k] and not given:  # cached, with the study's shared memo
             out.rbar[k] = average_cross_correlation(arrays, start, end)
             continue
         mine = segment == k
-        out.rbar[k] = rbar_of_rows(arrays, rows[mine], window[mine], int(n_valid[k]), start, end,
-                                   memo.rho if given else None)
+        out.rbar[k] = rbar_of_rows(arrays, rows[mine], window[mine], int(n_valid[k]), start, end, memo.rho)
     return out
 
 

@@ -76,8 +76,7 @@ def average_cross_correlation(arrays: PairArrays, start: int = 0, end: int = 0) 
         ``r̄``; 0.0 when fewer than two pairs qualify or no two windows share a date.
         Cached per ``PairArrays`` and window.
     """
-    return float(CACHE.get(arrays, f"rbar:{start}:{end}",
-                           lambda: _compute_rbar(arrays, start, end)))
+    return float(CACHE.get(arrays, f"rbar:{start}:{end}", lambda: _compute_rbar(arrays, start, end)))
 
 
 def window_candidates(arrays: PairArrays, start: int, end: int) -> tuple[np.ndarray, np.ndarray,
@@ -96,7 +95,77 @@ def window_candidates(arrays: PairArrays, start: int, end: int) -> tuple[np.ndar
 
 def _compute_rbar(arrays: PairArrays, start: int, end: int) -> float:
     rows, known, window = window_candidates(arrays, start, end)
-    return rbar_of_rows(arrays, rows[known], window[known], rows.size, start, end)
+    return rbar_of_rows(arrays, rows[known], window[known], rows.size, start, end, shared_memo(arrays).rho)
+
+
+class RhoMemo:
+    """``rho`` of the couples met so far, keyed by the couple's two pair rows (the windows
+    and scopes of one study share many of their couples), computed by
+    ``compute(left, right)`` for the couples not met yet: :func:`couple_rho` on the
+    study's residuals (:meth:`of`, :func:`shared_memo`), or, in a partitioned run, from
+    residual rows fetched from the partitions."""
+
+    def __init__(self, n_pairs: int, compute: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> None:
+        self.n_pairs = np.int64(n_pairs)
+        self.compute = compute
+        self.keys = np.empty(0, dtype=np.int64)
+        self.values = np.empty(0)
+
+    @classmethod
+    def of(cls, arrays: PairArrays) -> RhoMemo:
+        """Couples' ``rho`` from ``arrays.est_ar``, in batches on worker threads (``arrays``
+        held weakly: the memo may be cached with them)."""
+        held = weakref.ref(arrays)
+
+        def compute(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+            source = held()
+            assert source is not None, "the pairs of this memo are gone"
+            return in_batches(left, right, lambda a, b: couple_rho(source, a, b))
+        return cls(arrays.n_pairs, compute)
+
+    def rho(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        """``rho`` of the couples ``(left[i], right[i])``."""
+        keys = self._keys(left, right)
+        known = np.zeros(keys.size, dtype=bool)
+        at = np.zeros(keys.size, dtype=np.intp)
+        if self.keys.size:
+            at = np.minimum(np.searchsorted(self.keys, keys), self.keys.size - 1)
+            known = self.keys[at] == keys
+        out = np.empty(keys.size)
+        out[known] = self.values[at[known]]
+        new = np.flatnonzero(~known)
+        if new.size:  # each new couple once, however often it was drawn, in the order met
+            _, first, where = np.unique(keys[new], return_index=True, return_inverse=True)
+            met = np.argsort(first)
+            once = new[first[met]]
+            values = self.compute(left[once], right[once])
+            by_key = np.empty(values.size)
+            by_key[met] = values
+            out[new] = by_key[where]
+            self.add(left[once], right[once], values)
+        return out
+
+    def add(self, left: np.ndarray, right: np.ndarray, values: np.ndarray) -> None:
+        """Remember ``values`` as the couples' ``rho`` (couples already known are kept)."""
+        new_keys, first = np.unique(self._keys(left, right), return_index=True)
+        fresh = np.ones(new_keys.size, dtype=bool)
+        if self.keys.size:  # the known keys are sorted: a binary search, not isin's hashing and sorts
+            at = np.minimum(np.searchsorted(self.keys, new_keys), self.keys.size - 1)
+            fresh = self.keys[at] != new_keys
+        merged = np.concatenate([self.keys, new_keys[fresh]])
+        order = np.argsort(merged, kind="stable")
+        self.keys = merged[order]
+        self.values = np.concatenate([self.values, values[first[fresh]]])[order]
+
+    def _keys(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        return np.minimum(left, right).astype(np.int64) * self.n_pairs + np.maximum(left, right)
+
+
+def shared_memo(arrays: PairArrays) -> RhoMemo:
+    """The study's one :class:`RhoMemo` of couples' ``rho`` from ``arrays.est_ar``, cached
+    with ``arrays``: every window and scope (all pairs, each asset, each group) and the
+    diagnostics meet many of the same couples, and each is computed once."""
+    return CACHE.get(arrays, "rho-memo", lambda: RhoMemo.of(arrays))
 
 
 def rbar_of_rows(arrays: PairArrays, rows: np.ndarray, window: np.ndarray, n: int, start: int,
@@ -194,10 +263,17 @@ def couple_rho(arrays: PairArrays, left: np.ndarray, right: np.ndarray,
     out = np.empty(left.size)
     same = _same_asset(arrays, left, right) if same is None else same
     if same.any():
-        out[same] = _shifted_rho(arrays, left[same], right[same])
+        day0 = np.asarray(arrays.day0_index)
+        out[same] = _shifted_rho(arrays, left[same], right[same], day0[left[same]] - day0[right[same]])
     if not same.all():
-        other = ~same
-        out[other] = _dated_rho(arrays, left[other], right[other])
+        first, unbroken = _estimation_codes(arrays)
+        shifted = ~same & unbroken[left] & unbroken[right]
+        if shifted.any():
+            out[shifted] = _shifted_rho(arrays, left[shifted], right[shifted],
+                                        first[left[shifted]] - first[right[shifted]])
+        dated = ~same & ~shifted
+        if dated.any():
+            out[dated] = _dated_rho(arrays, left[dated], right[dated])
     return out
 
 
@@ -241,17 +317,44 @@ def _same_asset(arrays: PairArrays, left: np.ndarray, right: np.ndarray) -> np.n
     return (asset[left] == asset[right]) & inside(left) & inside(right)
 
 
-def _shifted_rho(arrays: PairArrays, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """:func:`couple_rho` for couples of one asset: estimation column ``k`` of the left
-    pair is column ``k + s`` of the right one, with ``s`` the left day 0's position minus
-    the right one's."""
-    day0 = np.asarray(arrays.day0_index)
+def _shifted_rho(arrays: PairArrays, left: np.ndarray, right: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """:func:`couple_rho` for couples whose estimation column ``k`` of the left pair holds
+    the date of column ``k + shift`` of the right one: couples of one asset (``shift`` is
+    the left day 0's position on its calendar minus the right one's), or of two assets
+    whose estimation windows have every date of the calendars in between
+    (:func:`_estimation_codes`)."""
     width = arrays.est_ar.shape[1]
-    at = np.arange(width)[None, :] + (day0[left] - day0[right])[:, None]
+    at = np.arange(width)[None, :] + shift[:, None]
     inside = (at >= 0) & (at < width)
     aligned = arrays.est_ar[right[:, None], np.clip(at, 0, width - 1)]
     aligned[~inside] = np.nan
     return _correlation(arrays.est_ar[left], aligned)
+
+
+def _estimation_codes(arrays: PairArrays) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair, the :func:`_date_codes` code of its first estimation day, and whether its
+    estimation window's codes run unbroken (``first``, ``first + 1``, ...): every date of
+    the assets' calendars in the window is one of its asset's. Two such pairs' residuals
+    align by the difference of their first codes (:func:`_shifted_rho`), as
+    :func:`_align_on_dates` would align them date by date. Cached per ``PairArrays``."""
+    return CACHE.get(arrays, "estimation_codes", lambda: _estimation_codes_compute(arrays))
+
+
+def _estimation_codes_compute(arrays: PairArrays) -> tuple[np.ndarray, np.ndarray]:
+    n, est = arrays.n_pairs, np.asarray(arrays.est_days)
+    if (arrays.calendar is None or arrays.asset_index is None or arrays.day0_index is None or est.size == 0
+            or not np.array_equal(est, np.arange(est[0], est[0] + est.size))):
+        return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
+    ends = _date_codes(arrays, np.array([est[0], est[-1]]), np.arange(n))
+    unbroken = (ends[:, 0] != _MISSING_DAY) & (ends[:, 1] - ends[:, 0] == est.size - 1)
+    # No unknown date (NaT) inside the window either: count them on the asset's calendar.
+    unknown = np.zeros((arrays.calendar.shape[0], arrays.calendar.shape[1] + 1), dtype=np.int64)
+    np.cumsum(np.isnat(arrays.calendar), axis=1, out=unknown[:, 1:])
+    asset = np.asarray(arrays.asset_index)
+    start = np.clip(np.asarray(arrays.day0_index) + est[0], 0, arrays.calendar.shape[1])
+    stop = np.clip(np.asarray(arrays.day0_index) + est[-1] + 1, 0, arrays.calendar.shape[1])
+    unbroken &= unknown[asset, stop] == unknown[asset, start]
+    return ends[:, 0], unbroken
 
 
 def _dated_rho(arrays: PairArrays, left: np.ndarray, right: np.ndarray) -> np.ndarray:
