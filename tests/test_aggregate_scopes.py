@@ -249,8 +249,8 @@ def test_every_scope_and_window_share_one_memo_of_couples(monkeypatch: pytest.Mo
     shared = run()
     assert len(computed) > 2000
     assert len(set(computed)) == len(computed)  # no couple twice
-    monkeypatch.setattr(dependence, "shared_memo", lambda arrays: dependence.RhoMemo.of(arrays))
-    monkeypatch.setattr("eventstudy.inference.clusters.shared_memo", lambda arrays: dependence.RhoMemo.of(arrays))
+    monkeypatch.setattr(dependence, "shared_memo", dependence.RhoMemo.of)
+    monkeypatch.setattr("eventstudy.inference.clusters.shared_memo", dependence.RhoMemo.of)
     computed.clear()
     afresh = run()
     assert len(computed) > len(set(computed))  # without the shared memo, couples come again

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy import stats
 
 from eventstudy.inference.base import two_sided_normal, two_sided_t
@@ -42,7 +43,7 @@ def test_normal_signed_rank_p_value_is_scipys_approx_with_ties() -> None:
         tie_term = float((counts.astype(float) ** 3 - counts).sum())
         expected = stats.wilcoxon(x, method="approx").pvalue
         got = float(signed_rank_normal_pvalue(x.size, float(ranks[x > 0].sum()), tie_term))
-        assert got == __import__("pytest").approx(expected, rel=1e-12)
+        assert got == pytest.approx(expected, rel=1e-12)
 
 
 def test_exact_signed_rank_p_value_is_scipys_and_ignores_the_rank_order() -> None:
@@ -161,11 +162,11 @@ def test_couple_correlations_across_assets_equal_pandas_on_common_dates() -> Non
         joined = pd.concat([a, b], axis=1, join="inner")
         rho = joined.iloc[:, 0].corr(joined.iloc[:, 1]) if len(joined) >= dependence.MIN_COMMON_DATES else 0.0
         shared = len(set(window_dates[i].tolist()) & set(window_dates[j].tolist()))
-        assert got[k] == __import__("pytest").approx(rho * shared / window.size, rel=1e-9, abs=1e-12)
+        assert got[k] == pytest.approx(rho * shared / window.size, rel=1e-9, abs=1e-12)
     assert (got != 0).sum() > 100
 
 
-def test_couples_on_one_unbroken_calendar_aligned_by_shift_equal_pandas_and_the_date_by_date_alignment() -> None:
+def test_couples_on_one_unbroken_calendar_aligned_by_shift_equal_pandas_and_matching_dates() -> None:
     """Assets trading on every day of one calendar: a couple's residuals align by the
     difference of their first estimation dates' codes (:func:`_estimation_codes`). Each
     correlation is pandas' on the dates both have, and bit for bit the date-by-date
@@ -206,5 +207,49 @@ def test_couples_on_one_unbroken_calendar_aligned_by_shift_equal_pandas_and_the_
         b = pd.Series(arrays.est_ar[j], index=est_dates[j]).dropna()
         joined = pd.concat([a, b], axis=1, join="inner")
         rho = joined.iloc[:, 0].corr(joined.iloc[:, 1]) if len(joined) >= dependence.MIN_COMMON_DATES else 0.0
-        assert got[k] == __import__("pytest").approx(rho, rel=1e-9, abs=1e-12)
+        assert got[k] == pytest.approx(rho, rel=1e-9, abs=1e-12)
     assert (got != 0).sum() > 100 and (got == 0).sum() > 10  # near couples and far ones
+
+
+def test_alignment_through_the_calendar_inverse_equals_matching_dates(monkeypatch: pytest.MonkeyPatch,
+                                                                     ) -> None:
+    """Assets with gaps of their own and windows partly before the prices: the residuals
+    aligned through each date's position on the other asset's calendar are those that
+    matching the two rows' dates one by one gives (:func:`_align_on_dates`), bit for bit;
+    above the table's size limit the date matching is used."""
+    import pandas as pd
+
+    from eventstudy import EventStudy
+    from eventstudy.inference import dependence
+
+    rng = np.random.default_rng(21)
+    days = pd.bdate_range("2019-01-01", periods=600)
+    market = rng.normal(0, 0.01, 600)
+    levels = {"MKT": 100 * np.exp(np.cumsum(market))}
+    for name in ("A", "B", "C"):
+        levels[name] = 100 * np.exp(np.cumsum(0.8 * market + rng.normal(0, 0.015, 600)))
+    prices = pd.DataFrame(levels, index=days)
+    for column in (1, 2, 3):
+        prices.iloc[rng.choice(np.arange(1, 600), 30, replace=False), column] = np.nan
+    prices.iloc[:120, 3] = np.nan  # C starts late: its early windows reach before its prices
+    at = np.sort(rng.choice(np.arange(150, 590), 60, replace=False))
+    events = pd.DataFrame({"date": days[at].strftime("%Y-%m-%d"), "event": "x", "assets": "A;B;C"})
+    arrays = EventStudy(events, prices, model="market", benchmark="MKT", estimation=(-250, -11),
+                        event_window=(-10, 10), min_estimation=60).run().arrays
+    left, right = np.triu_indices(arrays.n_pairs, 1)
+    other = np.asarray(arrays.asset_index)[left] != np.asarray(arrays.asset_index)[right]
+    left, right = left[other], right[other]
+    codes_left = dependence._date_codes(arrays, arrays.est_days, left)
+    codes_right = dependence._date_codes(arrays, arrays.est_days, right)
+    assert (codes_right == dependence._MISSING_DAY).any(axis=1).sum() > 100  # windows before C's prices
+    inverse = dependence._calendar_inverse(arrays)
+    assert inverse is not None
+    by_inverse = dependence._align_by_inverse(arrays, inverse, codes_left, right)
+    by_dates = dependence._align_on_dates(codes_left, codes_right, arrays.est_ar[right])
+    np.testing.assert_array_equal(by_inverse, by_dates)
+    assert np.isfinite(by_inverse).sum() > 0.2 * by_inverse.size  # near couples share most dates
+    through_inverse = dependence._dated_rho(arrays, left, right)
+    monkeypatch.setattr(dependence, "MAX_INVERSE_ENTRIES", 0)
+    monkeypatch.setattr(dependence, "_INVERSES", {})  # forget the table made above
+    assert dependence._calendar_inverse(arrays) is None
+    np.testing.assert_array_equal(dependence._dated_rho(arrays, left, right), through_inverse)

@@ -359,10 +359,66 @@ def _estimation_codes_compute(arrays: PairArrays) -> tuple[np.ndarray, np.ndarra
 
 def _dated_rho(arrays: PairArrays, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """:func:`couple_rho` with the estimation residuals aligned date by date (dates coded
-    by :func:`_date_codes`)."""
-    aligned = _align_on_dates(_date_codes(arrays, arrays.est_days, left),
-                              _date_codes(arrays, arrays.est_days, right), arrays.est_ar[right])
+    by :func:`_date_codes`): through the calendars' :func:`_calendar_inverse` when there is
+    one, else by :func:`_align_on_dates`."""
+    codes_left = _date_codes(arrays, arrays.est_days, left)
+    inverse = _calendar_inverse(arrays)
+    if inverse is not None:
+        aligned = _align_by_inverse(arrays, inverse, codes_left, right)
+    else:
+        codes_right = _date_codes(arrays, arrays.est_days, right)
+        aligned = _align_on_dates(codes_left, codes_right, arrays.est_ar[right])
     return _correlation(arrays.est_ar[left], aligned)
+
+
+#: Most entries (assets x distinct dates) of :func:`_calendar_inverse`'s table: 200 MB.
+MAX_INVERSE_ENTRIES = 50_000_000
+
+
+def _calendar_inverse(arrays: PairArrays) -> np.ndarray | None:
+    """``(assets, D)`` position on each asset's calendar of each of the ``D`` distinct dates
+    of all the calendars (the codes of :func:`_union_positions`), -1 where the asset has
+    no such date; ``None`` without calendars, with estimation days that are not
+    consecutive, or above :data:`MAX_INVERSE_ENTRIES`. Memoised per calendar array."""
+    calendar, est = arrays.calendar, np.asarray(arrays.est_days)
+    if (calendar is None or arrays.asset_index is None or arrays.day0_index is None or est.size == 0
+            or not np.array_equal(est, np.arange(est[0], est[0] + est.size))):
+        return None
+    hit = _INVERSES.get(id(calendar))
+    if hit is not None and hit[0]() is calendar:
+        return hit[1]
+    positions = _union_positions(calendar)
+    known = positions != _MISSING_DAY
+    distinct = int(positions[known].max()) + 1 if known.any() else 0
+    inverse = None
+    if calendar.shape[0] * distinct <= MAX_INVERSE_ENTRIES:
+        inverse = np.full((calendar.shape[0], distinct), -1, dtype=np.int64)
+        asset, at = np.nonzero(known)
+        inverse[asset, positions[asset, at]] = at
+    key = id(calendar)
+    _INVERSES[key] = (weakref.ref(calendar, lambda _: _INVERSES.pop(key, None)), inverse)
+    return inverse
+
+
+_INVERSES: dict[int, tuple[weakref.ref[np.ndarray], np.ndarray | None]] = {}
+
+
+def _align_by_inverse(arrays: PairArrays, inverse: np.ndarray, codes_left: np.ndarray,
+                      right: np.ndarray) -> np.ndarray:
+    """:func:`_align_on_dates` of the right pairs' estimation residuals on the left pairs'
+    dates ``codes_left``: each left date's position on the right pair's asset calendar
+    (:func:`_calendar_inverse`), less the position of the right pair's first estimation
+    day, is the right pair's estimation column holding that date (the days are
+    consecutive); NaN where the right pair has no such date in its window."""
+    est = np.asarray(arrays.est_days)
+    day0 = np.asarray(arrays.day0_index)[right]
+    known = codes_left != _MISSING_DAY
+    position = inverse[np.asarray(arrays.asset_index)[right][:, None], np.where(known, codes_left, 0)]
+    column = position - (day0 + est[0])[:, None]
+    inside = known & (position >= 0) & (column >= 0) & (column < est.size) & (day0 >= 0)[:, None]
+    aligned = arrays.est_ar[right[:, None], np.clip(column, 0, est.size - 1)]
+    aligned[~inside] = np.nan
+    return aligned
 
 
 def _date_codes(arrays: PairArrays, days: np.ndarray, rows: np.ndarray) -> np.ndarray:
