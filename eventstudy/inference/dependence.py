@@ -148,14 +148,13 @@ class RhoMemo:
     def add(self, left: np.ndarray, right: np.ndarray, values: np.ndarray) -> None:
         """Remember ``values`` as the couples' ``rho`` (couples already known are kept)."""
         new_keys, first = np.unique(self._keys(left, right), return_index=True)
+        at = np.searchsorted(self.keys, new_keys)  # the known keys are sorted: binary search
         fresh = np.ones(new_keys.size, dtype=bool)
-        if self.keys.size:  # the known keys are sorted: a binary search, not isin's hashing and sorts
-            at = np.minimum(np.searchsorted(self.keys, new_keys), self.keys.size - 1)
-            fresh = self.keys[at] != new_keys
-        merged = np.concatenate([self.keys, new_keys[fresh]])
-        order = np.argsort(merged, kind="stable")
-        self.keys = merged[order]
-        self.values = np.concatenate([self.values, values[first[fresh]]])[order]
+        if self.keys.size:
+            fresh = self.keys[np.minimum(at, self.keys.size - 1)] != new_keys
+        # Merged in place of a sort: a study's memo grows to millions of couples.
+        self.keys = np.insert(self.keys, at[fresh], new_keys[fresh])
+        self.values = np.insert(self.values, at[fresh], values[first[fresh]])
 
     def _keys(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         return np.minimum(left, right).astype(np.int64) * self.n_pairs + np.maximum(left, right)
