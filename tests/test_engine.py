@@ -46,6 +46,12 @@ def test_market_model_matches_statsmodels(panel: dict[str, np.ndarray]) -> None:
         s = x_ev[9:12].sum(axis=0)
         expected = fit.scale * 3 + s @ fit.cov_params() @ s
         np.testing.assert_allclose(arrays.car_variance(-1, 1)[p], expected, rtol=1e-10)
+        # The CAR path's variances from day -3, each end at once (the abnormal-return table's se_car).
+        path = arrays.car_variances(-3, np.arange(-3, 11))[p]
+        sums = np.cumsum(x_ev[7:], axis=0)
+        by_hand = [fit.scale * (k + 1) + s_k @ fit.cov_params() @ s_k for k, s_k in enumerate(sums)]
+        np.testing.assert_allclose(path, by_hand, rtol=1e-10)
+        assert np.array_equal(path[[0, 4, 13]], [arrays.car_variance(-3, e)[p] for e in (-3, 1, 10)])
 
 
 def test_constant_mean_by_hand() -> None:

@@ -51,6 +51,15 @@ def test_garch_pair_matches_a_direct_arch_fit(shared_data: Path) -> None:
     cov = fit.param_cov.to_numpy()[:2, :2] * np.array([[1e-4, 1e-2], [1e-2, 1.0]])
     assert car["se"] ** 2 == pytest.approx(forecast[-1] + x0 @ cov @ x0, rel=1e-4)
     assert arrays.dof[pair] == 240 - 5
+    # The CAR path from day 0 (se_car of the abnormal-return table): arch's forecasts summed,
+    # plus the estimation error of the summed regressors.
+    x_path = np.column_stack([np.ones(6), log_returns["EEM"].iloc[day0: day0 + 6]])
+    path = arrays.car_variances(0, np.arange(6))[pair]
+    long_forecast = fit.forecast(horizon=16, x={"EEM": np.zeros((1, 16))},
+                                 reindex=False).variance.to_numpy()[-1] / 1e4
+    for end in range(6):
+        s = x_path[: end + 1].sum(axis=0)
+        assert path[end] == pytest.approx(long_forecast[10: 11 + end].sum() + s @ cov @ s, rel=1e-4)
 
 
 def test_garch_needs_one_benchmark() -> None:

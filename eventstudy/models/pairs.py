@@ -105,6 +105,19 @@ class PairArrays:
             return self.sigma2 * (cols.stop - cols.start) + estimation_term
         return self.disturbance_var[:, cols].sum(axis=1) + estimation_term
 
+    def car_variances(self, start: int, ends: np.ndarray) -> np.ndarray:
+        """:meth:`car_variance` over ``[start, end]`` for each of ``ends`` (ascending, from
+        ``start``), ``(P, len(ends))``: the windows' regressor sums and daily variances as
+        running sums, so a path of CARs costs one pass, not one per day."""
+        ends = np.asarray(ends, dtype=np.int64)
+        cols = self.columns(start, int(ends[-1]))
+        at = ends - start
+        s = np.cumsum(self.x_event[:, cols, :], axis=1)[:, at, :]
+        estimation_term = self.sigma2[:, None] * np.einsum("pek,pkj,pej->pe", s, self.xtx_inv, s)
+        if self.disturbance_var is None:
+            return self.sigma2[:, None] * (at + 1)[None, :] + estimation_term
+        return np.cumsum(self.disturbance_var[:, cols], axis=1)[:, at] + estimation_term
+
     def dates(self, days: np.ndarray, rows: np.ndarray | slice | None = None) -> np.ndarray:
         """Calendar dates of relative trading ``days`` for each pair, ``(P, len(days))``.
 

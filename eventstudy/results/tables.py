@@ -122,7 +122,7 @@ def _ar_table(pairs: pd.DataFrame, arrays: PairArrays, expected: np.ndarray,
     days = arrays.event_days[cols]
     ar = arrays.ar[:, cols]
     car = np.cumsum(ar, axis=1)
-    se_car = np.sqrt(np.stack([arrays.car_variance(event_window[0], int(d)) for d in days], axis=1))
+    se_car = np.sqrt(arrays.car_variances(event_window[0], days))
     names = list(series)
     lengths = np.array([len(series[name].returns) for name in names], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
