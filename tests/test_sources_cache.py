@@ -12,9 +12,10 @@ import pandas as pd
 import pytest
 
 from eventstudy.errors import DataQualityWarning, DataUnavailableError
-from eventstudy.sources import cache as cache_module
+from eventstudy.sources import cache_file as cache_file_module
 from eventstudy.sources.base import NoDataError
-from eventstudy.sources.cache import CachedSource, paint, subtract
+from eventstudy.sources.cache import CachedSource
+from eventstudy.sources.cache_file import paint, subtract
 from eventstudy.sources.cbr import CbrSource
 from eventstudy.sources.moex import MoexSource
 
@@ -134,7 +135,7 @@ def test_a_crash_before_the_rename_leaves_the_old_file(replay, tmp_path, monkeyp
         assert os.path.getsize(src) > 0  # the new file was written completely
         raise OSError("disk vanished")
 
-    monkeypatch.setattr(cache_module.os, "replace", crash)
+    monkeypatch.setattr(cache_file_module.os, "replace", crash)
     with pytest.raises(OSError, match="disk vanished"):
         cached(tmp_path).fetch("IMOEX", date(2025, 7, 1), date(2025, 8, 31))
     monkeypatch.undo()
@@ -148,7 +149,7 @@ def test_a_crash_before_the_rename_leaves_the_old_file(replay, tmp_path, monkeyp
 KILLED_WRITER = textwrap.dedent("""
     import os, signal, sys
     from datetime import date
-    from eventstudy.sources import cache
+    from eventstudy.sources import cache, cache_file
     from eventstudy.sources.moex import MoexSource
 
     def half_then_die(table, handle):
@@ -161,7 +162,7 @@ KILLED_WRITER = textwrap.dedent("""
         handle.flush()
         os.kill(os.getpid(), signal.SIGKILL)
 
-    cache._write_table = half_then_die
+    cache_file._write_table = half_then_die
     source = cache.CachedSource(MoexSource(engine="stock", market="index", board="SNDX"),
                                 cache_dir=sys.argv[1])
     source.fetch("IMOEX", date(2025, 1, 1), date(2025, 8, 31))

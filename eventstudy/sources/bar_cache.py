@@ -18,28 +18,28 @@ and hold the file's ``flock`` while merging into the file as it is at that momen
 
 from __future__ import annotations
 
-import json
 import os
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
 
 import pandas as pd
 
-from eventstudy.errors import CacheMissError, DataQualityWarning, DataUnavailableError
+from eventstudy.errors import CacheMissError
 from eventstudy.sources.base import NoDataError
-from eventstudy.sources.cache import (
-    REFRESH_DAYS,
+from eventstudy.sources.cache import REFRESH_DAYS, default_cache_dir
+from eventstudy.sources.cache_file import (
+    Piece,
     Segment,
-    _locked,
-    default_cache_dir,
-    paint,
+    merge_pieces,
+    ranges_text,
+    read_cache_file,
+    settled,
     subtract,
-    write_atomic,
+    write_cache_file,
 )
 
 FORMAT_VERSION = 1
@@ -129,8 +129,8 @@ class BarCache:
             if missing:
                 raise CacheMissError(self._offline_message(symbol, path, missing))
         else:
-            gaps = [(start, end)] if self.refresh else subtract((start, end), self._settled(segments))
-            pieces: list[tuple[date, date, pd.Series, datetime]] = []
+            gaps = [(start, end)] if self.refresh else subtract((start, end), settled(segments, REFRESH_DAYS))
+            pieces: list[Piece] = []
             try:
                 for a, b in gaps:
                     now = self.clock()
@@ -166,77 +166,40 @@ class BarCache:
             return kept
         return new.sort_index() if kept.empty else pd.concat([kept, new]).sort_index()
 
-    def _settled(self, segments: list[Segment]) -> list[tuple[date, date]]:
-        out = []
-        for a, b, t in segments:
-            last_final = t.astimezone(UTC).date() - timedelta(days=REFRESH_DAYS)
-            if min(b, last_final) >= a:
-                out.append((a, min(b, last_final)))
-        return out
-
     def _offline_message(self, symbol: str, path: Path, missing: list[tuple[date, date]]) -> str:
         label = self.label or symbol
-        ranges = ", ".join(f"{a:%Y-%m-%d} to {b:%Y-%m-%d}" for a, b in missing[:3])
-        if len(missing) > 3:
-            ranges += f" and {len(missing) - 3} more range(s)"
         what = "has no file" if not path.exists() else "lacks"
         return (f"offline: the cache {what} {label} ({self.source.name} {symbol}, "
-                f"{self.source.interval} bars) for {ranges} ({self.timezone} dates) [{path}]; "
+                f"{self.source.interval} bars) for {ranges_text(missing)} ({self.timezone} dates) [{path}]; "
                 "fill it by running the study once online with the same cache folder, "
                 "or give the bars in a file: [assets.NAME] file = \"bars.csv\"")
 
-    def _save(self, path: Path, pieces: list[tuple[date, date, pd.Series, datetime]],
-              symbol: str) -> tuple[pd.Series, list[Segment]]:
-        """Merge fresh ``pieces`` into the file as it is now, under its lock."""
-        with _locked(path):
-            values, segments = self._load(path)
-            for a, b, new, at in pieces:
-                values = self._splice(values, new, a, b)
-                segments = paint(segments, a, b, at)
-            if not values.empty:
-                self._write(path, values, segments, symbol)
-        return values, segments
+    def _save(self, path: Path, pieces: list[Piece], symbol: str) -> tuple[pd.Series, list[Segment]]:
+        """Merge fresh ``pieces`` into the file as it is now, under its lock
+        (:func:`~eventstudy.sources.cache_file.merge_pieces`)."""
+        return merge_pieces(path, pieces, self._load, self._splice,
+                            lambda target, values, segments: self._write(target, values, segments, symbol))
 
     def _load(self, path: Path) -> tuple[pd.Series, list[Segment]]:
         empty = pd.Series(dtype=float, index=pd.DatetimeIndex([], tz="UTC").as_unit("ns"))
-        if not path.exists():
-            return empty, []
-        try:
-            import pyarrow.parquet as pq
-
-            table = pq.read_table(path)
-            meta = json.loads((table.schema.metadata or {})[_META_KEY])
-            segments = [(date.fromisoformat(a), date.fromisoformat(b), datetime.fromisoformat(t))
-                        for a, b, t in meta["segments"]]
-            frame = table.to_pandas()
-            index = pd.DatetimeIndex(frame["time"])
-            index = (index.tz_localize("UTC") if index.tz is None else index.tz_convert("UTC")).as_unit("ns")
-            values = pd.Series(frame["value"].to_numpy(dtype=float), index=index)
-        except Exception as error:  # unreadable, foreign or from a future version
-            if self.offline:
-                raise DataUnavailableError(
-                    f"offline: cache file {path} is unreadable ({type(error).__name__}: {error}); "
-                    "delete it and fetch again while online") from None
-            warnings.warn(f"ignoring unreadable cache file {path} ({type(error).__name__}); "
-                          "it will be rewritten", DataQualityWarning, stacklevel=3)
-            return empty, []
-        values = values.dropna()
-        if values.empty:
-            return empty, []
-        return values.sort_index(), sorted(segments)
+        return read_cache_file(path, _META_KEY, offline=self.offline, empty=empty, values_of=_bars_of)
 
     def _write(self, path: Path, values: pd.Series, segments: list[Segment], symbol: str) -> None:
         import pyarrow as pa
 
-        meta = {
-            "format": FORMAT_VERSION, "source": self.source.name, "symbol": symbol,
-            "interval": self.source.interval, "variant": self.source.cache_key,
-            "timezone": self.timezone, "base_url": self.source.base_url,
-            "segments": [[f"{a:%Y-%m-%d}", f"{b:%Y-%m-%d}", t.isoformat()] for a, b, t in segments],
-        }
+        meta = {"format": FORMAT_VERSION, "source": self.source.name, "symbol": symbol,
+                "interval": self.source.interval, "variant": self.source.cache_key,
+                "timezone": self.timezone, "base_url": self.source.base_url}
         table = pa.table({
             "time": pa.array(pd.DatetimeIndex(values.index).as_unit("ns").tz_convert("UTC"),
                              type=pa.timestamp("ns", tz="UTC")),
             "value": pa.array(values.to_numpy(dtype=float), type=pa.float64()),
         })
-        write_atomic(path, table.replace_schema_metadata({_META_KEY: json.dumps(meta).encode()}))
+        write_cache_file(path, table, _META_KEY, meta, segments)
+
+
+def _bars_of(frame: pd.DataFrame) -> pd.Series:
+    """The closes of a bar cache file's table, by UTC bar start."""
+    index = pd.DatetimeIndex(frame["time"])
+    index = (index.tz_localize("UTC") if index.tz is None else index.tz_convert("UTC")).as_unit("ns")
+    return pd.Series(frame["value"].to_numpy(dtype=float), index=index)

@@ -14,39 +14,38 @@ failure) longer than :data:`MAX_QUIET_DAYS`, which is raised. ``offline=True`` n
 touches the source and names what is missing; ``refresh=True`` fetches the whole
 request again.
 
-Writes are atomic: a temporary file in the same directory, flushed and fsynced, then
-``os.replace``; a process killed mid-write leaves the previous file intact (plus a
-stray ``.<name>.*.tmp`` that is ignored and cleaned up later). Concurrent runs on one
-cache folder are safe: each write holds an exclusive ``flock`` on ``<file>.lock`` and
-merges its ranges into the file as it is at that moment, so no run's ranges are lost.
-A file without any observation (all NaN) counts as missing.
+Writes are atomic and concurrent runs on one cache folder are safe
+(:mod:`eventstudy.sources.cache_file`: each write holds an exclusive ``flock`` on
+``<file>.lock`` and merges its ranges into the file as it is at that moment, so no
+run's ranges are lost; a process killed mid-write leaves the previous file intact). A
+file without any observation (all NaN) counts as missing.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
-import tempfile
-import time
-import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 import pandas as pd
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: no locking
-    fcntl = None  # type: ignore[assignment]
-
-from eventstudy.errors import CacheMissError, DataQualityWarning, DataUnavailableError
+from eventstudy.errors import CacheMissError
 from eventstudy.sources._dates import as_date, date_index
 from eventstudy.sources.base import NoDataError, PriceSource
+from eventstudy.sources.cache_file import (
+    Piece,
+    Segment,
+    merge_pieces,
+    paint,
+    ranges_text,
+    read_cache_file,
+    settled,
+    subtract,
+    write_cache_file,
+)
 
 #: Days before a fetch's time whose values are refetched on the next request.
 REFRESH_DAYS = 5
@@ -56,10 +55,7 @@ MAX_QUIET_DAYS = 14
 CACHE_ENV_VAR = "EVENTSTUDY_CACHE_DIR"
 FORMAT_VERSION = 1
 _META_KEY = b"eventstudy"
-_STALE_TMP_SECONDS = 3600
 
-Segment = tuple[date, date, datetime]  # covered days [start, end], fetched at
-_Piece = tuple[date, date, pd.Series, datetime]  # a range fetched: start, end, values, at
 
 
 def default_cache_dir() -> Path:
@@ -149,14 +145,15 @@ class CachedSource:
         path = self.path(symbol)
         values, segments = self._load(path)
         fetched: list[tuple[date, date]] = []
-        pieces: list[_Piece] = []
+        pieces: list[Piece] = []
         nothing: NoDataError | None = None
         if self.offline:
             missing = subtract((start, end), [(a, b) for a, b, _ in segments])
             if missing:
                 raise CacheMissError(self._offline_message(symbol, path, missing, start, end))
         else:
-            gaps = [(start, end)] if self.refresh else subtract((start, end), self._settled(segments))
+            final = settled(segments, self.refresh_days)
+            gaps = [(start, end)] if self.refresh else subtract((start, end), final)
             try:
                 for a, b in gaps:
                     now = self.clock()
@@ -193,149 +190,41 @@ class CachedSource:
 
     # -- internals ------------------------------------------------------------------
 
-    def _settled(self, segments: list[Segment]) -> list[tuple[date, date]]:
-        out = []
-        for a, b, t in segments:
-            last_final = t.date() - timedelta(days=self.refresh_days)
-            if min(b, last_final) >= a:
-                out.append((a, min(b, last_final)))
-        return out
-
     def _offline_message(
         self, symbol: str, path: Path, missing: list[tuple[date, date]], start: date, end: date
     ) -> str:
         label = self.label or symbol
-        ranges = ", ".join(f"{a:%Y-%m-%d} to {b:%Y-%m-%d}" for a, b in missing[:3])
-        if len(missing) > 3:
-            ranges += f" and {len(missing) - 3} more range(s)"
         what = "has no file" if not path.exists() else "lacks"
         return (
-            f"offline: the cache {what} {label} ({self.name} {symbol}) for {ranges} "
+            f"offline: the cache {what} {label} ({self.name} {symbol}) for {ranges_text(missing)} "
             f"[{path}]; fill it while online with "
             f"'eventstudy fetch {label} --start {start:%Y-%m-%d} --end {end:%Y-%m-%d}"
             f"{'' if self.cache_dir == default_cache_dir() else f' --cache-dir {self.cache_dir}'}'"
             ", or give the prices with --prices"
         )
 
-    def _save(
-        self, path: Path, pieces: list[_Piece], symbol: str
-    ) -> tuple[pd.Series, list[Segment]]:
-        """Merge freshly fetched ``pieces`` into the file as it is now, under its lock.
-
-        Another process may have written the file since it was read: it is read again
-        while the lock is held and the pieces are applied to it, so both runs' ranges
-        are kept. Returns the merged values and segments.
-        """
-        with _locked(path):
-            values, segments = self._load(path)
-            for a, b, new, at in pieces:
-                values = _splice(values, new, a, b)
-                segments = paint(segments, a, b, at)
-            if not values.empty:
-                self._write(path, values, segments, symbol)
-        return values, segments
+    def _save(self, path: Path, pieces: list[Piece], symbol: str) -> tuple[pd.Series, list[Segment]]:
+        """Merge freshly fetched ``pieces`` into the file as it is now, under its lock
+        (:func:`~eventstudy.sources.cache_file.merge_pieces`)."""
+        return merge_pieces(path, pieces, self._load, _splice,
+                            lambda target, values, segments: self._write(target, values, segments, symbol))
 
     def _load(self, path: Path) -> tuple[pd.Series, list[Segment]]:
-        empty = pd.Series(dtype=float, index=date_index([]))
-        if not path.exists():
-            return empty, []
-        try:
-            import pyarrow.parquet as pq
-
-            table = pq.read_table(path)
-            meta = json.loads((table.schema.metadata or {})[_META_KEY])
-            segments = [
-                (date.fromisoformat(a), date.fromisoformat(b), datetime.fromisoformat(t))
-                for a, b, t in meta["segments"]
-            ]
-            frame = table.to_pandas()
-            values = pd.Series(
-                frame["value"].to_numpy(dtype=float),
-                index=date_index(frame["date"]),
-            )
-        except Exception as error:  # unreadable, foreign or from a future version
-            if self.offline:
-                raise DataUnavailableError(
-                    f"offline: cache file {path} is unreadable ({type(error).__name__}: "
-                    f"{error}); delete it and fetch again while online"
-                ) from None
-            warnings.warn(
-                f"ignoring unreadable cache file {path} ({type(error).__name__}); "
-                "it will be rewritten",
-                DataQualityWarning,
-                stacklevel=3,
-            )
-            return empty, []
-        values = values.dropna()
-        if values.empty:  # no observation in it (all NaN): as good as no file
-            return empty, []
-        return values.sort_index(), sorted(segments)
+        return read_cache_file(path, _META_KEY, offline=self.offline,
+                               empty=pd.Series(dtype=float, index=date_index([])),
+                               values_of=lambda frame: pd.Series(frame["value"].to_numpy(dtype=float),
+                                                                 index=date_index(frame["date"])))
 
     def _write(self, path: Path, values: pd.Series, segments: list[Segment], symbol: str) -> None:
         import pyarrow as pa
 
-        meta = {
-            "format": FORMAT_VERSION,
-            "source": self.name,
-            "symbol": symbol,
-            "variant": str(getattr(self.source, "cache_key", "")),
-            "base_url": self.base_url,
-            "segments": [[f"{a:%Y-%m-%d}", f"{b:%Y-%m-%d}", t.isoformat()] for a, b, t in segments],
-        }
-        index = date_index(values.index)
-        table = pa.table(
-            {
-                "date": pa.array(index.to_numpy(), type=pa.timestamp("ns")),
-                "value": pa.array(values.to_numpy(dtype=float), type=pa.float64()),
-            }
-        )
-        table = table.replace_schema_metadata({_META_KEY: json.dumps(meta).encode()})
-        write_atomic(path, table)
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive ``flock`` on ``<path>.lock`` (POSIX; elsewhere no lock)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(path.name + ".lock"), "a+b") as handle:
-        if fcntl is not None:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            if fcntl is not None:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
-def write_atomic(path: Path, table: Any) -> None:
-    """Write a pyarrow ``table`` to ``path`` as Parquet via a temp file and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            _write_table(table, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _remove_stale_temporaries(path)
-
-
-def _write_table(table: Any, handle: Any) -> None:
-    import pyarrow.parquet as pq
-
-    pq.write_table(table, handle)
-
-
-def _remove_stale_temporaries(path: Path) -> None:
-    cutoff = time.time() - _STALE_TMP_SECONDS
-    for stray in path.parent.glob(f".{path.name}.*.tmp"):
-        with contextlib.suppress(OSError):
-            if stray.stat().st_mtime < cutoff:
-                stray.unlink()
+        meta = {"format": FORMAT_VERSION, "source": self.name, "symbol": symbol,
+                "variant": str(getattr(self.source, "cache_key", "")), "base_url": self.base_url}
+        table = pa.table({
+            "date": pa.array(date_index(values.index).to_numpy(), type=pa.timestamp("ns")),
+            "value": pa.array(values.to_numpy(dtype=float), type=pa.float64()),
+        })
+        write_cache_file(path, table, _META_KEY, meta, segments)
 
 
 def _splice(old: pd.Series, new: pd.Series, start: date, end: date) -> pd.Series:
@@ -349,45 +238,3 @@ def _splice(old: pd.Series, new: pd.Series, start: date, end: date) -> pd.Series
     if kept.empty:
         return new.sort_index()
     return pd.concat([kept, new]).sort_index()
-
-
-def subtract(span: tuple[date, date], covered: list[tuple[date, date]]) -> list[tuple[date, date]]:
-    """Days of ``span`` (inclusive) not in any ``covered`` range, as inclusive ranges."""
-    start, end = span
-    gaps: list[tuple[date, date]] = []
-    cursor = start
-    one = timedelta(days=1)
-    for a, b in sorted(covered):
-        if b < cursor or a > end:
-            continue
-        if a > cursor:
-            gaps.append((cursor, a - one))
-        cursor = max(cursor, b + one)
-        if cursor > end:
-            break
-    if cursor <= end:
-        gaps.append((cursor, end))
-    return gaps
-
-
-def paint(segments: list[Segment], start: date, end: date, at: datetime) -> list[Segment]:
-    """Mark [start, end] as fetched at ``at``, over older marks; merge touching equal marks."""
-    one = timedelta(days=1)
-    out: list[Segment] = []
-    for a, b, t in segments:
-        if b < start or a > end:
-            out.append((a, b, t))
-            continue
-        if a < start:
-            out.append((a, start - one, t))
-        if b > end:
-            out.append((end + one, b, t))
-    out.append((start, end, at))
-    out.sort()
-    merged: list[Segment] = []
-    for a, b, t in out:
-        if merged and merged[-1][2] == t and merged[-1][1] + one >= a:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], b), t)
-        else:
-            merged.append((a, b, t))
-    return merged
