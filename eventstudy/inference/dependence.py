@@ -370,7 +370,7 @@ def _dated_rho(arrays: PairArrays, left: np.ndarray, right: np.ndarray) -> np.nd
     return _correlation(arrays.est_ar[left], aligned)
 
 
-#: Most entries (assets x distinct dates) of :func:`_calendar_inverse`'s table: 200 MB.
+#: Most entries (assets x distinct dates) of :func:`_calendar_inverse`'s table: 200 MB of int32.
 MAX_INVERSE_ENTRIES = 50_000_000
 
 
@@ -391,7 +391,7 @@ def _calendar_inverse(arrays: PairArrays) -> np.ndarray | None:
     distinct = int(positions[known].max()) + 1 if known.any() else 0
     inverse = None
     if calendar.shape[0] * distinct <= MAX_INVERSE_ENTRIES:
-        inverse = np.full((calendar.shape[0], distinct), -1, dtype=np.int64)
+        inverse = np.full((calendar.shape[0], distinct), -1, dtype=np.int32)  # positions < 2**31
         asset, at = np.nonzero(known)
         inverse[asset, positions[asset, at]] = at
     key = id(calendar)
