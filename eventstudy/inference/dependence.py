@@ -330,6 +330,15 @@ def _shifted_rho(arrays: PairArrays, left: np.ndarray, right: np.ndarray, shift:
     return _correlation(arrays.est_ar[left], aligned)
 
 
+def _dated_by_calendars(arrays: PairArrays) -> bool:
+    """Whether the pairs carry their assets' calendars (with each pair's asset and day 0)
+    and their estimation days are consecutive, so that an estimation column is a
+    position on the calendar."""
+    est = np.asarray(arrays.est_days)
+    return (arrays.calendar is not None and arrays.asset_index is not None and arrays.day0_index is not None
+            and est.size > 0 and bool(np.array_equal(est, np.arange(est[0], est[0] + est.size))))
+
+
 def _estimation_codes(arrays: PairArrays) -> tuple[np.ndarray, np.ndarray]:
     """Per pair, the :func:`_date_codes` code of its first estimation day, and whether its
     estimation window's codes run unbroken (``first``, ``first + 1``, ...): every date of
@@ -341,8 +350,7 @@ def _estimation_codes(arrays: PairArrays) -> tuple[np.ndarray, np.ndarray]:
 
 def _estimation_codes_compute(arrays: PairArrays) -> tuple[np.ndarray, np.ndarray]:
     n, est = arrays.n_pairs, np.asarray(arrays.est_days)
-    if (arrays.calendar is None or arrays.asset_index is None or arrays.day0_index is None or est.size == 0
-            or not np.array_equal(est, np.arange(est[0], est[0] + est.size))):
+    if not _dated_by_calendars(arrays) or arrays.calendar is None:
         return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
     ends = _date_codes(arrays, np.array([est[0], est[-1]]), np.arange(n))
     unbroken = (ends[:, 0] != _MISSING_DAY) & (ends[:, 1] - ends[:, 0] == est.size - 1)
@@ -379,9 +387,8 @@ def _calendar_inverse(arrays: PairArrays) -> np.ndarray | None:
     of all the calendars (the codes of :func:`_union_positions`), -1 where the asset has
     no such date; ``None`` without calendars, with estimation days that are not
     consecutive, or above :data:`MAX_INVERSE_ENTRIES`. Memoised per calendar array."""
-    calendar, est = arrays.calendar, np.asarray(arrays.est_days)
-    if (calendar is None or arrays.asset_index is None or arrays.day0_index is None or est.size == 0
-            or not np.array_equal(est, np.arange(est[0], est[0] + est.size))):
+    calendar = arrays.calendar
+    if not _dated_by_calendars(arrays) or calendar is None:
         return None
     hit = _INVERSES.get(id(calendar))
     if hit is not None and hit[0]() is calendar:

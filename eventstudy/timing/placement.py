@@ -182,17 +182,16 @@ def _pair_indices(event_assets: pd.Series, names: list[str]) -> tuple[np.ndarray
     return key % width, key // width
 
 
-def _window_gap_texts(price_days: np.ndarray, positions: np.ndarray, span: tuple[int, int],
+def _window_gap_texts(values: np.ndarray, positions: np.ndarray, span: tuple[int, int],
                       max_gap: int) -> np.ndarray:
     """For each placed pair whose event window spans a step longer than ``max_gap`` calendar
     days between sessions, the text of :func:`window_gap_reason`; else empty.
 
     Return ``j`` is dated by price ``j + 1``, so the window's returns ``[d + lo, d + hi]``
-    cover the steps into prices ``d + lo + 1 .. d + hi + 1`` (``price_days`` in int64
-    nanoseconds).
+    cover the steps into prices ``d + lo + 1 .. d + hi + 1`` (``values``: the price days in
+    int64 nanoseconds).
     """
     texts = np.full(len(positions), "", dtype=object)
-    values = price_days
     if len(values) < 2:
         return texts
     big = np.concatenate([[0], np.diff(values) // (86_400 * 10**9) > max_gap]).astype(np.int64)
@@ -202,7 +201,7 @@ def _window_gap_texts(price_days: np.ndarray, positions: np.ndarray, span: tuple
     end = np.clip(positions[placed] + span[1] + 1, 1, len(values) - 1)
     spans_gap = (end >= start) & (count[end] - count[start - 1] > 0)
     for k, a, b in zip(placed[spans_gap], start[spans_gap], end[spans_gap], strict=True):
-        longest = int(longest_gaps(pd.DatetimeIndex(price_days.view("datetime64[ns]")), int(a), int(b))[0])
+        longest = int(longest_gaps(pd.DatetimeIndex(values.view("datetime64[ns]")), int(a), int(b))[0])
         texts[k] = window_gap_reason(longest, max_gap, "event window")
     return texts
 
