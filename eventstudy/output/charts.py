@@ -87,12 +87,13 @@ def busiest_month(dates: pd.Series) -> tuple[pd.Timestamp, pd.Timestamp, int] | 
     return pd.Timestamp(days[best]), pd.Timestamp(days[ends[best] - 1]), int(counts[best])
 
 
-def prices_chart(results: StudyResults) -> Chart | None:
-    """Each asset's price rebased to 100 at its first observation (hover: the price itself),
-    the events marked, and a button that zooms into the busiest month of events."""
+def prices_chart(results: StudyResults, assets: list[str] | None = None) -> Chart | None:
+    """Each asset's price (of ``assets`` when given) rebased to 100 at its first observation
+    (hover: the price itself), the events marked, and a button that zooms into the busiest
+    month of events."""
     # at the precision of prices.csv, so that a report rendered again from the folder is the same
     series = {name: _naive(s.dropna().map(lambda v: float(f"{v:.10g}"))) for name, s in results.prices.items()
-              if len(s.dropna())}
+              if len(s.dropna()) and (assets is None or str(name) in assets)}
     if not series:
         return None
     units = describe.units(results)

@@ -130,15 +130,25 @@ def measure_text(spec: StudySpec) -> str:
             "volatility": "abnormal returns and volatility (Beaver variance ratio), "}.get(spec.measure, "")
 
 
+#: Series whose sources are named one by one at most; a larger study counts them by source.
+MAX_LISTED_SOURCES = 12
+
+
 def source_text(results: StudyResults) -> str:
-    """``IMOEX: MOEX ISS; RUBUSD: Bank of Russia`` (file names for local files)."""
-    parts = []
+    """``IMOEX: MOEX ISS; RUBUSD: Bank of Russia`` (file names for local files); above
+    :data:`MAX_LISTED_SOURCES` series, ``200 series: file prices.csv`` per source."""
+    sources = []
     for record in results.provenance:
         source = SOURCE_NAMES.get(record.source, record.source)
         if record.source == "file" and record.path:
             source = f"file {Path(record.path).name}"
-        parts.append(f"{record.asset}: {source}")
-    return "; ".join(parts) or "not recorded"
+        sources.append((record.asset, source))
+    if len(sources) > MAX_LISTED_SOURCES:
+        counts: dict[str, int] = {}
+        for _, source in sources:
+            counts[source] = counts.get(source, 0) + 1
+        return "; ".join(f"{n} series: {source}" for source, n in counts.items()) + " (each in study.json)"
+    return "; ".join(f"{asset}: {source}" for asset, source in sources) or "not recorded"
 
 
 def caption(results: StudyResults) -> str:

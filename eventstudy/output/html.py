@@ -18,6 +18,7 @@ from eventstudy.output.format import STAR_NOTE, legend_of_tests, pct, stars, win
 from eventstudy.output.rows import (
     TOP_PAIRS,
     aggregate_blocks,
+    assets_note,
     car_headers,
     car_rows,
     event_rows,
@@ -25,6 +26,7 @@ from eventstudy.output.rows import (
     overview,
     ranked_pairs,
     settings_rows,
+    shown_assets,
     shown_pairs,
     source_rows,
     text_cell,
@@ -108,13 +110,15 @@ def html_report_builder(results: StudyResults, figures: FigureSet | None = None,
     heading = title or describe.title(results)
     ranked = ranked_pairs(results)
     shown = shown_pairs(ranked)
-    drawn = [c for c in (charts.prices_chart(results), charts.car_path_chart(results, ranked[:TOP_PAIRS]),
+    few = shown_assets(results)
+    drawn = [c for c in (charts.prices_chart(results, few),
+                         charts.car_path_chart(results, ranked[:TOP_PAIRS]),
                          charts.forest_chart(results, ranked[:TOP_PAIRS])) if c is not None]
     before = [
-        ("summary", "Summary", _html_summary(results, shown, len(ranked))),
+        ("summary", "Summary", _html_summary(results, shown, len(ranked), few)),
         ("charts", "Interactive charts", _html_charts(drawn, shown)),
         ("car", "Cumulative abnormal returns", _html_car(results, shown, len(ranked))),
-        ("aggregate", "Aggregate tests", _html_aggregate(results)),
+        ("aggregate", "Aggregate tests", _html_aggregate(results, few)),
         *[(s.key, s.title, "".join(f"<p>{_e(line)}</p>" for line in s.lines) + (_html_table(
             [(k, t, "") for k, t in s.headers.items()], s.rows) if s.rows else ""))
           for s in extra_sections(results)],
@@ -125,7 +129,9 @@ def html_report_builder(results: StudyResults, figures: FigureSet | None = None,
         ("settings", "Settings and method", _html_settings(results)),
         ("warnings", "Skipped pairs and warnings", _html_warnings(results, figures)),
     ]
-    assets = ", ".join(dict.fromkeys(results.car["asset"])) or "no assets"
+    names = list(dict.fromkeys(results.car["asset"]))
+    assets = ", ".join(names) if few is None else f"{len(names):,} assets"
+    assets = assets or "no assets"
     lede = (f"{len(results.events.frame)} events \u00b7 {assets}"
             f" \u00b7 {describe.model_text(results)} \u00b7 source: {describe.source_text(results)}")
     embedded_files = interactive.embedded_files(folder, limit=interactive.EMBED_TOTAL_LIMIT)
@@ -173,7 +179,8 @@ def _html_charts(drawn: Sequence[charts.Chart], shown: set[tuple[str, str]] | No
     return note + capped + interactive.chart_blocks(drawn)
 
 
-def _html_summary(results: StudyResults, shown: set[tuple[str, str]] | None, total: int) -> str:
+def _html_summary(results: StudyResults, shown: set[tuple[str, str]] | None, total: int,
+                  few: list[str] | None) -> str:
     windows = describe.windows(results)
     cards = []
     if windows and len(results.car):
@@ -190,12 +197,14 @@ def _html_summary(results: StudyResults, shown: set[tuple[str, str]] | None, tot
                          f"{_e(stars(top['pvalue']))}</b><span>largest "
                          f"CAR{_e(window_label(*w))}: {_e(top['event_id'])} / {_e(top['asset'])}, "
                          f"{describe.day0_label(results)} {_e(top['day0'])}</span></div>")
-    assets, windows, rows = overview(results, shown)
+    assets, windows, rows = overview(results, shown, few)
     headers = [("event_id", "event", ""), ("event", "label", "label"), ("date", "date", "n")]
     headers += [(f"{a}:{w[0]},{w[1]}", f"{a} {window_label(*w)}", "n") for a in assets for w in windows]
+    few_note = ("" if few is None else
+                f'<p class="capped">{_e(assets_note(results.car["asset"].nunique(), few))}</p>')
     return (f'<div class="cards">{"".join(cards)}</div>'
             f"<p class=note>CAR in {_e(describe.unit(results))} per event, asset and window; "
-            + _e(STAR_NOTE) + ".</p>"
+            + _e(STAR_NOTE) + ".</p>" + few_note
             + _capped_note(shown, total, "the overview") + _html_table(headers, rows, "overview"))
 
 
@@ -229,8 +238,8 @@ def _html_car(results: StudyResults, shown: set[tuple[str, str]] | None, total: 
     return "".join(parts)
 
 
-def _html_aggregate(results: StudyResults) -> str:
-    blocks = aggregate_blocks(results)
+def _html_aggregate(results: StudyResults, few: list[str] | None) -> str:
+    blocks = aggregate_blocks(results, few)
     if not blocks:
         return "<p>No aggregate tests (fewer than two pairs).</p>"
     legend = legend_of_tests(t for _, tests, _ in blocks for t in tests)

@@ -14,6 +14,7 @@ from eventstudy.output.figures.plan import FigureSet
 from eventstudy.output.format import STAR_NOTE, legend_of_tests, window_label
 from eventstudy.output.rows import (
     aggregate_blocks,
+    assets_note,
     car_headers,
     car_rows,
     event_rows,
@@ -21,6 +22,7 @@ from eventstudy.output.rows import (
     overview,
     ranked_pairs,
     settings_rows,
+    shown_assets,
     shown_pairs,
     source_rows,
     text_cell,
@@ -55,9 +57,12 @@ def markdown_report(results: StudyResults, figures: FigureSet | None = None,
            f"source: {describe.source_text(results)}.", ""]
     ranked = ranked_pairs(results)
     shown = shown_pairs(ranked)
-    assets, windows, rows = overview(results, shown)
+    few = shown_assets(results)
+    assets, windows, rows = overview(results, shown, few)
     unit = describe.unit(results)
     out += ["## Summary", "", f"CAR in {unit} per event, asset and window; {STAR_NOTE}.", ""]
+    if few is not None:
+        out += [f"_{assets_note(results.car['asset'].nunique(), few)}_", ""]
     if shown is not None:
         out += [f"_The {len(shown)} most significant of {len(ranked)} event-asset pairs "
                 "(smallest p over the first CAR window) are shown here and in the CAR tables; every "
@@ -70,7 +75,7 @@ def markdown_report(results: StudyResults, figures: FigureSet | None = None,
         out += [f"### CAR {window_label(*w)}", "",
                 _md_table(list(car_headers(results).items()), car_rows(results, w, shown),
                           right=["car", "se", "t", "pvalue", "pvalue_empirical"]), ""]
-    blocks = aggregate_blocks(results)
+    blocks = aggregate_blocks(results, few)
     legend = legend_of_tests(t for _, tests, _ in blocks for t in tests)
     out += ["## Aggregate tests", "",
             f"Statistic with stars, two-sided p-value in parentheses. {legend}.", ""]

@@ -31,6 +31,44 @@ def ranked_pairs(results: StudyResults) -> list[tuple[str, str]]:
     return [(str(e), str(a)) for e, a in zip(ids, assets, strict=True)]
 
 
+TOP_ASSETS = 12
+"""Above this many assets, the reports' overview and aggregate tables, the summary, the
+interactive charts and the figures show the most significant (:func:`shown_assets`); the
+CSV files hold every one."""
+
+
+def shown_assets(results: StudyResults, names: list[str] | None = None) -> list[str] | None:
+    """The assets the reports and figures show, in the study's order: ``None`` (every one) for
+    at most :data:`TOP_ASSETS` of ``names`` (default the assets of ``car.csv``), else the
+    :data:`TOP_ASSETS` whose first pair comes first in :func:`ranked_pairs` (the smallest
+    p-value over the first CAR window), then the study's order."""
+    if names is None:
+        names = list(dict.fromkeys(results.car["asset"].astype(str))) if len(results.car) else []
+    if len(names) <= TOP_ASSETS:
+        return None
+    first: dict[str, int] = {}
+    for rank, (_, asset) in enumerate(ranked_pairs(results)):
+        first.setdefault(asset, rank)
+    position = {name: k for k, name in enumerate(names)}
+    ranked = sorted(names, key=lambda name: (first.get(name, len(position) ** 2), position[name]))
+    chosen = set(ranked[:TOP_ASSETS])
+    return [name for name in names if name in chosen]
+
+
+def assets_note(total: int, shown: list[str]) -> str:
+    """What a report or summary says when it shows :func:`shown_assets`."""
+    return (f"This study has {total:,} assets: the overview, the aggregate tests and the charts show "
+            f"the {len(shown)} whose pairs are the most significant (smallest p over the first CAR "
+            "window). Every asset is in car.csv, aggregate.csv and prices.csv.")
+
+
+def of_assets(scope: str, assets: list[str] | None) -> bool:
+    """Whether an aggregate scope (``all``, ``asset:NAME``, ``group:NAME``) is shown: every
+    scope but the assets not in ``assets`` (``None``: every asset)."""
+    kind, _, name = scope.partition(":")
+    return assets is None or kind != "asset" or name in assets
+
+
 def shown_pairs(ranked: list[tuple[str, str]]) -> set[tuple[str, str]] | None:
     """The pairs a report or summary shows: the first :data:`TOP_PAIRS` of ``ranked``
     (:func:`ranked_pairs`), or ``None`` (every pair) when there are no more than that."""
@@ -78,12 +116,16 @@ def car_headers(results: StudyResults) -> dict[str, str]:
             "t": "t", "pvalue": "p", "pvalue_empirical": empirical, "flag": "overlap"}
 
 
-def aggregate_blocks(results: StudyResults) -> list[tuple[tuple[int, int], list[str], list[dict[str, str]]]]:
-    """Per window: the tests in order and one display row per scope."""
+def aggregate_blocks(results: StudyResults, assets: list[str] | None = None,
+                     ) -> list[tuple[tuple[int, int], list[str], list[dict[str, str]]]]:
+    """Per window: the tests in order and one display row per scope (of the asset scopes, only
+    those of ``assets`` when given: :func:`shown_assets`)."""
     agg = results.aggregate
     blocks: list[tuple[tuple[int, int], list[str], list[dict[str, str]]]] = []
     if agg.empty:
         return blocks
+    if assets is not None:
+        agg = agg[[of_assets(str(scope), assets) for scope in agg["scope"]]]
     for key, rows in agg.groupby(["start", "end"], sort=False):
         start, end = cast(tuple[int, int], key)
         tests = list(dict.fromkeys(rows["test"]))
@@ -105,15 +147,20 @@ def aggregate_blocks(results: StudyResults) -> list[tuple[tuple[int, int], list[
     return blocks
 
 
-def overview(results: StudyResults, pairs: set[tuple[str, str]] | None = None
+def overview(results: StudyResults, pairs: set[tuple[str, str]] | None = None,
+             assets: list[str] | None = None,
              ) -> tuple[list[str], list[tuple[int, int]], list[dict[str, str]]]:
     """CAR % with stars per event (rows) and asset x window (columns); only ``pairs``
-    (event_id, asset) when given."""
-    assets = list(dict.fromkeys(results.car["asset"])) if len(results.car) else []
+    (event_id, asset) and ``assets`` (:func:`shown_assets`) when given."""
+    car = only_pairs(results.car, pairs)
+    if assets is not None:
+        car = car[car["asset"].astype(str).isin(assets)]
+    else:
+        assets = list(dict.fromkeys(results.car["asset"])) if len(results.car) else []
     frame = results.events.frame
     dates = {str(i): f"{pd.Timestamp(d):%Y-%m-%d}" for i, d in zip(frame["id"], frame["date"], strict=True)}
     rows = []
-    for event_id, mine in only_pairs(results.car, pairs).groupby("event_id", sort=False):
+    for event_id, mine in car.groupby("event_id", sort=False):
         row = {"event_id": str(event_id), "event": str(mine["event"].iloc[0]),
                "date": dates.get(str(event_id), "")}
         for r in mine.itertuples(index=False):

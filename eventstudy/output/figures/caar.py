@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -64,15 +64,16 @@ def caar_paths(abnormal_returns: pd.DataFrame, scopes: Mapping[str, pd.Series]) 
     return pd.concat(frames, ignore_index=True)
 
 
-def caar_scopes(abnormal_returns: pd.DataFrame, by: str,
-                groups: Mapping[str, Any] | None = None) -> dict[str, pd.Series]:
-    """Row masks of the ``abnormal_returns`` table for each asset (``by="asset"``) or group."""
+def caar_scopes(abnormal_returns: pd.DataFrame, by: str, groups: Mapping[str, Any] | None = None,
+                assets: Sequence[str] | None = None) -> dict[str, pd.Series]:
+    """Row masks of the ``abnormal_returns`` table for each asset (``by="asset"``: all pairs
+    first when there are several assets, then each of ``assets``, default every one) or group."""
     ar = abnormal_returns
     scopes: dict[str, pd.Series] = {}
     if by == "asset":
         if ar["asset"].nunique() > 1:
             scopes["all pairs"] = pd.Series(True, index=ar.index)
-        for asset in ar["asset"].drop_duplicates():
+        for asset in ar["asset"].drop_duplicates() if assets is None else assets:
             scopes[str(asset)] = ar["asset"] == asset
     elif by == "group":
         group = ar["event_id"].map(dict(groups or {}))
@@ -86,7 +87,8 @@ def caar_scopes(abnormal_returns: pd.DataFrame, by: str,
 @styled
 def plot_caar(abnormal_returns: pd.DataFrame, by: str = "asset", *,
               groups: Mapping[str, Any] | None = None, title: str | None = None,
-              caption: str | None = None, ax: Axes | None = None, unit: str = "%") -> Figure:
+              caption: str | None = None, ax: Axes | None = None, unit: str = "%",
+              assets: Sequence[str] | None = None) -> Figure:
     """Cumulative average abnormal return by asset or by event group, with 95% bands.
 
     ``unit`` labels the percentages (``log %`` for log returns).
@@ -106,12 +108,14 @@ def plot_caar(abnormal_returns: pd.DataFrame, by: str = "asset", *,
         Figure title and caption line (new figures only).
     ax
         Axes to draw on; a new figure when ``None``.
+    assets
+        With ``by="asset"``, the assets given a panel after all pairs' (default every one).
 
     Returns
     -------
     Figure
     """
-    paths = caar_paths(abnormal_returns, caar_scopes(abnormal_returns, by, groups))
+    paths = caar_paths(abnormal_returns, caar_scopes(abnormal_returns, by, groups, assets))
     scopes = list(dict.fromkeys(paths["scope"]))
     own = ax is None
     if own:

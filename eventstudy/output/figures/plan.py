@@ -24,6 +24,7 @@ from eventstudy.output.figures.pair import plot_car, plot_event
 from eventstudy.output.figures.style import figure_window
 from eventstudy.output.figures.timeline import densest_cluster, plot_timeline
 from eventstudy.output.format import percent_unit
+from eventstudy.output.rows import shown_assets
 
 # -- writing the study's figures ----------------------------------------------------------
 
@@ -78,24 +79,35 @@ def figure_plan(results: StudyResults, figures: str) -> tuple[list[PlannedFigure
     events = results.events.frame
     numbers = {str(i): n + 1 for n, i in enumerate(events["id"])}
     used = events[events["id"].isin(set(car["event_id"]) | set(ar["event_id"]))] if len(car) else events
+    names = [str(name) for name in results.prices] or None
+    few = shown_assets(results, names)
+    if few is not None:
+        total = len(names) if names else int(car["asset"].nunique())
+        notes.append(f"The timelines, the forest plots and the CAAR by asset show {len(few)} of the {total} "
+                     "assets (those whose pairs are the most significant: smallest p over the first CAR "
+                     "window); every asset is in car.csv, aggregate.csv and prices.csv; draw any other "
+                     "with Results.plot_prices(asset).")
+        car_bars = car_bars[car_bars["asset"].astype(str).isin(few)]
     if results.prices:
         start, end = timeline_span(results)
-        title = f"{', '.join(results.prices)} and the announcements, {start.year}\u2013{end.year}" \
-            if start.year != end.year else f"{', '.join(results.prices)} and the announcements, {start.year}"
+        prices = results.prices if few is None else {asset: results.prices[asset] for asset in few}
+        shown = ", ".join(results.prices) if few is None else f"{len(few)} of {len(results.prices)} assets"
+        title = f"{shown} and the announcements, {start.year}\u2013{end.year}" \
+            if start.year != end.year else f"{shown} and the announcements, {start.year}"
         plan.append(("timeline", "timeline", title, functools.partial(
-            plot_timeline, results.prices, used, day0=car_dots, start=start, end=end, units=units(results),
+            plot_timeline, prices, used, day0=car_dots, start=start, end=end, units=units(results),
             numbers=numbers, title=title, caption=line)))
         cluster = densest_cluster(used["date"])
         if cluster is not None:
             c0 = cluster[0] - pd.Timedelta(days=12)
             c1 = cluster[1] + pd.Timedelta(days=12)
-            zoom_title = (f"{', '.join(results.prices)}, {c0.day} {c0:%b} \u2013 {c1.day} {c1:%b %Y}: "
+            zoom_title = (f"{shown}, {c0.day} {c0:%b} \u2013 {c1.day} {c1:%b %Y}: "
                           "the cluster of announcements")
             plan.append(("timeline_zoom", "timeline", zoom_title, functools.partial(
-                plot_timeline, results.prices, used, day0=car_dots, start=c0, end=c1, units=units(results),
+                plot_timeline, prices, used, day0=car_dots, start=c0, end=c1, units=units(results),
                 numbers=numbers, title=zoom_title, caption=line)))
         if len(results.prices) > 1:
-            for asset, series in results.prices.items():
+            for asset, series in prices.items():
                 single = f"{asset} and the announcements"
                 plan.append((f"prices_{asset}", "asset_timeline", single, functools.partial(
                     plot_timeline, {asset: series}, used, day0=car_dots, start=start, end=end,
@@ -104,7 +116,7 @@ def figure_plan(results: StudyResults, figures: str) -> tuple[list[PlannedFigure
         notes.append("The timeline needs the prices (prices.csv), which this results folder lacks.")
     if len(ar):
         plan.append(("caar_by_asset", "caar", "Cumulative average abnormal return by asset",
-                     functools.partial(plot_caar, ar_paths, "asset", caption=line, unit=unit)))
+                     functools.partial(plot_caar, ar_paths, "asset", caption=line, unit=unit, assets=few)))
         groups = dict(zip(events["id"].astype(str), events["group"], strict=True))
         if any(pd.notna(g) and g for g in groups.values()):
             plan.append(("caar_by_group", "caar", "Cumulative average abnormal return by event group",

@@ -1,0 +1,102 @@
+"""A study of many assets: the reports, the summary, the charts and the figures show the
+assets with the most significant pairs (at most TOP_ASSETS), say so, and stay small;
+the CSV files keep every asset."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from eventstudy import EventStudy
+from eventstudy.output.rows import TOP_ASSETS
+
+N_ASSETS = 30
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    rng = np.random.default_rng(30)
+    n_days = 900
+    market = rng.normal(0.0003, 0.01, n_days)
+    returns = rng.uniform(0.5, 1.5, (N_ASSETS, 1)) * market + rng.normal(0, 0.015, (N_ASSETS, n_days))
+    days = pd.bdate_range("2016-01-04", periods=n_days + 1)
+    levels = 100 * np.exp(np.cumsum(np.vstack([np.zeros((1, N_ASSETS + 1)),
+                                               np.column_stack([returns.T, market])]), axis=0))
+    names = [f"S{i:02d}" for i in range(N_ASSETS)]
+    prices = pd.DataFrame(levels, index=pd.DatetimeIndex(days, name="date"), columns=[*names, "MKT"])
+    at = rng.choice(np.arange(270, n_days - 10), 120, replace=False)
+    events = pd.DataFrame({"id": [f"E{i:03d}" for i in range(at.size)], "date": days[at].strftime("%Y-%m-%d"),
+                           "event": "news", "group": rng.choice(["a", "b"], at.size),
+                           "assets": [";".join(rng.choice(names, 2, replace=False)) for _ in range(at.size)]})
+    results = EventStudy(events, prices, model="market", benchmark="MKT", estimation=(-250, -11),
+                         event_window=(-5, 5), windows=[(0, 0), (0, 3)]).run()
+    out = tmp_path_factory.mktemp("many") / "study"
+    results.save(out, figures="summary")
+    return out, results
+
+
+def expected_assets(car: pd.DataFrame) -> list[str]:
+    """By hand: the first TOP_ASSETS distinct assets down the pairs sorted by p over the first
+    window (then the larger |CAR|), listed in the study's order."""
+    first = car[(car["start"] == 0) & (car["end"] == 0)]
+    ranked = first.assign(_p=first["pvalue"].fillna(2.0), _size=-first["car"].abs()).sort_values(
+        ["_p", "_size"], kind="stable")
+    chosen = list(dict.fromkeys(ranked["asset"]))[:TOP_ASSETS]
+    study_order = list(dict.fromkeys(car["asset"]))
+    return [a for a in study_order if a in chosen]
+
+
+def test_figures_show_the_assets_with_the_most_significant_pairs(folder) -> None:  # type: ignore[no-untyped-def]
+    out, results = folder
+    car = pd.read_csv(out / "car.csv")
+    assert car["asset"].nunique() == N_ASSETS  # every asset in the tables
+    shown = expected_assets(car)
+    timelines = sorted(p.stem.removeprefix("prices_") for p in (out / "figures").glob("prices_*.png"))
+    assert timelines == sorted(shown)
+    text = (out / "report.md").read_text()
+    assert f"show {TOP_ASSETS} of the {N_ASSETS} assets" in text  # the figures' note
+    assert (f"This study has {N_ASSETS} assets: the overview, the aggregate tests and the charts show "
+            f"the {TOP_ASSETS}") in text
+
+
+def test_report_tables_and_summary_keep_all_pairs_groups_and_the_shown_assets(folder) -> None:  # type: ignore[no-untyped-def]
+    out, results = folder
+    shown = expected_assets(pd.read_csv(out / "car.csv"))
+    html = (out / "report.html").read_text()
+    table = re.search(r'<table class=sortable id="aggregate_0_0".*?</table>', html, flags=re.S)
+    assert table is not None
+    scopes = re.findall(r'<td data-col="scope">([^<]*)</td>', table.group(0))
+    assert scopes[0] == "all"
+    assert sorted(s for s in scopes if s.startswith("asset:")) == sorted(f"asset:{a}" for a in shown)
+    assert sorted(s for s in scopes if s.startswith("group:")) == ["group:a", "group:b"]
+    overview = re.search(r'<table id="overview".*?</thead>', html, flags=re.S)
+    assert overview is not None
+    columns = {c.split(" ")[0] for c in re.findall(r"<th[^>]*>([^<]*\[[^<]*)</th>", overview.group(0))}
+    assert columns == set(shown)
+    specs = json.loads(re.search(r'id="chart-specs">(.*?)</script>', html, flags=re.S).group(1))  # type: ignore[union-attr]
+    prices = next(s for s in specs if s["id"] == "chart-prices")
+    assert sorted(t["name"] for t in prices["data"] if t["name"] in set(car_assets(out))) == sorted(shown)
+    summary = str(results.summary())
+    assert f"the {TOP_ASSETS} assets with the most significant pairs of {N_ASSETS}" in summary
+    assert sum(f"asset:S{i:02d} " in summary for i in range(N_ASSETS)) == TOP_ASSETS
+    aggregate = pd.read_csv(out / "aggregate.csv")
+    assert aggregate["scope"].str.startswith("asset:").sum() == N_ASSETS * 2 * 10  # every asset, 2 windows
+
+
+def car_assets(out: Path) -> list[str]:
+    return list(dict.fromkeys(pd.read_csv(out / "car.csv")["asset"]))
+
+
+def test_sources_are_counted_by_source_above_a_dozen_series(folder) -> None:  # type: ignore[no-untyped-def]
+    out, _ = folder
+    html = (out / "report.html").read_text()
+    # 30 assets and the benchmark, all from the one table handed to EventStudy
+    header = html.split("<nav>")[0]
+    assert "source: 31 series: local file (each in study.json)" in header
+    assert "S00: " not in header and "30 assets" in header  # the header lists no series one by one
+    assert "31 series: local file (each in study.json)" in (out / "report.md").read_text()
