@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from synthetic_panel import synthetic_prices
 
 from eventstudy import EventStudy
 from eventstudy.output.rows import TOP_ASSETS
@@ -20,18 +21,13 @@ N_ASSETS = 30
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    prices = synthetic_prices(N_ASSETS, 900, seed=30)  # SYN000.., with calendars of their own
+    names = [str(c) for c in prices.columns if c != "MKT"]
     rng = np.random.default_rng(30)
-    n_days = 900
-    market = rng.normal(0.0003, 0.01, n_days)
-    returns = rng.uniform(0.5, 1.5, (N_ASSETS, 1)) * market + rng.normal(0, 0.015, (N_ASSETS, n_days))
-    days = pd.bdate_range("2016-01-04", periods=n_days + 1)
-    levels = 100 * np.exp(np.cumsum(np.vstack([np.zeros((1, N_ASSETS + 1)),
-                                               np.column_stack([returns.T, market])]), axis=0))
-    names = [f"S{i:02d}" for i in range(N_ASSETS)]
-    prices = pd.DataFrame(levels, index=pd.DatetimeIndex(days, name="date"), columns=[*names, "MKT"])
-    at = rng.choice(np.arange(270, n_days - 10), 120, replace=False)
-    events = pd.DataFrame({"id": [f"E{i:03d}" for i in range(at.size)], "date": days[at].strftime("%Y-%m-%d"),
-                           "event": "news", "group": rng.choice(["a", "b"], at.size),
+    at = rng.choice(np.arange(300, 890), 120, replace=False)
+    events = pd.DataFrame({"id": [f"E{i:03d}" for i in range(at.size)],
+                           "date": prices.index[at].strftime("%Y-%m-%d"), "event": "news",
+                           "group": rng.choice(["a", "b"], at.size),
                            "assets": [";".join(rng.choice(names, 2, replace=False)) for _ in range(at.size)]})
     results = EventStudy(events, prices, model="market", benchmark="MKT", estimation=(-250, -11),
                          event_window=(-5, 5), windows=[(0, 0), (0, 3)]).run()
@@ -83,7 +79,7 @@ def test_report_tables_and_summary_keep_all_pairs_groups_and_the_shown_assets(fo
     assert sorted(t["name"] for t in prices["data"] if t["name"] in set(car_assets(out))) == sorted(shown)
     summary = str(results.summary())
     assert f"the {TOP_ASSETS} assets with the most significant pairs of {N_ASSETS}" in summary
-    assert sum(f"asset:S{i:02d} " in summary for i in range(N_ASSETS)) == TOP_ASSETS
+    assert sum(f"asset:SYN{i:03d} " in summary for i in range(N_ASSETS)) == TOP_ASSETS
     aggregate = pd.read_csv(out / "aggregate.csv")
     assert aggregate["scope"].str.startswith("asset:").sum() == N_ASSETS * 2 * 10  # every asset, 2 windows
 
@@ -98,5 +94,5 @@ def test_sources_are_counted_by_source_above_a_dozen_series(folder) -> None:  # 
     # 30 assets and the benchmark, all from the one table handed to EventStudy
     header = html.split("<nav>")[0]
     assert "source: 31 series: local file (each in study.json)" in header
-    assert "S00: " not in header and "30 assets" in header  # the header lists no series one by one
+    assert "SYN000: " not in header and "30 assets" in header  # the header lists no series one by one
     assert "31 series: local file (each in study.json)" in (out / "report.md").read_text()
