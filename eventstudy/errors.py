@@ -8,7 +8,9 @@ exit code 3 (``docs/cli.md``).
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import TextIO
 
 
 class EventStudyError(Exception):
@@ -100,3 +102,10 @@ class EventStudyWarning(UserWarning):
 
 class DataQualityWarning(EventStudyWarning):
     """Input data had rows that were dropped or repaired."""
+
+
+def print_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: TextIO | None = None, line: str | None = None) -> None:
+    """A ``warnings.showwarning`` that prints one plain line, without the source location:
+    how the command line (and its figure workers) show warnings."""
+    print(f"eventstudy: warning: {message}", file=sys.stderr)

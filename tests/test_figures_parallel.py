@@ -399,3 +399,20 @@ def test_glyph_cache_renders_the_pixels_of_matplotlib(seed_results):
             assert isinstance(cached.get_renderer(), glyphs.GlyphCacheRenderer)
             np.testing.assert_array_equal(np.asarray(cached.buffer_rgba()), expected, err_msg=name)
     assert len(glyphs._BITMAPS) > 0
+
+
+def test_a_figure_worker_prints_a_warning_as_one_line(capfd: pytest.CaptureFixture[str]) -> None:
+    """A warning raised while a worker draws reaches stderr as the command line prints its
+    own: ``eventstudy: warning: ...``, without Python's file, line and source."""
+    import warnings
+
+    from eventstudy.output.figures.drawing import FigureWorkers
+
+    workers = FigureWorkers(1)
+    try:
+        workers.pool.submit(warnings.warn, "axes sizes collapsed in a worker").result()
+    finally:
+        workers.close()
+    err = capfd.readouterr().err
+    assert "eventstudy: warning: axes sizes collapsed in a worker" in err
+    assert "UserWarning" not in err and "warnings.warn" not in err

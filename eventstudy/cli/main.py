@@ -19,10 +19,10 @@ import os
 import sys
 import warnings
 from collections.abc import Sequence
-from typing import NamedTuple, TextIO
+from typing import NamedTuple
 
 from eventstudy import __version__
-from eventstudy.errors import DataUnavailableError, EventStudyWarning, InputError
+from eventstudy.errors import DataUnavailableError, EventStudyWarning, InputError, print_warning
 
 
 class CommandInfo(NamedTuple):
@@ -128,7 +128,7 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("default", EventStudyWarning)
-            warnings.showwarning = _show_warning
+            warnings.showwarning = print_warning
             return int(args.handler(args))
     except InputError as error:
         print(f"eventstudy: error: {error}", file=sys.stderr)
@@ -154,12 +154,6 @@ def _attach_negative_values(argv: list[str]) -> list[str]:
         else:
             joined.append(token)
     return joined
-
-
-def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
-                  file: TextIO | None = None, line: str | None = None) -> None:
-    """Print warnings as one plain line, without source location."""
-    print(f"eventstudy: warning: {message}", file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

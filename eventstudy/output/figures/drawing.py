@@ -163,15 +163,19 @@ def warm_up() -> None:
 
 
 def start_worker() -> None:
-    """A drawing worker's start (:class:`FigureWorkers`): :func:`warm_up`, and an exit
-    without the interpreter's teardown.
+    """A drawing worker's start (:class:`FigureWorkers`): warnings shown as one line,
+    :func:`warm_up`, and an exit without the interpreter's teardown.
 
     Freeing pandas and matplotlib takes a worker about 0.3 s, which the command waits for
     as it exits, and a worker has nothing to finish (each figure's files are closed when
     written; the pool has its answer before the worker exits).
     """
     import atexit
+    import warnings
 
+    from eventstudy.errors import print_warning
+
+    warnings.showwarning = print_warning  # one line each, as the command line prints them
     warm_up()
     atexit.register(_exit_now)
 
