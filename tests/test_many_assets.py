@@ -1,6 +1,6 @@
-"""A study of many assets: the reports, the summary, the charts and the figures show the
-assets with the most significant pairs (at most TOP_ASSETS), say so, and stay small;
-the CSV files keep every asset."""
+"""A study of many assets and event groups: the reports, the summary, the charts and the
+figures show the assets and groups with the most significant pairs (at most TOP_SCOPES of
+each), say so, and stay small; the CSV files keep every one."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ import pytest
 from synthetic_panel import synthetic_prices
 
 from eventstudy import EventStudy
-from eventstudy.output.rows import TOP_ASSETS
+from eventstudy.output.rows import TOP_SCOPES
 
 N_ASSETS = 30
+N_GROUPS = 20
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +28,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     at = rng.choice(np.arange(300, 890), 120, replace=False)
     events = pd.DataFrame({"id": [f"E{i:03d}" for i in range(at.size)],
                            "date": prices.index[at].strftime("%Y-%m-%d"), "event": "news",
-                           "group": rng.choice(["a", "b"], at.size),
+                           "group": rng.choice([f"g{k:02d}" for k in range(N_GROUPS)], at.size),
                            "assets": [";".join(rng.choice(names, 2, replace=False)) for _ in range(at.size)]})
     results = EventStudy(events, prices, model="market", benchmark="MKT", estimation=(-250, -11),
                          event_window=(-5, 5), windows=[(0, 0), (0, 3)]).run()
@@ -36,14 +37,14 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     return out, results
 
 
-def expected_assets(car: pd.DataFrame) -> list[str]:
-    """By hand: the first TOP_ASSETS distinct assets down the pairs sorted by p over the first
-    window (then the larger |CAR|), listed in the study's order."""
+def expected(car: pd.DataFrame, column: str = "asset") -> list[str]:
+    """By hand: the first TOP_SCOPES distinct assets (or groups) down the pairs sorted by p over
+    the first window (then the larger |CAR|), listed in the study's order."""
     first = car[(car["start"] == 0) & (car["end"] == 0)]
     ranked = first.assign(_p=first["pvalue"].fillna(2.0), _size=-first["car"].abs()).sort_values(
         ["_p", "_size"], kind="stable")
-    chosen = list(dict.fromkeys(ranked["asset"]))[:TOP_ASSETS]
-    study_order = list(dict.fromkeys(car["asset"]))
+    chosen = list(dict.fromkeys(ranked[column]))[:TOP_SCOPES]
+    study_order = list(dict.fromkeys(car[column]))
     return [a for a in study_order if a in chosen]
 
 
@@ -51,25 +52,34 @@ def test_figures_show_the_assets_with_the_most_significant_pairs(folder) -> None
     out, results = folder
     car = pd.read_csv(out / "car.csv")
     assert car["asset"].nunique() == N_ASSETS  # every asset in the tables
-    shown = expected_assets(car)
+    shown = expected(car)
     timelines = sorted(p.stem.removeprefix("prices_") for p in (out / "figures").glob("prices_*.png"))
     assert timelines == sorted(shown)
     text = (out / "report.md").read_text()
-    assert f"show {TOP_ASSETS} of the {N_ASSETS} assets" in text  # the figures' note
+    assert f"show {TOP_SCOPES} of the {N_ASSETS} assets" in text  # the figures' note
     assert (f"This study has {N_ASSETS} assets: the overview, the aggregate tests and the charts show "
-            f"the {TOP_ASSETS}") in text
+            f"the {TOP_SCOPES}") in text
+    assert f"This study has {N_GROUPS} event groups" in text
+    assert f"The CAAR by event group shows {TOP_SCOPES} of the {N_GROUPS} groups" in text
+    from eventstudy.output.figures.plan import figure_plan
+
+    planned = {name: draw for name, _, _, draw in figure_plan(results, "summary")[0]}
+    assert planned["caar_by_group"].keywords["scopes"] == expected(car, "group")  # type: ignore[attr-defined]
+    assert sorted(planned["caar_by_asset"].keywords["scopes"]) == sorted(shown)  # type: ignore[attr-defined]
 
 
 def test_report_tables_and_summary_keep_all_pairs_groups_and_the_shown_assets(folder) -> None:  # type: ignore[no-untyped-def]
     out, results = folder
-    shown = expected_assets(pd.read_csv(out / "car.csv"))
+    car = pd.read_csv(out / "car.csv")
+    shown, groups = expected(car), expected(car, "group")
     html = (out / "report.html").read_text()
     table = re.search(r'<table class=sortable id="aggregate_0_0".*?</table>', html, flags=re.S)
     assert table is not None
     scopes = re.findall(r'<td data-col="scope">([^<]*)</td>', table.group(0))
     assert scopes[0] == "all"
     assert sorted(s for s in scopes if s.startswith("asset:")) == sorted(f"asset:{a}" for a in shown)
-    assert sorted(s for s in scopes if s.startswith("group:")) == ["group:a", "group:b"]
+    assert sorted(s for s in scopes if s.startswith("group:")) == sorted(f"group:{g}" for g in groups)
+    assert car["group"].nunique() == N_GROUPS
     overview = re.search(r'<table id="overview".*?</thead>', html, flags=re.S)
     assert overview is not None
     columns = {c.split(" ")[0] for c in re.findall(r"<th[^>]*>([^<]*\[[^<]*)</th>", overview.group(0))}
@@ -78,10 +88,13 @@ def test_report_tables_and_summary_keep_all_pairs_groups_and_the_shown_assets(fo
     prices = next(s for s in specs if s["id"] == "chart-prices")
     assert sorted(t["name"] for t in prices["data"] if t["name"] in set(car_assets(out))) == sorted(shown)
     summary = str(results.summary())
-    assert f"the {TOP_ASSETS} assets with the most significant pairs of {N_ASSETS}" in summary
-    assert sum(f"asset:SYN{i:03d} " in summary for i in range(N_ASSETS)) == TOP_ASSETS
+    assert (f"for all pairs, the {TOP_SCOPES} assets with the most significant pairs of {N_ASSETS} and the "
+            f"{TOP_SCOPES} event groups with the most significant pairs of {N_GROUPS}") in summary
+    assert sum(f"group:g{k:02d} " in summary for k in range(N_GROUPS)) == TOP_SCOPES
+    assert sum(f"asset:SYN{i:03d} " in summary for i in range(N_ASSETS)) == TOP_SCOPES
     aggregate = pd.read_csv(out / "aggregate.csv")
     assert aggregate["scope"].str.startswith("asset:").sum() == N_ASSETS * 2 * 10  # every asset, 2 windows
+    assert aggregate["scope"].str.startswith("group:").sum() == N_GROUPS * 2 * 10
 
 
 def car_assets(out: Path) -> list[str]:

@@ -17,8 +17,8 @@ from eventstudy.output.figures.plan import FigureSet
 from eventstudy.output.format import STAR_NOTE, legend_of_tests, pct, stars, window_label
 from eventstudy.output.rows import (
     TOP_PAIRS,
+    ShownScopes,
     aggregate_blocks,
-    assets_note,
     car_headers,
     car_rows,
     event_rows,
@@ -26,8 +26,8 @@ from eventstudy.output.rows import (
     overview,
     ranked_pairs,
     settings_rows,
-    shown_assets,
     shown_pairs,
+    shown_scopes,
     source_rows,
     text_cell,
     warnings_list,
@@ -110,8 +110,8 @@ def html_report_builder(results: StudyResults, figures: FigureSet | None = None,
     heading = title or describe.title(results)
     ranked = ranked_pairs(results)
     shown = shown_pairs(ranked)
-    few = shown_assets(results)
-    drawn = [c for c in (charts.prices_chart(results, few),
+    few = shown_scopes(results)
+    drawn = [c for c in (charts.prices_chart(results, few.assets),
                          charts.car_path_chart(results, ranked[:TOP_PAIRS]),
                          charts.forest_chart(results, ranked[:TOP_PAIRS])) if c is not None]
     before = [
@@ -130,7 +130,7 @@ def html_report_builder(results: StudyResults, figures: FigureSet | None = None,
         ("warnings", "Skipped pairs and warnings", _html_warnings(results, figures)),
     ]
     names = list(dict.fromkeys(results.car["asset"]))
-    assets = ", ".join(names) if few is None else f"{len(names):,} assets"
+    assets = ", ".join(names) if few.assets is None else f"{len(names):,} assets"
     assets = assets or "no assets"
     lede = (f"{len(results.events.frame)} events \u00b7 {assets}"
             f" \u00b7 {describe.model_text(results)} \u00b7 source: {describe.source_text(results)}")
@@ -180,7 +180,7 @@ def _html_charts(drawn: Sequence[charts.Chart], shown: set[tuple[str, str]] | No
 
 
 def _html_summary(results: StudyResults, shown: set[tuple[str, str]] | None, total: int,
-                  few: list[str] | None) -> str:
+                  few: ShownScopes) -> str:
     windows = describe.windows(results)
     cards = []
     if windows and len(results.car):
@@ -197,11 +197,10 @@ def _html_summary(results: StudyResults, shown: set[tuple[str, str]] | None, tot
                          f"{_e(stars(top['pvalue']))}</b><span>largest "
                          f"CAR{_e(window_label(*w))}: {_e(top['event_id'])} / {_e(top['asset'])}, "
                          f"{describe.day0_label(results)} {_e(top['day0'])}</span></div>")
-    assets, windows, rows = overview(results, shown, few)
+    assets, windows, rows = overview(results, shown, few.assets)
     headers = [("event_id", "event", ""), ("event", "label", "label"), ("date", "date", "n")]
     headers += [(f"{a}:{w[0]},{w[1]}", f"{a} {window_label(*w)}", "n") for a in assets for w in windows]
-    few_note = ("" if few is None else
-                f'<p class="capped">{_e(assets_note(results.car["asset"].nunique(), few))}</p>')
+    few_note = "".join(f'<p class="capped">{_e(note)}</p>' for note in few.notes())
     return (f'<div class="cards">{"".join(cards)}</div>'
             f"<p class=note>CAR in {_e(describe.unit(results))} per event, asset and window; "
             + _e(STAR_NOTE) + ".</p>" + few_note
@@ -238,7 +237,7 @@ def _html_car(results: StudyResults, shown: set[tuple[str, str]] | None, total: 
     return "".join(parts)
 
 
-def _html_aggregate(results: StudyResults, few: list[str] | None) -> str:
+def _html_aggregate(results: StudyResults, few: ShownScopes) -> str:
     blocks = aggregate_blocks(results, few)
     if not blocks:
         return "<p>No aggregate tests (fewer than two pairs).</p>"

@@ -14,7 +14,6 @@ from eventstudy.output.figures.plan import FigureSet
 from eventstudy.output.format import STAR_NOTE, legend_of_tests, window_label
 from eventstudy.output.rows import (
     aggregate_blocks,
-    assets_note,
     car_headers,
     car_rows,
     event_rows,
@@ -22,8 +21,8 @@ from eventstudy.output.rows import (
     overview,
     ranked_pairs,
     settings_rows,
-    shown_assets,
     shown_pairs,
+    shown_scopes,
     source_rows,
     text_cell,
     warnings_list,
@@ -57,12 +56,12 @@ def markdown_report(results: StudyResults, figures: FigureSet | None = None,
            f"source: {describe.source_text(results)}.", ""]
     ranked = ranked_pairs(results)
     shown = shown_pairs(ranked)
-    few = shown_assets(results)
-    assets, windows, rows = overview(results, shown, few)
+    few = shown_scopes(results)
+    assets, windows, rows = overview(results, shown, few.assets)
     unit = describe.unit(results)
     out += ["## Summary", "", f"CAR in {unit} per event, asset and window; {STAR_NOTE}.", ""]
-    if few is not None:
-        out += [f"_{assets_note(results.car['asset'].nunique(), few)}_", ""]
+    for note in few.notes():
+        out += [f"_{note}_", ""]
     if shown is not None:
         out += [f"_The {len(shown)} most significant of {len(ranked)} event-asset pairs "
                 "(smallest p over the first CAR window) are shown here and in the CAR tables; every "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta, timezone
 from pathlib import Path
 from typing import Any, cast
@@ -21,52 +22,82 @@ significant ones (the first of :func:`ranked_pairs`) and link the full CSV files
 def ranked_pairs(results: StudyResults) -> list[tuple[str, str]]:
     """Every (event_id, asset) pair, most significant first: the smallest p-value over the first
     CAR window, then the larger absolute CAR, then the events-file order (missing p last)."""
-    windows = describe.windows(results)
-    if not windows or not len(results.car):
-        return []
-    first = results.car[(results.car["start"] == windows[0][0]) & (results.car["end"] == windows[0][1])]
-    ranked = first.assign(_p=first["pvalue"].fillna(2.0), _size=-first["car"].abs().fillna(0.0))
-    ranked = ranked.sort_values(["_p", "_size"], kind="stable")
+    ranked = _ranked_rows(results)
     ids, assets = ranked["event_id"].tolist(), ranked["asset"].tolist()
     return [(str(e), str(a)) for e, a in zip(ids, assets, strict=True)]
 
 
-TOP_ASSETS = 12
-"""Above this many assets, the reports' overview and aggregate tables, the summary, the
-interactive charts and the figures show the most significant (:func:`shown_assets`); the
-CSV files hold every one."""
+def _ranked_rows(results: StudyResults) -> pd.DataFrame:
+    """The rows of ``car.csv`` over the first CAR window, in :func:`ranked_pairs`'s order."""
+    windows = describe.windows(results)
+    if not windows or not len(results.car):
+        return results.car.iloc[:0]
+    first = results.car[(results.car["start"] == windows[0][0]) & (results.car["end"] == windows[0][1])]
+    ranked = first.assign(_p=first["pvalue"].fillna(2.0), _size=-first["car"].abs().fillna(0.0))
+    return ranked.sort_values(["_p", "_size"], kind="stable")
 
 
-def shown_assets(results: StudyResults, names: list[str] | None = None) -> list[str] | None:
-    """The assets the reports and figures show, in the study's order: ``None`` (every one) for
-    at most :data:`TOP_ASSETS` of ``names`` (default the assets of ``car.csv``), else the
-    :data:`TOP_ASSETS` whose first pair comes first in :func:`ranked_pairs` (the smallest
-    p-value over the first CAR window), then the study's order."""
-    if names is None:
-        names = list(dict.fromkeys(results.car["asset"].astype(str))) if len(results.car) else []
-    if len(names) <= TOP_ASSETS:
+TOP_SCOPES = 12
+"""Above this many assets (or event groups), the reports' overview and aggregate tables, the
+summary, the interactive charts and the figures show the most significant
+(:func:`shown_scopes`); the CSV files hold every one."""
+
+
+@dataclass(frozen=True)
+class ShownScopes:
+    """The assets and the event groups a report, the summary and the figures show, each in the
+    study's order (``None``: every one), and how many the study has."""
+
+    assets: list[str] | None
+    groups: list[str] | None
+    n_assets: int
+    n_groups: int
+
+    def keeps(self, scope: str) -> bool:
+        """Whether an aggregate scope (``all``, ``asset:NAME``, ``group:NAME``) is shown."""
+        kind, _, name = scope.partition(":")
+        shown = {"asset": self.assets, "group": self.groups}.get(kind)
+        return shown is None or name in shown
+
+    def notes(self) -> list[str]:
+        """What a report or summary says about the assets and groups it leaves out."""
+        return [f"This study has {total:,} {what}: the overview, the aggregate tests and the charts show "
+                f"the {len(shown)} whose pairs are the most significant (smallest p over the first CAR "
+                f"window). Every {one} is in car.csv and aggregate.csv{also}."
+                for shown, total, what, one, also in (
+                    (self.assets, self.n_assets, "assets", "asset", " (its prices in prices.csv)"),
+                    (self.groups, self.n_groups, "event groups", "group", ""))
+                if shown is not None]
+
+
+def shown_scopes(results: StudyResults, asset_names: list[str] | None = None) -> ShownScopes:
+    """:class:`ShownScopes`: of ``asset_names`` (default the assets of ``car.csv``) and of the
+    event groups, every one up to :data:`TOP_SCOPES`, else the :data:`TOP_SCOPES` whose first
+    pair comes first in :func:`ranked_pairs` (the smallest p-value over the first CAR
+    window), then the study's order."""
+    car = results.car
+    if asset_names is None:
+        asset_names = list(dict.fromkeys(car["asset"].astype(str))) if len(car) else []
+    group_names = (list(dict.fromkeys(car["group"].dropna().astype(str)))
+                   if len(car) and "group" in car.columns else [])
+    ranked = _ranked_rows(results)
+    return ShownScopes(assets=_most_significant(asset_names, ranked["asset"]),
+                       groups=_most_significant(group_names, ranked.get("group")),
+                       n_assets=len(asset_names), n_groups=len(group_names))
+
+
+def _most_significant(names: list[str], ranked: pd.Series | None) -> list[str] | None:
+    """``None`` for at most :data:`TOP_SCOPES` ``names``; else those first met down ``ranked``
+    (each pair's asset or group, most significant pair first), in ``names``' order."""
+    if len(names) <= TOP_SCOPES:
         return None
     first: dict[str, int] = {}
-    for rank, (_, asset) in enumerate(ranked_pairs(results)):
-        first.setdefault(asset, rank)
+    for rank, name in enumerate([] if ranked is None else ranked.dropna().astype(str)):
+        first.setdefault(name, rank)
     position = {name: k for k, name in enumerate(names)}
-    ranked = sorted(names, key=lambda name: (first.get(name, len(position) ** 2), position[name]))
-    chosen = set(ranked[:TOP_ASSETS])
+    ranked_names = sorted(names, key=lambda name: (first.get(name, len(position) ** 2), position[name]))
+    chosen = set(ranked_names[:TOP_SCOPES])
     return [name for name in names if name in chosen]
-
-
-def assets_note(total: int, shown: list[str]) -> str:
-    """What a report or summary says when it shows :func:`shown_assets`."""
-    return (f"This study has {total:,} assets: the overview, the aggregate tests and the charts show "
-            f"the {len(shown)} whose pairs are the most significant (smallest p over the first CAR "
-            "window). Every asset is in car.csv, aggregate.csv and prices.csv.")
-
-
-def of_assets(scope: str, assets: list[str] | None) -> bool:
-    """Whether an aggregate scope (``all``, ``asset:NAME``, ``group:NAME``) is shown: every
-    scope but the assets not in ``assets`` (``None``: every asset)."""
-    kind, _, name = scope.partition(":")
-    return assets is None or kind != "asset" or name in assets
 
 
 def shown_pairs(ranked: list[tuple[str, str]]) -> set[tuple[str, str]] | None:
@@ -116,16 +147,16 @@ def car_headers(results: StudyResults) -> dict[str, str]:
             "t": "t", "pvalue": "p", "pvalue_empirical": empirical, "flag": "overlap"}
 
 
-def aggregate_blocks(results: StudyResults, assets: list[str] | None = None,
+def aggregate_blocks(results: StudyResults, shown: ShownScopes | None = None,
                      ) -> list[tuple[tuple[int, int], list[str], list[dict[str, str]]]]:
-    """Per window: the tests in order and one display row per scope (of the asset scopes, only
-    those of ``assets`` when given: :func:`shown_assets`)."""
+    """Per window: the tests in order and one display row per scope (only the scopes
+    ``shown`` keeps, when given: :func:`shown_scopes`)."""
     agg = results.aggregate
     blocks: list[tuple[tuple[int, int], list[str], list[dict[str, str]]]] = []
     if agg.empty:
         return blocks
-    if assets is not None:
-        agg = agg[[of_assets(str(scope), assets) for scope in agg["scope"]]]
+    if shown is not None:
+        agg = agg[[shown.keeps(str(scope)) for scope in agg["scope"]]]
     for key, rows in agg.groupby(["start", "end"], sort=False):
         start, end = cast(tuple[int, int], key)
         tests = list(dict.fromkeys(rows["test"]))
@@ -151,7 +182,7 @@ def overview(results: StudyResults, pairs: set[tuple[str, str]] | None = None,
              assets: list[str] | None = None,
              ) -> tuple[list[str], list[tuple[int, int]], list[dict[str, str]]]:
     """CAR % with stars per event (rows) and asset x window (columns); only ``pairs``
-    (event_id, asset) and ``assets`` (:func:`shown_assets`) when given."""
+    (event_id, asset) and ``assets`` (:func:`shown_scopes`) when given."""
     car = only_pairs(results.car, pairs)
     if assets is not None:
         car = car[car["asset"].astype(str).isin(assets)]

@@ -20,7 +20,7 @@ from eventstudy.output import describe
 from eventstudy.output.describe import StudyResults, measure_text
 from eventstudy.output.format import percent_unit, stars, window_label
 from eventstudy.output.latex import escape
-from eventstudy.output.rows import of_assets, only_pairs, ranked_pairs, shown_assets, shown_pairs
+from eventstudy.output.rows import ShownScopes, only_pairs, ranked_pairs, shown_pairs, shown_scopes
 
 STAR_LEGEND = "* p<0.10, ** p<0.05, *** p<0.01"
 
@@ -102,13 +102,17 @@ def study_summary(results: StudyResults) -> Summary:
                   "over the first CAR window; every pair is in car.csv)")
     title += f" ({describe.t_test_text(results)}; p_emp: {describe.empirical_text(results)})"
     tables = [SummaryTable(title, car_summary_table(results, shown))]
-    few = shown_assets(results)
+    few = shown_scopes(results)
     aggregate = aggregate_summary_table(results, few)
     if not aggregate.empty:
         heading = "Aggregate tests: statistic (two-sided p)"
-        if few is not None:
-            heading += (f" for all pairs, each group and the {len(few)} assets with the most significant "
-                        f"pairs of {results.car['asset'].nunique():,} (every asset is in aggregate.csv)")
+        if few.assets is not None or few.groups is not None:
+            parts = ["all pairs"] + [
+                f"the {len(shown)} {what} with the most significant pairs of {total:,}" if shown is not None
+                else f"each {one}" for shown, total, what, one in (
+                    (few.assets, few.n_assets, "assets", "asset"),
+                    (few.groups, few.n_groups, "event groups", "event group"))]
+            heading += f" for {', '.join(parts[:-1])} and {parts[-1]} (every scope is in aggregate.csv)"
         tables.append(SummaryTable(heading, aggregate, index=True))
     notes = []
     note = clustering_note(results.diagnostics,
@@ -145,12 +149,12 @@ def car_summary_table(results: StudyResults, pairs: set[tuple[str, str]] | None 
     })
 
 
-def aggregate_summary_table(results: StudyResults, assets: list[str] | None = None) -> pd.DataFrame:
-    """Aggregate tests pivoted: one row per scope and window, statistic (p) per test (of the
-    asset scopes, those of ``assets`` when given)."""
+def aggregate_summary_table(results: StudyResults, shown: ShownScopes | None = None) -> pd.DataFrame:
+    """Aggregate tests pivoted: one row per scope and window, statistic (p) per test (only the
+    scopes ``shown`` keeps, when given)."""
     agg = results.aggregate
-    if assets is not None:
-        agg = agg[[of_assets(str(scope), assets) for scope in agg["scope"]]]
+    if shown is not None:
+        agg = agg[[shown.keeps(str(scope)) for scope in agg["scope"]]]
     if agg.empty:
         return pd.DataFrame()
     cell = agg["statistic"].map(lambda v: f"{v:.2f}") + " (" + agg["pvalue"].map(

@@ -65,19 +65,19 @@ def caar_paths(abnormal_returns: pd.DataFrame, scopes: Mapping[str, pd.Series]) 
 
 
 def caar_scopes(abnormal_returns: pd.DataFrame, by: str, groups: Mapping[str, Any] | None = None,
-                assets: Sequence[str] | None = None) -> dict[str, pd.Series]:
+                only: Sequence[str] | None = None) -> dict[str, pd.Series]:
     """Row masks of the ``abnormal_returns`` table for each asset (``by="asset"``: all pairs
-    first when there are several assets, then each of ``assets``, default every one) or group."""
+    first when there are several assets) or group, of those in ``only`` when given."""
     ar = abnormal_returns
     scopes: dict[str, pd.Series] = {}
     if by == "asset":
         if ar["asset"].nunique() > 1:
             scopes["all pairs"] = pd.Series(True, index=ar.index)
-        for asset in ar["asset"].drop_duplicates() if assets is None else assets:
+        for asset in ar["asset"].drop_duplicates() if only is None else only:
             scopes[str(asset)] = ar["asset"] == asset
     elif by == "group":
         group = ar["event_id"].map(dict(groups or {}))
-        for name in group.dropna().drop_duplicates():
+        for name in group.dropna().drop_duplicates() if only is None else only:
             scopes[str(name)] = group == name
     else:
         raise ValueError(f"by must be 'asset' or 'group', not {by!r}")
@@ -88,7 +88,7 @@ def caar_scopes(abnormal_returns: pd.DataFrame, by: str, groups: Mapping[str, An
 def plot_caar(abnormal_returns: pd.DataFrame, by: str = "asset", *,
               groups: Mapping[str, Any] | None = None, title: str | None = None,
               caption: str | None = None, ax: Axes | None = None, unit: str = "%",
-              assets: Sequence[str] | None = None) -> Figure:
+              scopes: Sequence[str] | None = None) -> Figure:
     """Cumulative average abnormal return by asset or by event group, with 95% bands.
 
     ``unit`` labels the percentages (``log %`` for log returns).
@@ -108,14 +108,14 @@ def plot_caar(abnormal_returns: pd.DataFrame, by: str = "asset", *,
         Figure title and caption line (new figures only).
     ax
         Axes to draw on; a new figure when ``None``.
-    assets
-        With ``by="asset"``, the assets given a panel after all pairs' (default every one).
+    scopes
+        The assets or groups given a panel (default every one; all pairs' panel stays).
 
     Returns
     -------
     Figure
     """
-    paths = caar_paths(abnormal_returns, caar_scopes(abnormal_returns, by, groups, assets))
+    paths = caar_paths(abnormal_returns, caar_scopes(abnormal_returns, by, groups, scopes))
     scopes = list(dict.fromkeys(paths["scope"]))
     own = ax is None
     if own:

@@ -24,7 +24,7 @@ from eventstudy.output.figures.pair import plot_car, plot_event
 from eventstudy.output.figures.style import figure_window
 from eventstudy.output.figures.timeline import densest_cluster, plot_timeline
 from eventstudy.output.format import percent_unit
-from eventstudy.output.rows import shown_assets
+from eventstudy.output.rows import shown_scopes
 
 # -- writing the study's figures ----------------------------------------------------------
 
@@ -79,15 +79,17 @@ def figure_plan(results: StudyResults, figures: str) -> tuple[list[PlannedFigure
     events = results.events.frame
     numbers = {str(i): n + 1 for n, i in enumerate(events["id"])}
     used = events[events["id"].isin(set(car["event_id"]) | set(ar["event_id"]))] if len(car) else events
-    names = [str(name) for name in results.prices] or None
-    few = shown_assets(results, names)
+    scopes = shown_scopes(results, [str(name) for name in results.prices] or None)
+    few, few_groups = scopes.assets, scopes.groups
     if few is not None:
-        total = len(names) if names else int(car["asset"].nunique())
-        notes.append(f"The timelines, the forest plots and the CAAR by asset show {len(few)} of the {total} "
-                     "assets (those whose pairs are the most significant: smallest p over the first CAR "
-                     "window); every asset is in car.csv, aggregate.csv and prices.csv; draw any other "
-                     "with Results.plot_prices(asset).")
+        notes.append(f"The timelines, the forest plots and the CAAR by asset show {len(few)} of the "
+                     f"{scopes.n_assets} assets (those whose pairs are the most significant: smallest "
+                     "p over the first CAR window); every asset is in car.csv, aggregate.csv and prices.csv; "
+                     "draw any other with Results.plot_prices(asset).")
         car_bars = car_bars[car_bars["asset"].astype(str).isin(few)]
+    if few_groups is not None:
+        notes.append(f"The CAAR by event group shows {len(few_groups)} of the {scopes.n_groups} groups "
+                     "(those whose pairs are the most significant); every group is in aggregate.csv.")
     if results.prices:
         start, end = timeline_span(results)
         prices = results.prices if few is None else {asset: results.prices[asset] for asset in few}
@@ -116,12 +118,12 @@ def figure_plan(results: StudyResults, figures: str) -> tuple[list[PlannedFigure
         notes.append("The timeline needs the prices (prices.csv), which this results folder lacks.")
     if len(ar):
         plan.append(("caar_by_asset", "caar", "Cumulative average abnormal return by asset",
-                     functools.partial(plot_caar, ar_paths, "asset", caption=line, unit=unit, assets=few)))
+                     functools.partial(plot_caar, ar_paths, "asset", caption=line, unit=unit, scopes=few)))
         groups = dict(zip(events["id"].astype(str), events["group"], strict=True))
         if any(pd.notna(g) and g for g in groups.values()):
             plan.append(("caar_by_group", "caar", "Cumulative average abnormal return by event group",
                          functools.partial(plot_caar, ar_paths, "group", groups=groups, caption=line,
-                                           unit=unit)))
+                                           unit=unit, scopes=few_groups)))
     if len(car):
         for start_day, end_day in car[["start", "end"]].drop_duplicates().itertuples(index=False):
             w = (int(start_day), int(end_day))
