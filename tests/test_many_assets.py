@@ -30,6 +30,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
                            "date": prices.index[at].strftime("%Y-%m-%d"), "event": "news",
                            "group": rng.choice([f"g{k:02d}" for k in range(N_GROUPS)], at.size),
                            "assets": [";".join(rng.choice(names, 2, replace=False)) for _ in range(at.size)]})
+    events.loc[:2, "assets"] = ""  # three events for every asset
     results = EventStudy(events, prices, model="market", benchmark="MKT", estimation=(-250, -11),
                          event_window=(-5, 5), windows=[(0, 0), (0, 3)]).run()
     out = tmp_path_factory.mktemp("many") / "study"
@@ -109,3 +110,29 @@ def test_sources_are_counted_by_source_above_a_dozen_series(folder) -> None:  # 
     assert "source: 31 series: local file (each in study.json)" in header
     assert "SYN000: " not in header and "30 assets" in header  # the header lists no series one by one
     assert "31 series: local file (each in study.json)" in (out / "report.md").read_text()
+
+
+def test_an_event_of_every_asset_draws_its_most_significant_assets(folder) -> None:  # type: ignore[no-untyped-def]
+    """The figure of an event with 30 assets draws the 12 with the smallest p over the first
+    window (by hand from car.csv), says so in its title, lists day 0 by date and puts its
+    legend beside the axes."""
+    from eventstudy.output.figures.plan import figure_plan
+
+    out, results = folder
+    car = pd.read_csv(out / "car.csv")
+    planned = {name: (title, draw) for name, _, title, draw in figure_plan(results, "all")[0]}
+    mine = car[(car["event_id"] == "E000") & (car["start"] == 0) & (car["end"] == 0)]
+    assert len(mine) == N_ASSETS
+    by_hand = mine.assign(_p=mine["pvalue"].fillna(2.0), _size=-mine["car"].abs()).sort_values(
+        ["_p", "_size"], kind="stable")["asset"].head(TOP_SCOPES)
+    title, draw = planned["event_E000"]
+    assert title == f"E000: news (the {TOP_SCOPES} of {N_ASSETS} assets with the smallest p)"
+    assert set(draw.args[0]["asset"]) == set(by_hand)  # type: ignore[attr-defined]
+    figure = draw()
+    axes = figure.axes[0]
+    days = pd.to_datetime(mine[mine["asset"].isin(by_hand)]["day0"]).value_counts(sort=False)  # study order
+    assert axes.get_title("left") == "day 0: " + ", ".join(
+        f"{d.day} {d:%b %Y}" + (f" ({n} assets)" if n > 1 else "") for d, n in days.items())
+    assert axes.get_title("center") == ""
+    legend = axes.get_legend()
+    assert len(legend.get_texts()) == TOP_SCOPES + 1 and legend.get_bbox_to_anchor().x0 > axes.bbox.x1 - 1

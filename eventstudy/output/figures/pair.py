@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -102,6 +103,12 @@ def car_statistics(car: pd.DataFrame, width: int = 80, unit: str = "%") -> str:
 # -- 3. several assets, one event --------------------------------------------------------
 
 
+#: Legend entries drawn inside the axes at most (a larger legend goes beside them).
+MAX_LEGEND_INSIDE = 7
+#: Characters of the "day 0: ASSET date, ..." subtitle at most (a longer one lists the dates).
+MAX_SUBTITLE = 110
+
+
 @styled
 def plot_event(rows: pd.DataFrame, car: pd.DataFrame | None = None, *, title: str | None = None,
                caption: str | None = None, ax: Axes | None = None, unit: str = "%") -> Figure:
@@ -127,7 +134,7 @@ def plot_event(rows: pd.DataFrame, car: pd.DataFrame | None = None, *, title: st
     first = rows.iloc[0]
     markers = ["o", "s", "^", "D", "v", "P", "X"]
     spans = []
-    day0_notes = []
+    day0_notes: list[tuple[str, str]] = []
     for k, (asset, pair) in enumerate(rows.groupby("asset", sort=False)):
         pair = pair.sort_values("day")
         colour = PALETTE[k % len(PALETTE)]
@@ -149,7 +156,7 @@ def plot_event(rows: pd.DataFrame, car: pd.DataFrame | None = None, *, title: st
         spans.append(np.nanmax(path + band) - np.nanmin(path - band))
         day0_date = pair.loc[pair["day"] == 0, "date"]
         if len(day0_date):
-            day0_notes.append(f"{asset} {short_date(day0_date.iloc[0])}")
+            day0_notes.append((str(asset), short_date(day0_date.iloc[0])))
     ax.axvline(0, color="black", linewidth=0.9, linestyle=(0, (4, 2)))
     ax.axhline(0, color=GREY, linewidth=0.7)
     base = rows.drop_duplicates("day")
@@ -164,8 +171,14 @@ def plot_event(rows: pd.DataFrame, car: pd.DataFrame | None = None, *, title: st
     handles, labels = ax.get_legend_handles_labels()
     handles.append(Line2D([], [], color=GREY, linewidth=0.7, linestyle=(0, (2, 2))))
     labels.append("95% band (\u00b11.96 se)")
-    ax.legend(handles, labels, loc="best", fontsize=8)
-    subtitle = "day 0: " + ", ".join(day0_notes)
+    if len(handles) > MAX_LEGEND_INSIDE:  # beside the axes, not over the paths
+        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5)
+    else:
+        ax.legend(handles, labels, loc="best", fontsize=8)
+    subtitle = "day 0: " + ", ".join(f"{asset} {day}" for asset, day in day0_notes)
+    if len(subtitle) > MAX_SUBTITLE:  # one entry per date, with how many assets
+        counts = Counter(day for _, day in day0_notes)
+        subtitle = "day 0: " + ", ".join(f"{day} ({n} assets)" if n > 1 else day for day, n in counts.items())
     if own:
         ax.set_title(subtitle, fontweight="normal", fontsize=8.5)
         decorate(figure, title or f"{first['event_id']}: {first['event']}", caption)

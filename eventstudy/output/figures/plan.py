@@ -24,7 +24,7 @@ from eventstudy.output.figures.pair import plot_car, plot_event
 from eventstudy.output.figures.style import figure_window
 from eventstudy.output.figures.timeline import densest_cluster, plot_timeline
 from eventstudy.output.format import percent_unit
-from eventstudy.output.rows import shown_scopes
+from eventstudy.output.rows import TOP_SCOPES, shown_scopes
 
 # -- writing the study's figures ----------------------------------------------------------
 
@@ -150,8 +150,10 @@ def figure_plan(results: StudyResults, figures: str) -> tuple[list[PlannedFigure
                 mine = car[(car["event_id"] == event_id) & (car["start"] == first_window[0])
                            & (car["end"] == first_window[1])] if first_window else None
                 title = f"{event_id}: {rows['event'].iloc[0]}"
-                plan.append((f"event_{event_id}", "event", f"{title} (all assets)",
-                             functools.partial(plot_event, rows, mine, title=title, caption=line, unit=unit)))
+                rows, mine, which = _event_assets(rows, mine)
+                plan.append((f"event_{event_id}", "event", f"{title} ({which})",
+                             functools.partial(plot_event, rows, mine, title=title + _which_suffix(which),
+                                               caption=line, unit=unit)))
             for asset in dict.fromkeys(ar.loc[ar["event_id"] == event_id, "asset"].astype(str)):
                 if (event_id, asset) not in chosen:
                     continue
@@ -161,6 +163,26 @@ def figure_plan(results: StudyResults, figures: str) -> tuple[list[PlannedFigure
                 plan.append((f"car_{event_id}_{asset}", "pair", f"{title} ({asset})",
                              functools.partial(plot_car, rows, mine, title=title, caption=line, unit=unit)))
     return plan, notes
+
+
+def _event_assets(rows: pd.DataFrame, car: pd.DataFrame | None,
+                  ) -> tuple[pd.DataFrame, pd.DataFrame | None, str]:
+    """One event's abnormal-return and first-window CAR rows for its figure: every asset, or,
+    above :data:`~eventstudy.output.rows.TOP_SCOPES` assets, the most significant (smallest
+    p, then the larger |CAR|) in the study's order; and which assets they are, in words."""
+    assets = list(dict.fromkeys(rows["asset"].astype(str)))
+    if len(assets) <= TOP_SCOPES or car is None:
+        return rows, car, "all assets"
+    ranked = car.assign(_p=car["pvalue"].fillna(2.0), _size=-car["car"].abs().fillna(0.0)).sort_values(
+        ["_p", "_size"], kind="stable")
+    keep = set(list(dict.fromkeys(ranked["asset"].astype(str)))[:TOP_SCOPES])
+    which = f"the {len(keep)} of {len(assets)} assets with the smallest p"
+    return rows[rows["asset"].astype(str).isin(keep)], car[car["asset"].astype(str).isin(keep)], which
+
+
+def _which_suffix(which: str) -> str:
+    """The figure title's note on the assets drawn (nothing when every asset is)."""
+    return "" if which == "all assets" else f" ({which})"
 
 
 def _first_window(car: pd.DataFrame) -> tuple[int, int] | None:
