@@ -136,17 +136,21 @@ def figure_plan(results: StudyResults, figures: str) -> tuple[list[PlannedFigure
             notes.append(f"Per-pair figures were drawn for {MAX_PAIR_FIGURES} of {len(ranking)} event-asset "
                          "pairs (those with the smallest p-value over the first CAR window); draw any "
                          "other with Results.plot_car(event_id, asset).")
-        multi = [e for e in dict.fromkeys(p[0] for p in ranking)
-                 if ar.loc[ar["event_id"] == e, "asset"].nunique() > 1]
+        # each event's rows and assets, found once (not one pass over the table per event)
+        by_event = ar.groupby(ar["event_id"].astype(str), sort=False).indices
+        event_rows = {str(event): np.asarray(rows) for event, rows in by_event.items()}
+        asset_names = ar["asset"].astype(str).to_numpy()
+        event_assets = {event: list(dict.fromkeys(asset_names[rows])) for event, rows in event_rows.items()}
+        multi = [e for e in dict.fromkeys(p[0] for p in ranking) if len(event_assets.get(e, [])) > 1]
         if len(multi) > MAX_PAIR_FIGURES:
             notes.append(f"Multi-asset event figures were drawn for {MAX_PAIR_FIGURES} of {len(multi)} "
                          "events (most significant first).")
         chosen_events = set(multi[:MAX_PAIR_FIGURES])
         first_window = _first_window(car)
         # in events-file order: each event's multi-asset figure, then its per-pair figures
-        for event_id in dict.fromkeys(ar["event_id"].astype(str)):
+        for event_id, assets in event_assets.items():
             if event_id in chosen_events:
-                rows = ar[ar["event_id"] == event_id]
+                rows = ar.iloc[event_rows[event_id]]
                 mine = car[(car["event_id"] == event_id) & (car["start"] == first_window[0])
                            & (car["end"] == first_window[1])] if first_window else None
                 title = f"{event_id}: {rows['event'].iloc[0]}"
@@ -154,10 +158,11 @@ def figure_plan(results: StudyResults, figures: str) -> tuple[list[PlannedFigure
                 plan.append((f"event_{event_id}", "event", f"{title} ({which})",
                              functools.partial(plot_event, rows, mine, title=title + _which_suffix(which),
                                                caption=line, unit=unit)))
-            for asset in dict.fromkeys(ar.loc[ar["event_id"] == event_id, "asset"].astype(str)):
+            for asset in assets:
                 if (event_id, asset) not in chosen:
                     continue
-                rows = ar[(ar["event_id"] == event_id) & (ar["asset"] == asset)]
+                rows = ar.iloc[event_rows[event_id]]
+                rows = rows[rows["asset"].astype(str) == asset]
                 mine = car[(car["event_id"] == event_id) & (car["asset"] == asset)]
                 title = f"{event_id}: {rows['event'].iloc[0]}"
                 plan.append((f"car_{event_id}_{asset}", "pair", f"{title} ({asset})",
