@@ -24,7 +24,7 @@ from eventstudy.output.figures.pair import plot_car, plot_event
 from eventstudy.output.figures.style import figure_window
 from eventstudy.output.figures.timeline import densest_cluster, plot_timeline
 from eventstudy.output.format import percent_unit
-from eventstudy.output.rows import TOP_SCOPES, shown_scopes
+from eventstudy.output.rows import TOP_SCOPES, ShownScopes, shown_scopes
 
 # -- writing the study's figures ----------------------------------------------------------
 
@@ -81,15 +81,9 @@ def figure_plan(results: StudyResults, figures: str) -> tuple[list[PlannedFigure
     used = events[events["id"].isin(set(car["event_id"]) | set(ar["event_id"]))] if len(car) else events
     scopes = shown_scopes(results, [str(name) for name in results.prices] or None)
     few, few_groups = scopes.assets, scopes.groups
+    notes += _left_out(scopes)
     if few is not None:
-        notes.append(f"The timelines, the forest plots and the CAAR by asset show {len(few)} of the "
-                     f"{scopes.n_assets} assets (those whose pairs are the most significant: smallest "
-                     "p over the first CAR window); every asset is in car.csv, aggregate.csv and prices.csv; "
-                     "draw any other with Results.plot_prices(asset).")
         car_bars = car_bars[car_bars["asset"].astype(str).isin(few)]
-    if few_groups is not None:
-        notes.append(f"The CAAR by event group shows {len(few_groups)} of the {scopes.n_groups} groups "
-                     "(those whose pairs are the most significant); every group is in aggregate.csv.")
     if results.prices:
         start, end = timeline_span(results)
         prices = results.prices if few is None else {asset: results.prices[asset] for asset in few}
@@ -168,6 +162,20 @@ def figure_plan(results: StudyResults, figures: str) -> tuple[list[PlannedFigure
                 plan.append((f"car_{event_id}_{asset}", "pair", f"{title} ({asset})",
                              functools.partial(plot_car, rows, mine, title=title, caption=line, unit=unit)))
     return plan, notes
+
+
+def _left_out(scopes: ShownScopes) -> list[str]:
+    """The notes on the assets and groups the figures leave out (:func:`shown_scopes`)."""
+    notes = []
+    if scopes.assets is not None:
+        notes.append("The timelines, the forest plots and the CAAR by asset show "
+                     f"{len(scopes.assets)} of the {scopes.n_assets} assets (those whose pairs are the most "
+                     "significant: smallest p over the first CAR window); every asset is in car.csv, "
+                     "aggregate.csv and prices.csv; draw any other with Results.plot_prices(asset).")
+    if scopes.groups is not None:
+        notes.append(f"The CAAR by event group shows {len(scopes.groups)} of the {scopes.n_groups} groups "
+                     "(those whose pairs are the most significant); every group is in aggregate.csv.")
+    return notes
 
 
 def _event_assets(rows: pd.DataFrame, car: pd.DataFrame | None,
