@@ -136,3 +136,32 @@ def test_an_event_of_every_asset_draws_its_most_significant_assets(folder) -> No
     assert axes.get_title("center") == ""
     legend = axes.get_legend()
     assert len(legend.get_texts()) == TOP_SCOPES + 1 and legend.get_bbox_to_anchor().x0 > axes.bbox.x1 - 1
+
+
+
+def test_an_intraday_study_draws_the_price_paths_of_its_most_significant_assets(
+        shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Intraday studies follow the same rule (here with the cap lowered to 2 of 3 real
+    1-minute series): the price paths of the two assets whose pairs come first, and a note."""
+    from eventstudy.output import rows
+    from eventstudy.output.figures.plan import figure_plan
+    from eventstudy.timing.assets import Asset
+
+    stocks = ("SBER", "GAZP", "LKOH")
+    folder = shared_data / "intraday"
+    closes = {s: pd.read_parquet(folder / f"{s}_1m_tinvest_utc_2025-08-10_2025-11-08.parquet")
+              .set_index("time")["close"] for s in stocks}
+    bars = pd.concat(closes, axis=1, sort=True)
+    events = pd.DataFrame({"id": ["A", "B"], "date": ["2025-10-24", "2025-10-29"], "time": ["13:30", "15:00"],
+                           "timezone": "Europe/Moscow", "event": "news"})
+    info = {s: Asset(s, "file", s, timezone="Europe/Moscow", session="09:50-18:50") for s in stocks}
+    results = EventStudy(events, bars, interval="1min", estimation=(-11000, -31), event_window=(-30, 60),
+                         windows=[(0, 10)], asset_info=info).run()
+    monkeypatch.setattr(rows, "TOP_SCOPES", 2)
+    plan, notes = figure_plan(results, "summary")
+    drawn = sorted(name.removeprefix("intraday_") for name, *_ in plan if name.startswith("intraday_"))
+    car = results.car
+    by_hand = car.assign(_p=car["pvalue"].fillna(2.0), _size=-car["car"].abs()).sort_values(
+        ["_p", "_size"], kind="stable")
+    assert drawn == sorted(list(dict.fromkeys(by_hand["asset"]))[:2])
+    assert "Intraday price paths were drawn for 2 of the 3 assets" in " ".join(notes)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 from eventstudy.output.describe import StudyResults, caption
 from eventstudy.output.figures.style import CAR_COLOUR, EVENT_COLOUR, GREY, PRICE_COLOUR, WIDTH, Z95, styled
+from eventstudy.output.rows import shown_scopes
 from eventstudy.timing.bars import INTERVALS
 
 #: Sessions shown at most in an asset's price-path figure.
@@ -39,7 +40,13 @@ def intraday_plan(results: StudyResults, figures: str) -> tuple[list[PlannedFigu
     notes: list[str] = []
     car, ar = results.car, results.abnormal_returns
     announced = _announcements(results)
+    few = shown_scopes(results, [str(name) for name in results.prices] or None).assets
+    if few is not None:
+        notes.append(f"Intraday price paths were drawn for {len(few)} of the {len(results.prices)} assets "
+                     "(those whose pairs are the most significant: smallest p over the first CAR window).")
     for asset, closes in results.prices.items():
+        if few is not None and str(asset) not in few:
+            continue
         zone = _zone(results, asset)
         mine = car[car["asset"] == asset]
         days = sorted({d[:10] for d in mine["day0"].astype(str)})
