@@ -88,6 +88,19 @@ def test_dense_date_alignment_equals_the_sorting_one() -> None:
                           _align_by_sorting(sparse_left, sparse_right, values), equal_nan=True)
 
 
+def market_panel(names: tuple[str, ...], n_days: int, seed: int):  # type: ignore[no-untyped-def]
+    """Prices of ``MKT`` and of ``names`` (beta 0.8, idiosyncratic s.d. 1.5%) on business days
+    from 2019, and the generator, to draw the test's gaps and events from next."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    market = rng.normal(0, 0.01, n_days)
+    levels = {"MKT": 100 * np.exp(np.cumsum(market))}
+    for name in names:
+        levels[name] = 100 * np.exp(np.cumsum(0.8 * market + rng.normal(0, 0.015, n_days)))
+    return pd.DataFrame(levels, index=pd.bdate_range("2019-01-01", periods=n_days)), rng
+
+
 def test_couples_of_one_asset_aligned_by_shift_equal_the_date_by_date_alignment() -> None:
     """Two pairs of one asset: the shift along its calendar gives the correlations and the
     shared window dates that matching dates one by one gives (gaps in the prices included)."""
@@ -96,14 +109,9 @@ def test_couples_of_one_asset_aligned_by_shift_equal_the_date_by_date_alignment(
     from eventstudy import EventStudy
     from eventstudy.inference import dependence
 
-    rng = np.random.default_rng(8)
-    days = pd.bdate_range("2019-01-01", periods=900)
-    market = rng.normal(0, 0.01, 900)
-    levels = {"MKT": 100 * np.exp(np.cumsum(market))}
-    for name in ("A", "B"):
-        levels[name] = 100 * np.exp(np.cumsum(0.8 * market + rng.normal(0, 0.015, 900)))
-    prices = pd.DataFrame(levels, index=days)
-    prices.iloc[rng.choice(np.arange(1, 900), 40, replace=False), 0] = np.nan  # gaps in A
+    prices, rng = market_panel(("A", "B"), 900, seed=8)
+    days = prices.index
+    prices.loc[prices.index[rng.choice(np.arange(1, 900), 40, replace=False)], "A"] = np.nan  # gaps in A
     at = np.sort(rng.choice(np.arange(300, 880), 120, replace=False))
     events = pd.DataFrame({"date": days[at].strftime("%Y-%m-%d"), "event": "x",
                            "assets": rng.choice(["A", "B", "A;B"], at.size)})
@@ -134,15 +142,10 @@ def test_couple_correlations_across_assets_equal_pandas_on_common_dates() -> Non
     from eventstudy import EventStudy
     from eventstudy.inference import dependence
 
-    rng = np.random.default_rng(9)
-    days = pd.bdate_range("2019-01-01", periods=700)
-    market = rng.normal(0, 0.01, 700)
-    levels = {"MKT": 100 * np.exp(np.cumsum(market))}
-    for name in ("A", "B", "C"):
-        levels[name] = 100 * np.exp(np.cumsum(0.8 * market + rng.normal(0, 0.015, 700)))
-    prices = pd.DataFrame(levels, index=days)
-    for column in range(3):  # each asset misses its own days
-        prices.iloc[rng.choice(np.arange(1, 700), 25, replace=False), column] = np.nan
+    prices, rng = market_panel(("A", "B", "C"), 700, seed=9)
+    days = prices.index
+    for name in ("A", "B", "C"):  # each asset misses its own days
+        prices.loc[prices.index[rng.choice(np.arange(1, 700), 25, replace=False)], name] = np.nan
     at = np.sort(rng.choice(np.arange(300, 680), 60, replace=False))
     events = pd.DataFrame({"date": days[at].strftime("%Y-%m-%d"), "event": "x", "assets": "A;B;C"})
     arrays = EventStudy(events, prices, model="market", benchmark="MKT", estimation=(-250, -11),
@@ -176,13 +179,8 @@ def test_couples_on_one_unbroken_calendar_aligned_by_shift_equal_pandas_and_matc
     from eventstudy import EventStudy
     from eventstudy.inference import dependence
 
-    rng = np.random.default_rng(12)
-    days = pd.bdate_range("2019-01-01", periods=700)
-    market = rng.normal(0, 0.01, 700)
-    levels = {"MKT": 100 * np.exp(np.cumsum(market))}
-    for name in ("A", "B", "C", "GAPPY"):
-        levels[name] = 100 * np.exp(np.cumsum(0.8 * market + rng.normal(0, 0.015, 700)))
-    prices = pd.DataFrame(levels, index=days)
+    prices, rng = market_panel(("A", "B", "C", "GAPPY"), 700, seed=12)
+    days = prices.index
     prices.iloc[rng.choice(np.arange(1, 700), 25, replace=False), 4] = np.nan  # GAPPY misses days
     assert prices["GAPPY"].isna().sum() == 25
     at = np.sort(rng.choice(np.arange(230, 680), 50, replace=False))
@@ -222,13 +220,8 @@ def test_alignment_through_the_calendar_inverse_equals_matching_dates(monkeypatc
     from eventstudy import EventStudy
     from eventstudy.inference import dependence
 
-    rng = np.random.default_rng(21)
-    days = pd.bdate_range("2019-01-01", periods=600)
-    market = rng.normal(0, 0.01, 600)
-    levels = {"MKT": 100 * np.exp(np.cumsum(market))}
-    for name in ("A", "B", "C"):
-        levels[name] = 100 * np.exp(np.cumsum(0.8 * market + rng.normal(0, 0.015, 600)))
-    prices = pd.DataFrame(levels, index=days)
+    prices, rng = market_panel(("A", "B", "C"), 600, seed=21)
+    days = prices.index
     for column in (1, 2, 3):
         prices.iloc[rng.choice(np.arange(1, 600), 30, replace=False), column] = np.nan
     prices.iloc[:120, 3] = np.nan  # C starts late: its early windows reach before its prices
