@@ -98,17 +98,13 @@ class PairArrays:
         error of the model's parameters. With ``disturbance_var`` (GARCH), the
         disturbance term is the sum of the window's daily variances instead.
         """
-        cols = self.columns(start, end)
-        s = self.x_event[:, cols, :].sum(axis=1)
-        estimation_term = self.sigma2 * np.einsum("pk,pkj,pj->p", s, self.xtx_inv, s)
-        if self.disturbance_var is None:
-            return self.sigma2 * (cols.stop - cols.start) + estimation_term
-        return self.disturbance_var[:, cols].sum(axis=1) + estimation_term
+        return self.car_variances(start, np.array([end]))[:, 0]
 
     def car_variances(self, start: int, ends: np.ndarray) -> np.ndarray:
         """:meth:`car_variance` over ``[start, end]`` for each of ``ends`` (ascending, from
         ``start``), ``(P, len(ends))``: the windows' regressor sums and daily variances as
-        running sums, so a path of CARs costs one pass, not one per day."""
+        running sums, so a path of CARs costs one pass, not one per day (and the path's last
+        variance is the window's, to the bit)."""
         ends = np.asarray(ends, dtype=np.int64)
         cols = self.columns(start, int(ends[-1]))
         at = ends - start
