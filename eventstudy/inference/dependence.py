@@ -299,15 +299,13 @@ def couple_shared(arrays: PairArrays, left: np.ndarray, right: np.ndarray,
 def _same_asset(arrays: PairArrays, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Couples of one asset whose estimation and event windows both lie on its calendar
     (so that a date is a position on it), with consecutive estimation days."""
-    if arrays.calendar is None or arrays.asset_index is None or arrays.day0_index is None:
+    if not _dated_by_calendars(arrays) or arrays.calendar is None:
         return np.zeros(left.size, dtype=bool)
     est = np.asarray(arrays.est_days)
-    if est.size and not np.array_equal(est, np.arange(est[0], est[0] + est.size)):
-        return np.zeros(left.size, dtype=bool)
     asset = np.asarray(arrays.asset_index)
     day0 = np.asarray(arrays.day0_index)
-    low = min(int(est[0]), int(arrays.event_days[0])) if est.size else int(arrays.event_days[0])
-    high = max(int(est[-1]), int(arrays.event_days[-1])) if est.size else int(arrays.event_days[-1])
+    low = min(int(est[0]), int(arrays.event_days[0]))
+    high = max(int(est[-1]), int(arrays.event_days[-1]))
     width = arrays.calendar.shape[1]
 
     def inside(rows: np.ndarray) -> np.ndarray:
