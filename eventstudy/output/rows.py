@@ -33,7 +33,13 @@ def _ranked_rows(results: StudyResults) -> pd.DataFrame:
     if not windows or not len(results.car):
         return results.car.iloc[:0]
     first = results.car[(results.car["start"] == windows[0][0]) & (results.car["end"] == windows[0][1])]
-    ranked = first.assign(_p=first["pvalue"].fillna(2.0), _size=-first["car"].abs().fillna(0.0))
+    return most_significant_first(first)
+
+
+def most_significant_first(car: pd.DataFrame) -> pd.DataFrame:
+    """Rows of ``car.csv`` (one window) from the smallest p-value, then the larger absolute
+    CAR, then their order (missing p last)."""
+    ranked = car.assign(_p=car["pvalue"].fillna(2.0), _size=-car["car"].abs().fillna(0.0))
     return ranked.sort_values(["_p", "_size"], kind="stable")
 
 

@@ -24,7 +24,7 @@ from eventstudy.output.figures.pair import plot_car, plot_event
 from eventstudy.output.figures.style import figure_window
 from eventstudy.output.figures.timeline import densest_cluster, plot_timeline
 from eventstudy.output.format import percent_unit
-from eventstudy.output.rows import TOP_SCOPES, ShownScopes, shown_scopes
+from eventstudy.output.rows import TOP_SCOPES, ShownScopes, most_significant_first, shown_scopes
 
 # -- writing the study's figures ----------------------------------------------------------
 
@@ -186,9 +186,7 @@ def _event_assets(rows: pd.DataFrame, car: pd.DataFrame | None,
     assets = list(dict.fromkeys(rows["asset"].astype(str)))
     if len(assets) <= TOP_SCOPES or car is None:
         return rows, car, "all assets"
-    ranked = car.assign(_p=car["pvalue"].fillna(2.0), _size=-car["car"].abs().fillna(0.0)).sort_values(
-        ["_p", "_size"], kind="stable")
-    keep = set(list(dict.fromkeys(ranked["asset"].astype(str)))[:TOP_SCOPES])
+    keep = set(list(dict.fromkeys(most_significant_first(car)["asset"].astype(str)))[:TOP_SCOPES])
     which = f"the {len(keep)} of {len(assets)} assets with the smallest p"
     return rows[rows["asset"].astype(str).isin(keep)], car[car["asset"].astype(str).isin(keep)], which
 
