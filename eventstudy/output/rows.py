@@ -67,13 +67,25 @@ class ShownScopes:
 
     def notes(self) -> list[str]:
         """What a report or summary says about the assets and groups it leaves out."""
-        return [f"This study has {total:,} {what}: the overview, the aggregate tests and the charts show "
+        return [f"This study has {total:,} {plural}: the overview, the aggregate tests and the charts show "
                 f"the {len(shown)} whose pairs are the most significant (smallest p over the first CAR "
-                f"window). Every {one} is in car.csv and aggregate.csv{also}."
-                for shown, total, what, one, also in (
-                    (self.assets, self.n_assets, "assets", "asset", " (its prices in prices.csv)"),
-                    (self.groups, self.n_groups, "event groups", "group", ""))
-                if shown is not None]
+                f"window). Every {one} is in car.csv and aggregate.csv"
+                + (" (its prices in prices.csv)." if one == "asset" else ".")
+                for shown, total, plural, one in self._kinds() if shown is not None]
+
+    def scopes_text(self) -> str:
+        """``all pairs, the 12 assets with the most significant pairs of 30 and each event
+        group``: the scopes shown, when some are left out ("" when none is)."""
+        if self.assets is None and self.groups is None:
+            return ""
+        parts = ["all pairs"] + [f"the {len(shown)} {plural} with the most significant pairs of {total:,}"
+                                 if shown is not None else f"each {one}"
+                                 for shown, total, plural, one in self._kinds()]
+        return f"{', '.join(parts[:-1])} and {parts[-1]}"
+
+    def _kinds(self) -> tuple[tuple[list[str] | None, int, str, str], ...]:
+        return ((self.assets, self.n_assets, "assets", "asset"),
+                (self.groups, self.n_groups, "event groups", "event group"))
 
 
 def shown_scopes(results: StudyResults, asset_names: list[str] | None = None) -> ShownScopes:

@@ -106,13 +106,8 @@ def study_summary(results: StudyResults) -> Summary:
     aggregate = aggregate_summary_table(results, few)
     if not aggregate.empty:
         heading = "Aggregate tests: statistic (two-sided p)"
-        if few.assets is not None or few.groups is not None:
-            parts = ["all pairs"] + [
-                f"the {len(shown)} {what} with the most significant pairs of {total:,}" if shown is not None
-                else f"each {one}" for shown, total, what, one in (
-                    (few.assets, few.n_assets, "assets", "asset"),
-                    (few.groups, few.n_groups, "event groups", "event group"))]
-            heading += f" for {', '.join(parts[:-1])} and {parts[-1]} (every scope is in aggregate.csv)"
+        if few.scopes_text():
+            heading += f" for {few.scopes_text()} (every scope is in aggregate.csv)"
         tables.append(SummaryTable(heading, aggregate, index=True))
     notes = []
     note = clustering_note(results.diagnostics,
