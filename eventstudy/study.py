@@ -26,7 +26,7 @@ from eventstudy.results.garch_columns import with_garch_variance_dummy
 from eventstudy.results.optional import optional_tables
 from eventstudy.results.tables import build_results
 from eventstudy.sources.base import SeriesProvenance
-from eventstudy.sources.local import load_local_prices, provenance_of
+from eventstudy.sources.local import load_local_prices, table_provenance
 from eventstudy.sources.volumes import load_local_volumes
 from eventstudy.spec import SETTINGS, Layer, StudySpec, keyword_layer
 from eventstudy.studyfile import load_study_file
@@ -214,8 +214,7 @@ class EventStudy:
             return self._run_bars()
         if self.prices is not None:
             prices = self.prices
-            provenance = self.provenance or tuple(
-                provenance_of(name, prices[name]) for name in [*spec.assets, *spec.benchmark])
+            provenance = self.provenance or tuple(table_provenance(prices, [*spec.assets, *spec.benchmark]))
         else:
             prices, provenance = self._fetch_prices(progress)
         assets = {name: self.asset(name) for name in [*spec.assets, *spec.benchmark]}
@@ -243,7 +242,7 @@ class EventStudy:
         if not isinstance(self.prices, pd.DataFrame):  # live ISS candles (a dataset never gets here)
             prices, fetched = fetch_bar_prices(self.spec, self.events, [self.asset(n) for n in names])
             return run_bar_study(self.spec, self.events, prices, self.asset, fetched)
-        provenance = self.provenance or tuple(provenance_of(name, self.prices[name]) for name in names)
+        provenance = self.provenance or tuple(table_provenance(self.prices, names))
         return run_bar_study(self.spec, self.events, self.prices, self.asset, provenance)
 
     def asset(self, name: str) -> Asset:

@@ -46,3 +46,23 @@ def test_study_json_records_the_definition(tmp_path: Path) -> None:
     imoex = next(p for p in record["provenance"] if p["asset"] == "IMOEX")
     observed = prices["IMOEX"].dropna()
     assert imoex["sha256"] == series_sha256(observed[observed > 0])
+
+
+def test_table_provenance_hashes_each_column_s_positive_prices() -> None:
+    from eventstudy.sources.local import table_provenance
+
+    days = ["2025-08-05", "2025-08-06", "2025-08-07", "2025-08-08"]
+    prices = pd.DataFrame({"A": [np.nan, 10.0, 0.0, 11.5], "B": [5.0, 5.5, 6.0, np.nan]},
+                          index=pd.DatetimeIndex(days).tz_localize("Europe/Moscow"))
+    a, b = table_provenance(prices, ["A", "B"], {"A": "a.csv"})
+
+    def nanos(day: str) -> int:  # midnight in Moscow (UTC+3), as UTC nanoseconds
+        return (int((pd.Timestamp(day) - pd.Timestamp("1970-01-01")).total_seconds()) - 3 * 3600) * 10**9
+
+    # A keeps its two positive prices (the missing first day and the zero are left out).
+    payload_a = struct.pack("<2q", nanos(days[1]), nanos(days[3])) + struct.pack("<2d", 10.0, 11.5)
+    assert (a.first, a.last, a.path) == ("2025-08-06", "2025-08-08", "a.csv")
+    assert a.sha256 == hashlib.sha256(payload_a).hexdigest()
+    payload_b = struct.pack("<3q", *map(nanos, days[:3])) + struct.pack("<3d", 5.0, 5.5, 6.0)
+    assert (b.first, b.last, b.path) == ("2025-08-05", "2025-08-07", None)
+    assert b.sha256 == hashlib.sha256(payload_b).hexdigest()

@@ -90,10 +90,10 @@ def _study_prices(study: Any, names: list[str], reach: tuple[int, int],
 
     from eventstudy.cli.options import show_progress
     from eventstudy.sources.live import load_live_prices
-    from eventstudy.sources.local import provenance_of
+    from eventstudy.sources.local import table_provenance
 
     if study.prices is not None:
-        records = study.provenance or [provenance_of(n, study.prices[n]) for n in names]
+        records = study.provenance or table_provenance(study.prices, names)
         return study.prices, records
     dates = pd.to_datetime(study.events.frame["date"])
     lo, hi = reach

@@ -22,7 +22,7 @@ import pandas as pd
 from eventstudy.errors import InputError
 from eventstudy.sources.base import SeriesProvenance
 from eventstudy.sources.files import PRICE_FILE_SUFFIXES, pick_price_column, read_price_file, read_prices
-from eventstudy.sources.local import provenance_of
+from eventstudy.sources.local import table_provenance
 
 HIVE_PREFIX = "asset="
 
@@ -114,7 +114,7 @@ class PriceDataset:
 
     def provenance(self, names: Sequence[str], prices: pd.DataFrame) -> list[SeriesProvenance]:
         """Provenance of ``names`` as read by :meth:`read` (the dataset folder as the path)."""
-        return [provenance_of(n, prices[n], str(self.path)) for n in names]
+        return table_provenance(prices, names, dict.fromkeys(names, str(self.path)))
 
     def __repr__(self) -> str:
         layout = "hive" if self.hive else "files"

@@ -44,7 +44,7 @@ from eventstudy.results.optional import bhar_table, bhar_windows
 from eventstudy.results.tables import build_results
 from eventstudy.results.value import Results
 from eventstudy.sources.base import SeriesProvenance
-from eventstudy.sources.local import provenance_of
+from eventstudy.sources.local import table_provenance
 from eventstudy.spec import StudySpec
 from eventstudy.timing.assets import Asset
 from eventstudy.timing.bars import DAILY
@@ -129,7 +129,7 @@ def _finish(spec: StudySpec, events: Events, prices: PriceInput, provenance: Seq
         by_name = {record.asset: record for part in parts for record in part.provenance}
         provenance = [by_name[n] for n in [*spec.assets, *spec.benchmark]]
     elif not provenance:
-        provenance = [provenance_of(n, prices[n]) for n in [*spec.assets, *spec.benchmark]]
+        provenance = table_provenance(prices, [*spec.assets, *spec.benchmark])
     results = build_results(spec, events, series, pairs, output, provenance, residuals)
     results.extra_tables.update(_optional_tables(results, series, bench))
     return results

@@ -129,8 +129,14 @@ def series_sha256(series: pd.Series) -> str:
 
 def sha256_of(dates: pd.Index, values: np.ndarray) -> str:
     """:func:`series_sha256` of the series of ``values`` on ``dates``."""
+    return sha256_of_ns(pd.DatetimeIndex(dates).as_unit("ns").asi8, values)
+
+
+def sha256_of_ns(dates_ns: np.ndarray, values: np.ndarray) -> str:
+    """:func:`series_sha256` of the series of ``values`` on the dates ``dates_ns`` (int64
+    nanoseconds since 1970, as :data:`SHA256_DEFINITION` hashes them)."""
     import hashlib
 
-    digest = hashlib.sha256(pd.DatetimeIndex(dates).as_unit("ns").asi8.astype("<i8", copy=False).tobytes())
+    digest = hashlib.sha256(np.asarray(dates_ns, dtype=np.int64).astype("<i8", copy=False).tobytes())
     digest.update(np.asarray(values, dtype=float).astype("<f8", copy=False).tobytes())
     return digest.hexdigest()

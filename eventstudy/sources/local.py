@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.errors import InputError
-from eventstudy.sources.base import SeriesProvenance, sha256_of
+from eventstudy.sources.base import SeriesProvenance, sha256_of_ns
 from eventstudy.sources.cbr import EFFECTIVE_LAG
 from eventstudy.sources.files import pick_price_column, read_price_file, read_prices
+from eventstudy.timing.returns import instants_ns
 
 DATED_BY = ("observation", "effective")
 
@@ -82,20 +83,37 @@ def load_local_prices(prices_path: str | Path | None, files: Mapping[str, AssetF
     names = list(needed) or list(columns)
     prices = pd.concat({n: columns[n] for n in names}, axis=1, sort=True)
     prices.index.name = "date"
-    provenance = [provenance_of(n, prices[n], origin[n]) for n in names]
+    provenance = table_provenance(prices, names, origin)
     return prices, provenance
 
 
 def provenance_of(name: str, series: pd.Series, path: str | None = None) -> SeriesProvenance:
     """Provenance record of a locally read (or user-supplied) price series: its positive
     prices' first and last dates and :func:`~eventstudy.sources.base.series_sha256`."""
-    values = series.to_numpy(dtype=float, na_value=np.nan)
+    days = pd.DatetimeIndex(series.index)
+    return _provenance(name, days, instants_ns(days), series.to_numpy(dtype=float, na_value=np.nan), path)
+
+
+def table_provenance(prices: pd.DataFrame, names: Sequence[str],
+                     paths: Mapping[str, str] | None = None) -> list[SeriesProvenance]:
+    """:func:`provenance_of` of each of ``names``, columns of the wide ``prices`` (``paths``:
+    each one's file, if any), with the table's dates converted once rather than per column."""
+    days = pd.DatetimeIndex(prices.index)
+    days_ns = instants_ns(days)
+    values = prices[list(names)].to_numpy(dtype=float, na_value=np.nan)
+    return [_provenance(name, days, days_ns, values[:, j], (paths or {}).get(name))
+            for j, name in enumerate(names)]
+
+
+def _provenance(name: str, days: pd.DatetimeIndex, days_ns: np.ndarray, values: np.ndarray,
+                path: str | None) -> SeriesProvenance:
     with np.errstate(invalid="ignore"):
         valid = values > 0  # False where missing
     if not valid.any():
         raise InputError(f"no positive price for {name}", path=path,
                          fix="check the asset's price column (every value is missing, zero or negative)")
-    days = pd.DatetimeIndex(series.index)[valid]
+    valid_ns = days_ns[valid]
+    first, last = np.flatnonzero(valid)[[valid_ns.argmin(), valid_ns.argmax()]]
     return SeriesProvenance(asset=name, source="file", symbol=name, path=path,
-                            first=f"{days.min():%Y-%m-%d}", last=f"{days.max():%Y-%m-%d}",
-                            sha256=sha256_of(days, values[valid]))
+                            first=f"{days[first]:%Y-%m-%d}", last=f"{days[last]:%Y-%m-%d}",
+                            sha256=sha256_of_ns(valid_ns, values[valid]))
