@@ -167,6 +167,11 @@ def test_couple_correlations_across_assets_equal_pandas_on_common_dates() -> Non
         shared = len(set(window_dates[i].tolist()) & set(window_dates[j].tolist()))
         assert got[k] == pytest.approx(rho * shared / window.size, rel=1e-9, abs=1e-12)
     assert (got != 0).sum() > 100
+    # Both ways of counting the shared dates ran: two unbroken windows intersect as
+    # intervals, the others are matched date by date.
+    _, unbroken = dependence._window_codes(arrays, window)
+    both = unbroken[left] & unbroken[right]
+    assert both[:300].sum() > 100 and (~both[:300]).sum() > 20
 
 
 def test_couples_on_one_unbroken_calendar_aligned_by_shift_equal_pandas_and_matching_dates() -> None:

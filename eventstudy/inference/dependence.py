@@ -187,6 +187,7 @@ def couple_values(arrays: PairArrays, left: np.ndarray, right: np.ndarray, start
     """:func:`couple_correlations` of many couples, in batches on worker threads; with
     ``rho``, the couples' ``rho`` come from it and only ``c_ij`` from ``arrays``."""
     days = np.arange(start, end + 1)
+    _window_codes(arrays, days)  # cached here, not computed on several worker threads at once
     if rho is None:
         return in_batches(left, right, lambda a, b: couple_correlations(arrays, a, b, days))
     shared = in_batches(left, right, lambda a, b: couple_shared(arrays, a, b, days))
@@ -287,13 +288,33 @@ def couple_shared(arrays: PairArrays, left: np.ndarray, right: np.ndarray,
         day0 = np.asarray(arrays.day0_index)
         out[same] = np.maximum(window_days.size - np.abs(day0[left[same]] - day0[right[same]]), 0)
     if not same.all():
-        other = ~same
-        window_left = _date_codes(arrays, window_days, left[other])
-        window_right = _date_codes(arrays, window_days, right[other])
+        other = np.flatnonzero(~same)
+        codes, run = _window_codes(arrays, window_days)
+        a, b = left[other], right[other]
+        runs = run[a] & run[b]  # both windows unbroken: their dates are two intervals of codes
+        first = np.maximum(codes[a[runs], 0], codes[b[runs], 0])
+        last = np.minimum(codes[a[runs], -1], codes[b[runs], -1])
+        out[other[runs]] = np.maximum(last - first + 1, 0)
+        broken = ~runs
+        window_left, window_right = codes[a[broken]], codes[b[broken]]
         known = (window_left != _MISSING_DAY)[:, :, None]
         hits = (window_left[:, :, None] == window_right[:, None, :]) & known
-        out[other] = hits.sum(axis=(1, 2))
+        out[other[broken]] = hits.sum(axis=(1, 2))
     return out
+
+
+def _window_codes(arrays: PairArrays, window_days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair's :func:`_date_codes` of ``window_days`` (consecutive event days), and
+    whether they run unbroken (``c``, ``c + 1``, ...: every date of the calendars in the
+    window is one of its asset's), so that two such windows share the dates of the
+    intersection of two intervals. Cached per ``PairArrays`` and window."""
+    days = np.asarray(window_days, dtype=np.int64)
+
+    def compute() -> tuple[np.ndarray, np.ndarray]:
+        codes = _date_codes(arrays, days, np.arange(arrays.n_pairs)).astype(np.int32)  # positions < 2**31
+        run = (codes != _MISSING_DAY).all(axis=1) & (codes[:, -1] - codes[:, 0] == days.size - 1)
+        return codes, run
+    return CACHE.get(arrays, f"window-codes:{days[0]}:{days[-1]}:{days.size}", compute)
 
 
 def _same_asset(arrays: PairArrays, left: np.ndarray, right: np.ndarray) -> np.ndarray:
