@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +61,42 @@ def test_random_floats_and_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
                           "car": np.cumsum(np.nan_to_num(values)), "day": rng.integers(-10, 11, n)})
     monkeypatch.setattr(csvfile, "CHUNK_ROWS", 333)  # many chunks, the last one short
     assert _ours(frame, tmp_path / "ours.csv") == _pandas_bytes(frame, tmp_path / "pandas.csv")
+
+
+def test_floats_around_where_arrow_and_python_notations_part(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Arrow prints the floats of magnitude in [1e-4, 1e10) that are not integral; the
+    others go through repr. Both sides of each bound, integral values, returns-like
+    values of every digit count, and text and dates with missing values: pandas' bytes."""
+    rng = np.random.default_rng(11)
+    n = 40_000
+    low, high = csvfile.ARROW_FLOATS
+    bounds = [low, high, -low, -high]
+    edges = [f(b) for b in bounds for f in (lambda b: b, lambda b: np.nextafter(b, 0.0),
+                                             lambda b: np.nextafter(b, 2 * b))]
+    values = np.concatenate([
+        rng.normal(0, 0.02, n // 4),  # returns and abnormal returns
+        [round(float(v), int(d))  # prices
+         for v, d in zip(rng.normal(0, 1, n // 4) * 10.0 ** rng.integers(-5, 12, n // 4),
+                         rng.integers(0, 9, n // 4), strict=True)],
+        rng.standard_normal(n // 4) * 10.0 ** rng.uniform(-8, 18, n // 4),
+        rng.integers(-10**6, 10**6, n // 4 - len(edges) - 4).astype(float),  # integral values
+        edges, [0.0, -0.0, np.nan, 2.5],
+    ])
+    frame = pd.DataFrame({
+        "asset": pd.array(rng.choice(["SBER", "GAZP", None, "a, b"], n), dtype="string"),
+        "value": values,
+        "date": pd.to_datetime(rng.choice(["2025-08-07", "2025-08-08", None], n)),
+        "flag": rng.random(n) < 0.5,
+        "day": rng.integers(-10, 11, n).astype(np.int32),
+    })
+    monkeypatch.setattr(csvfile, "CHUNK_ROWS", 7_001)
+    ours = _ours(frame, tmp_path / "ours.csv")
+    assert ours == _pandas_bytes(frame, tmp_path / "pandas.csv")
+    # And the values read back exactly.
+    with open(tmp_path / "ours.csv", newline="", encoding="utf-8") as handle:
+        fields = [row[1] for row in csv.reader(handle)][1:]
+    np.testing.assert_array_equal([float(f) if f else np.nan for f in fields], values)
 
 
 def test_empty_table_and_frames_left_to_pandas(tmp_path: Path) -> None:
