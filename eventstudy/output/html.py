@@ -16,12 +16,14 @@ from eventstudy.output.extras import extra_sections
 from eventstudy.output.figures.plan import FigureSet
 from eventstudy.output.format import STAR_NOTE, legend_of_tests, pct, stars, window_label
 from eventstudy.output.rows import (
+    LISTED_ROWS,
     TOP_PAIRS,
     ShownScopes,
     aggregate_blocks,
     car_headers,
     car_rows,
     event_rows,
+    listed_words,
     method_notes,
     overview,
     ranked_pairs,
@@ -34,7 +36,6 @@ from eventstudy.output.rows import (
 )
 
 IMAGE_BUDGET = 3_000_000  # characters of base64 images (overview figures first); the rest are linked
-LISTED_ROWS = 200  # events, skipped pairs and warnings shown before the page links the CSV instead
 
 # -- HTML ----------------------------------------------------------------------------------------------
 
@@ -331,11 +332,11 @@ def _html_events(results: StudyResults) -> str:
 
 def _listed_note(total: int, what: str, file: str, column: str = "") -> str:
     """The note above a list cut at ``LISTED_ROWS`` items (empty when nothing is cut)."""
-    if total <= LISTED_ROWS:
+    words = listed_words(total, what)
+    if not words:
         return ""
     within = f"the {_e(column)} column of " if column else ""
-    return (f'<p class="capped">The first {LISTED_ROWS} of {total:,} {what} are listed here; all are in '
-            f'{within}<a href="{_e(file)}">{_e(file)}</a>.</p>')
+    return f'<p class="capped">{_e(words)}{within}<a href="{_e(file)}">{_e(file)}</a>.</p>'
 
 
 def _html_sources(results: StudyResults) -> str:
@@ -363,9 +364,9 @@ def _html_warnings(results: StudyResults, figures: FigureSet | None) -> str:
     else:
         parts.append("<p>None: every event-asset pair was computed.</p>")
     parts.append("<h3>Overlap warnings</h3>")
-    notes = warnings_list(results)
-    parts.append(_listed_note(len(notes), "overlap warnings", "car.csv", "flags"))
-    parts.append("<ul class=warn>" + "".join(f"<li>{_e(n)}</li>" for n in notes[:LISTED_ROWS]) + "</ul>"
+    total, notes = warnings_list(results)
+    parts.append(_listed_note(total, "overlap warnings", "car.csv", "flags"))
+    parts.append("<ul class=warn>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>"
                  if notes else "<p>None.</p>")
     return "".join(parts)
 

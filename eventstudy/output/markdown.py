@@ -13,10 +13,12 @@ from eventstudy.output.extras import extra_sections
 from eventstudy.output.figures.plan import FigureSet
 from eventstudy.output.format import STAR_NOTE, legend_of_tests, window_label
 from eventstudy.output.rows import (
+    LISTED_ROWS,
     aggregate_blocks,
     car_headers,
     car_rows,
     event_rows,
+    listed_words,
     method_notes,
     overview,
     ranked_pairs,
@@ -45,6 +47,14 @@ def _md_table(headers: Sequence[tuple[str, str]], rows: Iterable[Mapping[str, st
     lines = [head, rule] + ["| " + " | ".join(_md_escape(r.get(k, "")) for k, _ in headers) + " |"
                             for r in rows]
     return "\n".join(lines)
+
+
+def _md_listed_note(total: int, what: str, file: str, column: str = "") -> list[str]:
+    """The note above a list cut at ``LISTED_ROWS`` items, and a blank line (nothing when
+    nothing is cut)."""
+    words = listed_words(total, what)
+    within = f"the {column} column of " if column else ""
+    return [f"_{_md_escape(words)}{within}[{file}]({file})._", ""] if words else []
 
 
 def markdown_report(results: StudyResults, figures: FigureSet | None = None,
@@ -100,10 +110,11 @@ def markdown_report(results: StudyResults, figures: FigureSet | None = None,
                 out += [f"![{_md_escape(record.title)}](figures/{path.name})", ""]
     if figures is None or not figures.records:
         out += ["No figures.", ""]
-    out += ["## Events", "", _md_table([("#", "#"), ("id", "id"), ("date", "date"), ("time", "local time"),
-                                        ("utc", "UTC"),
-                                        ("event", "event"), ("group", "group"), ("assets", "assets"),
-                                        ("source", "source")], event_rows(results)), ""]
+    events = event_rows(results)
+    out += ["## Events", "", *_md_listed_note(len(events), "events", "events.csv")]
+    out += [_md_table([("#", "#"), ("id", "id"), ("date", "date"), ("time", "local time"), ("utc", "UTC"),
+                       ("event", "event"), ("group", "group"), ("assets", "assets"), ("source", "source")],
+                      events[:LISTED_ROWS]), ""]
     out += ["## Data sources", "", _md_table([("asset", "asset"), ("source", "source"), ("symbol", "symbol"),
                                               ("range", "range"), ("sha256", "sha256 (first 12)"),
                                               ("fetched", "fetched")], source_rows(results)), ""]
@@ -112,12 +123,17 @@ def markdown_report(results: StudyResults, figures: FigureSet | None = None,
     out += [f"- {n}" for n in method_notes(results)] + [""]
     out += ["## Skipped pairs and warnings", ""]
     if len(results.skipped):
+        out += _md_listed_note(len(results.skipped), "skipped pairs", "skipped.csv")
         out += [_md_table([("event_id", "event"), ("asset", "asset"), ("reason", "reason")],
                           [{str(k): text_cell(v) for k, v in r.items()}
-                           for r in results.skipped.to_dict("records")]), ""]
+                           for r in results.skipped.head(LISTED_ROWS).to_dict("records")]), ""]
     else:
         out += ["Skipped: none.", ""]
-    notes = warnings_list(results)
-    out += ["Overlap warnings:", ""] + [f"- {n}" for n in notes] if notes else ["Overlap warnings: none."]
+    total, notes = warnings_list(results)
+    if notes:
+        out += ["Overlap warnings:", "", *_md_listed_note(total, "overlap warnings", "car.csv", "flags")]
+        out += [f"- {n}" for n in notes]
+    else:
+        out += ["Overlap warnings: none."]
     return "\n".join(out).rstrip() + "\n"
 

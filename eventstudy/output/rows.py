@@ -306,9 +306,24 @@ def text_cell(value: Any) -> str:
     return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
 
 
-def warnings_list(results: StudyResults) -> list[str]:
-    """Plain-language warnings: overlaps, shared day 0, small samples."""
-    return [f"{r.event_id} / {r.asset}: {r.flags}" for r in describe.flagged(results).itertuples(index=False)]
+#: Events, skipped pairs and overlap warnings a report lists before it points to the CSV instead.
+LISTED_ROWS = 200
+
+
+def listed_words(total: int, what: str) -> str:
+    """The start of the note above a list cut at :data:`LISTED_ROWS` items, to be followed
+    by where all of them are; empty when nothing is cut."""
+    if total <= LISTED_ROWS:
+        return ""
+    return f"The first {LISTED_ROWS} of {total:,} {what} are listed here; all are in "
+
+
+def warnings_list(results: StudyResults) -> tuple[int, list[str]]:
+    """Plain-language overlap warnings (overlaps, shared day 0): how many pairs have one,
+    and the first :data:`LISTED_ROWS` of them."""
+    flagged = describe.flagged(results)
+    return len(flagged), [f"{r.event_id} / {r.asset}: {r.flags}"
+                          for r in flagged.head(LISTED_ROWS).itertuples(index=False)]
 
 
 METHOD_NOTES = [
