@@ -130,7 +130,7 @@ def html_report_builder(results: StudyResults, figures: FigureSet | None = None,
         ("settings", "Settings and method", _html_settings(results)),
         ("warnings", "Skipped pairs and warnings", _html_warnings(results, figures)),
     ]
-    names = list(dict.fromkeys(results.car["asset"]))
+    names = results.car["asset"].unique().tolist()
     assets = ", ".join(names) if few.assets is None else f"{len(names):,} assets"
     assets = assets or "no assets"
     lede = (f"{len(results.events.frame)} events \u00b7 {assets}"

@@ -95,8 +95,8 @@ def shown_scopes(results: StudyResults, asset_names: list[str] | None = None) ->
     window), then the study's order."""
     car = results.car
     if asset_names is None:
-        asset_names = list(dict.fromkeys(car["asset"].astype(str))) if len(car) else []
-    group_names = (list(dict.fromkeys(car["group"].dropna().astype(str)))
+        asset_names = car["asset"].astype(str).unique().tolist() if len(car) else []
+    group_names = (car["group"].dropna().astype(str).unique().tolist()
                    if len(car) and "group" in car.columns else [])
     ranked = _ranked_rows(results)
     return ShownScopes(assets=_most_significant(asset_names, ranked["asset"]),
@@ -205,7 +205,7 @@ def overview(results: StudyResults, pairs: set[tuple[str, str]] | None = None,
     if assets is not None:
         car = car[car["asset"].astype(str).isin(assets)]
     else:
-        assets = list(dict.fromkeys(results.car["asset"])) if len(results.car) else []
+        assets = results.car["asset"].unique().tolist() if len(results.car) else []
     frame = results.events.frame
     dates = {str(i): f"{pd.Timestamp(d):%Y-%m-%d}" for i, d in zip(frame["id"], frame["date"], strict=True)}
     rows = []

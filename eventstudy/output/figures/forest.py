@@ -64,7 +64,7 @@ def plot_forest(car: pd.DataFrame, window: tuple[int, int] | None = None, *,
     if window is None:
         window = (int(car["start"].iloc[0]), int(car["end"].iloc[0]))
     rows = car[(car["start"] == window[0]) & (car["end"] == window[1])]
-    assets = list(dict.fromkeys(rows["asset"]))
+    assets = rows["asset"].unique().tolist()
     own = ax is None
     cap = forest_row_cap(len(assets))
     counts = [min(int((rows["asset"] == a).sum()), cap) for a in assets] or [1]

@@ -78,7 +78,8 @@ def figure_plan(results: StudyResults, figures: str) -> tuple[list[PlannedFigure
     notes: list[str] = []
     events = results.events.frame
     numbers = {str(i): n + 1 for n, i in enumerate(events["id"])}
-    used = events[events["id"].isin(set(car["event_id"]) | set(ar["event_id"]))] if len(car) else events
+    studied = events["id"].isin(car["event_id"]) | events["id"].isin(ar["event_id"])
+    used = events[studied] if len(car) else events
     scopes = shown_scopes(results, [str(name) for name in results.prices] or None)
     few, few_groups = scopes.assets, scopes.groups
     notes += _left_out(scopes)
@@ -183,10 +184,10 @@ def _event_assets(rows: pd.DataFrame, car: pd.DataFrame | None,
     """One event's abnormal-return and first-window CAR rows for its figure: every asset, or,
     above :data:`~eventstudy.output.rows.TOP_SCOPES` assets, the most significant (smallest
     p, then the larger |CAR|) in the study's order; and which assets they are, in words."""
-    assets = list(dict.fromkeys(rows["asset"].astype(str)))
+    assets = rows["asset"].astype(str).unique().tolist()
     if len(assets) <= TOP_SCOPES or car is None:
         return rows, car, "all assets"
-    keep = set(list(dict.fromkeys(most_significant_first(car)["asset"].astype(str)))[:TOP_SCOPES])
+    keep = set(most_significant_first(car)["asset"].astype(str).unique().tolist()[:TOP_SCOPES])
     which = f"the {len(keep)} of {len(assets)} assets with the smallest p"
     return rows[rows["asset"].astype(str).isin(keep)], car[car["asset"].astype(str).isin(keep)], which
 
@@ -204,7 +205,7 @@ def _first_window(car: pd.DataFrame) -> tuple[int, int] | None:
 
 def _pair_ranking(car: pd.DataFrame, ar: pd.DataFrame) -> list[tuple[str, str]]:
     """Pairs in order of significance over the first CAR window, then in file order."""
-    order = list(dict.fromkeys(zip(ar["event_id"].astype(str), ar["asset"].astype(str), strict=True)))
+    order = list(ar[["event_id", "asset"]].astype(str).drop_duplicates().itertuples(index=False, name=None))
     window = _first_window(car)
     if window is None:
         return order
