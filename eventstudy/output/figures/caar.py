@@ -47,18 +47,18 @@ def caar_paths(abnormal_returns: pd.DataFrame, scopes: Mapping[str, pd.Series]) 
 
     frames = []
     for scope, mask in scopes.items():
-        rows = abnormal_returns[mask.to_numpy(dtype=bool)]
-        if rows.empty:
+        rows = abnormal_returns.loc[mask.to_numpy(dtype=bool), ["day", "car"]]
+        # The table has one row per pair and day: each day's CARs are its pairs'.
+        by_day = rows.groupby("day", sort=True)["car"].agg(["count", "mean", "std"])
+        by_day = by_day[by_day["count"] > 0]  # days without a CAR have no point
+        if by_day.empty:
             continue
-        wide = rows.pivot_table(index=["event_id", "asset"], columns="day", values="car", aggfunc="first")
-        n = wide.notna().sum(axis=0)
-        mean = wide.mean(axis=0)
-        sd = wide.std(axis=0, ddof=1) if len(wide) > 1 else wide.mean(axis=0) * np.nan
-        se = sd / np.sqrt(n)
-        quantile = pd.Series(special.stdtrit(np.maximum(n - 1, 1), 0.975), index=n.index).where(n > 1)
-        frames.append(pd.DataFrame({"scope": scope, "day": wide.columns.to_numpy(), "n": n.to_numpy(),
-                                    "caar": mean.to_numpy(), "se": se.to_numpy(),
-                                    "half_width": (quantile * se).to_numpy()}))
+        n = by_day["count"].to_numpy()
+        se = by_day["std"].to_numpy() / np.sqrt(n)  # std: ddof 1, NaN for one pair
+        quantile = np.where(n > 1, special.stdtrit(np.maximum(n - 1, 1), 0.975), np.nan)
+        frames.append(pd.DataFrame({"scope": scope, "day": by_day.index.to_numpy(), "n": n,
+                                    "caar": by_day["mean"].to_numpy(), "se": se,
+                                    "half_width": quantile * se}))
     if not frames:
         return pd.DataFrame(columns=["scope", "day", "n", "caar", "se", "half_width"])
     return pd.concat(frames, ignore_index=True)
