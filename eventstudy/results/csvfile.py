@@ -30,6 +30,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -37,6 +38,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from eventstudy.threads import N_THREADS, chunk_map
 
 #: Rows formatted and joined at a time: bounded memory (about 1 kB a row) at any size.
 CHUNK_ROWS = 65_536
@@ -73,12 +76,19 @@ def write_csv(frame: pd.DataFrame, path: Path, date_format: str | None = "%Y-%m-
         return
     end = os.linesep
     quote = _Quoter()
+
+    def lines(rows: slice) -> pa.StringArray:
+        fields = pc.binary_join_element_wise(*[format_(rows) for format_ in formatters], ",")
+        return pc.binary_join_element_wise(fields, "", end)
+
+    chunks = [slice(start, start + CHUNK_ROWS) for start in range(0, len(frame), CHUNK_ROWS)]
     with open(path, "wb") as handle:
         handle.write((",".join(quote.many([str(c) for c in frame.columns])) + end).encode("utf-8"))
-        for start in range(0, len(frame), CHUNK_ROWS):
-            rows = slice(start, start + CHUNK_ROWS)
-            lines = pc.binary_join_element_wise(*[format_(rows) for format_ in formatters], ",")
-            handle.write(_joined_bytes(pc.binary_join_element_wise(lines, "", end)))
+        # Chunks formatted on worker threads (Arrow's kernels release the GIL), a few at a
+        # time so that memory stays bounded, and written in order.
+        for first in range(0, len(chunks), N_THREADS):
+            for text in chunk_map(chunks[first: first + N_THREADS], lines):
+                handle.write(_joined_bytes(text))
 
 
 def _joined_bytes(texts: pa.StringArray) -> memoryview:
@@ -176,6 +186,7 @@ class _Quoter:
         self._buffer = io.StringIO()
         self._writer = csv.writer(self._buffer, lineterminator=os.linesep, quoting=csv.QUOTE_MINIMAL)
         self._known: dict[str, str] = {}
+        self._lock = threading.Lock()
 
     def many(self, values: list[object]) -> list[str]:
         """The fields of ``values`` (each written with ``str``, as the csv module does)."""
@@ -187,6 +198,10 @@ class _Quoter:
         return list(map(known.__getitem__, texts))
 
     def _one(self, text: str) -> str:
+        with self._lock:  # one buffer, shared by the threads formatting chunks
+            return self._written(text)
+
+    def _written(self, text: str) -> str:
         self._buffer.seek(0)
         self._buffer.truncate()
         self._writer.writerow([text, ""])  # a second field: a lone empty field would be quoted

@@ -78,7 +78,8 @@ def figure_plan(results: StudyResults, figures: str) -> tuple[list[PlannedFigure
     notes: list[str] = []
     events = results.events.frame
     numbers = {str(i): n + 1 for n, i in enumerate(events["id"])}
-    studied = events["id"].isin(car["event_id"]) | events["id"].isin(ar["event_id"])
+    # isin on the distinct ids: pandas converts an Arrow-string argument value by value
+    studied = events["id"].isin(car["event_id"].unique()) | events["id"].isin(ar["event_id"].unique())
     used = events[studied] if len(car) else events
     scopes = shown_scopes(results, [str(name) for name in results.prices] or None)
     few, few_groups = scopes.assets, scopes.groups
