@@ -20,6 +20,10 @@ so no Python object is made per field but for the few below:
   rules (:class:`_Quoter`); dates formatted with ``date_format``.
 - **Integers**: Arrow's cast, which prints what ``str`` prints; booleans ``True``/``False``.
 
+Chunks of :data:`CHUNK_ROWS` rows are formatted on worker threads
+(:func:`~eventstudy.threads.chunk_map`: Arrow's kernels release the GIL) a few at a time,
+so memory stays bounded, and written in order.
+
 Column types it does not handle itself (nullable integers, categories, float32, a
 single column, ...) are written by ``to_csv`` unchanged: the output is always what
 ``frame.to_csv(path, index=False, date_format=date_format)`` writes.
