@@ -265,13 +265,14 @@ def test_command_help_loads_only_that_command() -> None:
     assert done.returncode == 0 and "--offline" in done.stdout
 
 
-def test_skipped_pairs_on_stderr_are_capped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Each skipped pair is a line on stderr up to SKIPPED_LINES; the rest are counted and
-    skipped.csv holds them all."""
+def test_skipped_pairs_on_stderr_are_grouped_and_capped(tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """The pairs of one event skipped for one reason share a line on stderr naming their
+    assets, up to SKIPPED_LINES lines; the pairs left are counted and skipped.csv holds all."""
     from eventstudy.output.summary import SKIPPED_LINES
 
     # Days in the seed snapshot's first weeks: fewer than 100 estimation returns before them.
-    early = pd.bdate_range("2020-06-01", periods=14)
+    early = pd.bdate_range("2020-06-01", periods=25)
     events = pd.DataFrame({"id": [f"EARLY{i:02d}" for i in range(len(early))] + ["SUMMIT"],
                            "date": [f"{d:%Y-%m-%d}" for d in early] + ["2025-08-07"],
                            "event": ["too early"] * len(early) + ["summit agreed"]})
@@ -280,8 +281,27 @@ def test_skipped_pairs_on_stderr_are_capped(tmp_path: Path, capsys: pytest.Captu
     assert run_cli("run", tmp_path / "events.csv", "--config", REPO / "seeds" / "summer-2025.toml",
                    "--out", out, "--figures", "none", "--quiet") == 0
     skipped = pd.read_csv(out / "skipped.csv")
-    assert len(skipped) == 2 * len(early) == 28  # IMOEX and RUBUSD for each early day
+    assert len(skipped) == 2 * len(early) == 50  # IMOEX and RUBUSD for each early day
+    # By hand: both assets of an early day share its reason (as few estimation returns).
+    first = skipped[skipped["event_id"] == "EARLY00"]
+    assert first["asset"].tolist() == ["IMOEX", "RUBUSD"] and first["reason"].nunique() == 1
     lines = capsys.readouterr().err.strip().splitlines()
     listed = [line for line in lines if line.startswith("eventstudy: skipped EARLY")]
     assert len(listed) == SKIPPED_LINES == 20
-    assert f"eventstudy: skipped 8 more pairs, each with its reason in {out / 'skipped.csv'}" in lines
+    assert listed[0] == f"eventstudy: skipped EARLY00 IMOEX, RUBUSD: {first['reason'].iloc[0]}"
+    # One line per event and reason, in the table's order (an early day whose two series
+    # lack different numbers of returns has two lines); the pairs of the others counted.
+    groups = skipped.groupby(["event_id", "reason"], sort=False).size().head(SKIPPED_LINES)
+    assert [line.split()[2] for line in listed] == [event for event, _ in groups.index]
+    left = len(skipped) - int(groups.sum())
+    assert left >= 10
+    assert f"eventstudy: skipped {left} more pairs, each with its reason in {out / 'skipped.csv'}" in lines
+
+
+def test_skipped_line_names_four_assets_and_counts_the_rest() -> None:
+    from eventstudy.output.summary import skipped_lines
+
+    skipped = pd.DataFrame({"event_id": ["A"] * 6 + ["B", "A"],
+                            "asset": ["S1", "S2", "S3", "S4", "S5", "S6", "S1", "S7"],
+                            "reason": ["gap"] * 6 + ["gap", "halt"]})
+    assert skipped_lines(skipped) == (["A S1, S2, S3, S4 and 2 more: gap", "B S1: gap", "A S7: halt"], 0)

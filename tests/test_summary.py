@@ -88,4 +88,4 @@ def test_a_large_study_summarises_its_most_significant_pairs_and_counts_the_skip
     assert len(car) == 50 * len(results.spec.windows)
     text = summary.as_text()
     assert text.count("SYN000: ") == 20  # skipped pairs listed, then counted
-    assert "... and 20 more (skipped.csv)" in text
+    assert "... and 20 more pairs (skipped.csv)" in text

@@ -100,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
 def run_and_save(args: argparse.Namespace) -> int:
     """:func:`run` once the figure workers are starting."""
     from eventstudy.cli.progress import fitting_progress, stage_progress
-    from eventstudy.output.summary import SKIPPED_LINES
+    from eventstudy.output.summary import skipped_lines
     from eventstudy.results.folder import check_destination
 
     study = build_study(args)
@@ -127,12 +127,12 @@ def run_and_save(args: argparse.Namespace) -> int:
         print_table(results.car, args.format)
     elif verbosity(args) is not Verbosity.QUIET:
         print(results.summary())
-    skipped = results.skipped
-    for row in skipped.head(SKIPPED_LINES).itertuples(index=False):
-        print(f"eventstudy: skipped {row.event_id} {row.asset}: {row.reason}", file=sys.stderr)
-    if len(skipped) > SKIPPED_LINES:
-        print(f"eventstudy: skipped {len(skipped) - SKIPPED_LINES:,} more pairs, each with its reason "
-              f"in {out / 'skipped.csv'}", file=sys.stderr)
+    listed, left = skipped_lines(results.skipped)
+    for line in listed:
+        print(f"eventstudy: skipped {line}", file=sys.stderr)
+    if left:
+        print(f"eventstudy: skipped {left:,} more pairs, each with its reason in {out / 'skipped.csv'}",
+              file=sys.stderr)
     info(args, f"wrote {out}/ (report: {out / 'report.html'})")
     return 0
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -24,8 +24,29 @@ from eventstudy.output.rows import ShownScopes, only_pairs, ranked_pairs, shown_
 
 STAR_LEGEND = "* p<0.10, ** p<0.05, *** p<0.01"
 
-#: Skipped pairs listed in the summary; the others are counted (every one is in skipped.csv).
+#: Lines of skipped pairs in the summary and on stderr; the others are counted (every pair
+#: is in skipped.csv).
 SKIPPED_LINES = 20
+#: Assets named on one line of skipped pairs before the rest are counted.
+NAMED_ASSETS = 4
+
+
+def skipped_lines(skipped: pd.DataFrame) -> tuple[list[str], int]:
+    """The skipped pairs in words, at most :data:`SKIPPED_LINES` lines: the pairs of one
+    event skipped for the same reason share a line naming their assets (``CBR-2022-02-28
+    SBER, GAZP, LKOH, ROSN and 10 more: day 0 would be ...``), in the table's order; and how
+    many pairs those lines leave out."""
+    if skipped.empty:
+        return [], 0
+    by_reason = skipped.groupby(["event_id", "reason"], sort=False)["asset"].agg(list)
+    lines, named = [], 0
+    for key, assets in by_reason.head(SKIPPED_LINES).items():
+        event_id, reason = cast(tuple[str, str], key)
+        shown = ", ".join(str(a) for a in assets[:NAMED_ASSETS])
+        rest = len(assets) - NAMED_ASSETS
+        lines.append(f"{event_id} {shown}{f' and {rest} more' if rest > 0 else ''}: {reason}")
+        named += len(assets)
+    return lines, len(skipped) - named
 
 
 @dataclass(frozen=True)
@@ -115,11 +136,10 @@ def study_summary(results: StudyResults) -> Summary:
     if note:
         notes.append(note)
     if len(results.skipped):
-        listed = results.skipped.head(SKIPPED_LINES)
-        lines = ["Skipped:"] + [f"  {r.event_id} {r.asset}: {r.reason}"
-                                for r in listed.itertuples(index=False)]
-        if len(results.skipped) > SKIPPED_LINES:
-            lines.append(f"  ... and {len(results.skipped) - SKIPPED_LINES:,} more (skipped.csv)")
+        listed, left = skipped_lines(results.skipped)
+        lines = ["Skipped:"] + [f"  {line}" for line in listed]
+        if left:
+            lines.append(f"  ... and {left:,} more pairs (skipped.csv)")
         notes.append("\n".join(lines))
     notes.append(STAR_LEGEND)
     return Summary(header=_header(results), tables=tuple(tables), notes=tuple(notes))
