@@ -40,8 +40,10 @@ def estimate(spec: StudySpec, events: pd.DataFrame, series: Mapping[str, AssetSe
              bench: Mapping[str, AssetSeries], return_kind: str) -> Estimate:
     """Place ``events`` on ``series``, build the panel (``return_kind`` of the benchmarks'
     levels) and fit the spec's model for every pair (:class:`~eventstudy.models.engine.Estimator`)."""
+    reach = (min(spec.estimation[0], spec.span[0]), max(spec.estimation[1], spec.span[1]))
     pairs = place_events(events, series, span=spec.span, max_day0_gap=spec.max_day0_gap,
-                         max_window_gap=spec.max_window_gap, skip_window_gaps=spec.skip_window_gaps)
+                         max_window_gap=spec.max_window_gap, skip_window_gaps=spec.skip_window_gaps,
+                         jumps=None if spec.measure == "volume" else (reach, spec.max_price_jump))
     model = get_model(spec.model)
     panel = build_panel(series, bench, return_kind, lagged_design(model.design, spec.lags))
     pairs["data_flags"] = join_flags(pairs["data_flags"], stale_benchmark_flags(

@@ -211,6 +211,14 @@ def read_splits(folder: str | Path) -> pd.DataFrame:
     for file in sorted(Path(folder).glob("*.csv")):
         table = pd.read_csv(file, dtype={"type": str, "source": str})
         _require_columns(table, ("date", "before", "after"), file)
+        counts = table[["before", "after"]].apply(pd.to_numeric, errors="coerce")
+        bad = np.flatnonzero(~(counts > 0).all(axis=1).to_numpy())
+        if bad.size:
+            row = table.iloc[bad[0]]
+            raise InputError(f"share counts must be positive numbers (before {row['before']}, after "
+                             f"{row['after']})", path=str(file),
+                             line=int(bad[0]) + 2, fix="write before,after as the old and new share counts, "
+                             "e.g. 1,100 for a 1:100 split")
         frames.append(table.assign(ticker=file.stem, date=pd.to_datetime(table["date"], format="%Y-%m-%d")))
     if not frames:
         raise InputError(f"no split files (*.csv) in {folder}", path=str(folder),
@@ -242,16 +250,35 @@ def adjust_for_splits(prices: pd.DataFrame, splits: pd.DataFrame, ticker: str) -
     """
     adjusted = prices.copy()
     when = pd.to_datetime(adjusted["date"]) if "date" in adjusted else pd.to_datetime(adjusted.index)
+    factor = split_factors(pd.DatetimeIndex(when), splits, ticker)
+    for column in ("open", "high", "low", "close"):
+        if column in adjusted:
+            adjusted[column] = adjusted[column].astype(float) * factor
+    if "volume" in adjusted:
+        adjusted["volume"] = adjusted["volume"].astype(float) / factor
+    return adjusted
+
+
+def adjust_table_for_splits(prices: pd.DataFrame, splits: pd.DataFrame) -> pd.DataFrame:
+    """A wide date x asset price table with each asset's prices back-adjusted for its splits
+    in ``splits`` (:func:`read_splits`; a ticker is an asset name), as
+    :func:`adjust_for_splits` adjusts a close; the other columns unchanged."""
+    adjusted = prices.copy()
+    days = pd.DatetimeIndex(prices.index)
+    for ticker in splits["ticker"].unique():
+        if ticker in adjusted.columns:
+            adjusted[ticker] = adjusted[ticker].astype(float) * split_factors(days, splits, ticker)
+    return adjusted
+
+
+def split_factors(days: pd.DatetimeIndex, splits: pd.DataFrame, ticker: str) -> np.ndarray:
+    """Per day, what ``ticker``'s price that day is multiplied by to be in today's shares: the
+    product of ``before / after`` over its splits dated after that day."""
+    factor = np.ones(len(days))
     mine = splits[splits["ticker"] == ticker]
     for split_date, old, new in zip(mine["date"], mine["before"], mine["after"], strict=True):
-        before = np.asarray(when < pd.Timestamp(split_date))
-        ratio = float(old) / float(new)
-        for column in ("open", "high", "low", "close"):
-            if column in adjusted:
-                adjusted[column] = adjusted[column].astype(float).where(~before, adjusted[column] * ratio)
-        if "volume" in adjusted:
-            adjusted["volume"] = adjusted["volume"].astype(float).where(~before, adjusted["volume"] / ratio)
-    return adjusted
+        factor[np.asarray(days < pd.Timestamp(split_date))] *= float(old) / float(new)
+    return factor
 
 
 def _number(text: object) -> float:

@@ -147,6 +147,19 @@ def parse_days(value: object, where: str) -> int:
     return number
 
 
+def parse_jump_ratio(value: object, where: str) -> float:
+    """A price ratio above 1 (a move by that factor up, or its inverse down)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise _fail(where, f"{value!r} is not a number", "give a factor above 1, e.g. 3")
+    try:
+        ratio = float(value)
+    except ValueError:
+        raise _fail(where, f"{value!r} is not a number", "give a factor above 1, e.g. 3") from None
+    if not ratio > 1:
+        raise _fail(where, f"{value!r} is not above 1", "give a factor above 1, e.g. 3 (x3 up or x1/3 down)")
+    return ratio
+
+
 def parse_same_day_prices(value: object, where: str) -> str:
     """``error`` or ``last``: what to do with several prices on one date of a daily file."""
     if value not in SAME_DAY_PRICES:
@@ -254,6 +267,12 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in [
             "flagged as spanning a gap in the prices, e.g. a trading halt (default 10)", "DAYS"),
     Setting("skip_window_gaps", False, parse_flag, "skip pairs whose event window spans such a gap "
             "instead of flagging them"),
+    Setting("max_price_jump", 3.0, parse_jump_ratio, "skip pairs whose estimation or event window holds a "
+            "move between two sessions' prices by more than this factor, up or down: an unadjusted split or "
+            "consolidation (default 3)", "RATIO"),
+    Setting("splits", None, parse_optional_path, "folder of split files, <ASSET>.csv with date,before,after "
+            "(as panel/moex_splits): each asset's prices before a split are multiplied by before/after",
+            "DIR"),
     Setting("max_benchmark_age", 4, parse_days, "flag pairs whose event window uses a benchmark value older "
             "than this many days (default 4)", "DAYS"),
     Setting("same_day_prices", "error", parse_same_day_prices, "several prices on one date in a daily price "
@@ -328,6 +347,10 @@ class StudySpec:
         Gaps in the prices: the most calendar days from an announcement to day 0 (further
         is skipped), the gap between sessions that flags (or with ``skip_window_gaps``
         skips) a window, and the age of a benchmark value that flags a window.
+    max_price_jump, splits
+        Splits: the factor between two sessions' prices above which a pair whose window
+        holds it is skipped (an unadjusted split), and a folder of split files to adjust
+        the prices with.
     same_day_prices
         ``error`` or ``last``: several prices on one date of a daily file.
     interval
@@ -372,6 +395,8 @@ class StudySpec:
     max_window_gap: int = 10
     skip_window_gaps: bool = False
     max_benchmark_age: int = 4
+    max_price_jump: float = 3.0
+    splits: str | None = None
     same_day_prices: str = "error"
     interval: str = "1d"
     measure: str = "returns"
@@ -394,6 +419,9 @@ class StudySpec:
                               f"not {self.model!r}",
                               fix=f"use --model {' or '.join(LAGGED_MODELS)}, or lags = 0")
         _check_window_order(self.estimation, self.event_window, self.windows)
+        if self.splits is not None and self.interval != "1d":
+            raise ConfigError(f"splits = {self.splits} adjusts daily prices, not {self.interval} bars",
+                              fix="adjust the bar files for their splits, and leave splits out")
 
     # -- construction ----------------------------------------------------------------------
 

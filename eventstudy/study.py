@@ -19,6 +19,7 @@ from eventstudy.distributed.dataset import PriceDataset, is_hive_dataset
 from eventstudy.errors import ConfigError, InputError, UnknownAssetError
 from eventstudy.estimation import estimate
 from eventstudy.events import Events, load_events, unknown_assets
+from eventstudy.events_panel import adjust_table_for_splits, read_splits
 from eventstudy.measures.volume_panel import volume_series
 from eventstudy.results import Results
 from eventstudy.results.folder import input_paths
@@ -203,11 +204,17 @@ class EventStudy:
             When live prices cannot be fetched, or the Dask workers die too often.
         """
         spec = self.spec
+        if spec.splits is not None and isinstance(self.prices, PriceDataset):
+            raise ConfigError(f"splits = {spec.splits} adjusts prices read into memory, not a dataset's "
+                              "files", fix="adjust the dataset's price files for their splits, and leave "
+                              "splits out")
         if scheduler is not None or isinstance(self.prices, PriceDataset):
             from eventstudy.distributed.runner import run_partitioned
 
             prices, provenance = ((self.prices, self.provenance) if self.prices is not None
                                   else self._fetch_prices(progress))
+            if isinstance(prices, pd.DataFrame):
+                prices = split_adjusted(prices, spec)
             assets = {name: self.asset(name) for name in [*spec.assets, *spec.benchmark]}
             return run_partitioned(spec, self.events, prices, assets, provenance, scheduler=scheduler)
         if spec.interval != DAILY:
@@ -217,6 +224,7 @@ class EventStudy:
             provenance = self.provenance or tuple(table_provenance(prices, [*spec.assets, *spec.benchmark]))
         else:
             prices, provenance = self._fetch_prices(progress)
+        prices = split_adjusted(prices, spec)
         assets = {name: self.asset(name) for name in [*spec.assets, *spec.benchmark]}
         series = table_series(assets, prices, spec.assets, spec.returns)
         bench = table_series(assets, prices, spec.benchmark, spec.returns)
@@ -319,3 +327,12 @@ def _resolve_assets(spec: StudySpec, prices: pd.DataFrame | PriceDataset | None)
     if not chosen:
         raise ConfigError("no asset to study", fix="name the assets with --assets")
     return spec.replace(assets=chosen)
+
+
+def split_adjusted(prices: pd.DataFrame, spec: StudySpec) -> pd.DataFrame:
+    """``prices`` back-adjusted for the splits in the files of ``spec.splits``
+    (:func:`~eventstudy.events_panel.adjust_table_for_splits`); unchanged without them.
+    The provenance keeps the hash of the prices as read."""
+    if spec.splits is None:
+        return prices
+    return adjust_table_for_splits(prices, read_splits(spec.splits))

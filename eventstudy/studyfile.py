@@ -101,6 +101,8 @@ def load_study_file(path: str | Path) -> StudyFile:
     study = _table(document.get("study", {}), "[study]", path)
     _check_keys(study, STUDY_KEYS, "[study]", path)
     paths = {key: _path_value(study.pop(key), path, f"[study] {key}") for key in PATH_KEYS if key in study}
+    if "splits" in study:  # a setting, and a path relative to this file
+        study["splits"] = str(_path_value(study["splits"], path, "[study] splits"))
     assets: dict[str, Asset] = {}
     files: dict[str, AssetFile] = {}
     for name, spec in _table(document.get("assets", {}), "[assets]", path).items():

@@ -205,7 +205,8 @@ def test_large_study_markdown_lists_200_events_and_warnings_and_links_the_csv(la
             "column of [car.csv](car.csv)._") in markdown
     warnings = [line for line in markdown.split("Overlap warnings:")[1].splitlines() if line.startswith("- ")]
     first = flagged.head(200)
-    assert warnings == [f"- {e} / {a}: {f}" for e, a, f in zip(first["event_id"], first["asset"], first["flags"])]
+    assert warnings == [f"- {e} / {a}: {f}"
+                        for e, a, f in zip(first["event_id"], first["asset"], first["flags"], strict=True)]
 
 
 def test_large_study_latex_lists_the_top_pairs(large):
