@@ -15,6 +15,7 @@ from eventstudy.models.engine import EngineOutput
 from eventstudy.models.registry import get_model
 from eventstudy.results.flags import join_flags
 from eventstudy.spec import StudySpec
+from eventstudy.timing.jumps import JumpCheck
 from eventstudy.timing.placement import (
     AssetSeries,
     Panel,
@@ -40,10 +41,9 @@ def estimate(spec: StudySpec, events: pd.DataFrame, series: Mapping[str, AssetSe
              bench: Mapping[str, AssetSeries], return_kind: str) -> Estimate:
     """Place ``events`` on ``series``, build the panel (``return_kind`` of the benchmarks'
     levels) and fit the spec's model for every pair (:class:`~eventstudy.models.engine.Estimator`)."""
-    reach = (min(spec.estimation[0], spec.span[0]), max(spec.estimation[1], spec.span[1]))
     pairs = place_events(events, series, span=spec.span, max_day0_gap=spec.max_day0_gap,
                          max_window_gap=spec.max_window_gap, skip_window_gaps=spec.skip_window_gaps,
-                         jumps=None if spec.measure == "volume" else (reach, spec.max_price_jump))
+                         jumps=None if spec.measure == "volume" else jump_check(spec, bench))
     model = get_model(spec.model)
     panel = build_panel(series, bench, return_kind, lagged_design(model.design, spec.lags))
     pairs["data_flags"] = join_flags(pairs["data_flags"], stale_benchmark_flags(
@@ -59,3 +59,11 @@ def estimate(spec: StudySpec, events: pd.DataFrame, series: Mapping[str, AssetSe
         constant=model.has_constant,
     )
     return Estimate(pairs=pairs, panel=panel, day0_index=day0_index, output=output)
+
+
+def jump_check(spec: StudySpec, bench: Mapping[str, AssetSeries]) -> JumpCheck:
+    """The split-like moves to look for (:mod:`~eventstudy.timing.jumps`): in each pair's
+    estimation and event windows, of its asset's and its benchmarks' prices."""
+    reach = (min(spec.estimation[0], spec.span[0]), max(spec.estimation[1], spec.span[1]))
+    return JumpCheck(reach, spec.max_price_jump,
+                     {name: (b.prices.to_numpy(dtype=float), b.day_ns) for name, b in bench.items()})

@@ -110,3 +110,24 @@ def test_a_bad_split_file_names_its_line(tmp_path: Path) -> None:
         read_splits(tmp_path)
     message = str(error.value)
     assert "GMKN.csv:3: share counts must be positive numbers (before 1, after 0)" in message
+
+
+def test_a_benchmark_typo_skips_the_pairs_whose_window_holds_it(gmkn: pd.DataFrame) -> None:
+    """IMOEX's close of 15 March 2023 written 100 times too large (a slipped decimal point):
+    the pairs whose estimation or event window holds that day are skipped, naming the
+    benchmark; the others are computed."""
+    typo = gmkn.copy()
+    typo.loc["2023-03-15", "IMOEX"] *= 100
+    events = pd.DataFrame({"id": ["EVENT_WINDOW", "ESTIMATION", "CLEAR"],
+                           "date": ["2023-03-06", "2023-12-01", "2024-06-03"], "event": "x",
+                           "assets": "MTLRP"})
+    results = es.EventStudy(events, typo, model="market", benchmark="IMOEX").run()
+    skipped = results.skipped.set_index("event_id")["reason"]
+    assert set(skipped.index) == {"EVENT_WINDOW", "ESTIMATION"}
+    up = typo.loc["2023-03-15", "IMOEX"] / typo.loc["2023-03-14", "IMOEX"]  # by hand: the move into the typo
+    for reason in skipped:
+        assert reason.startswith(f"benchmark IMOEX's price moves x{up:.4g} from one session to the next on "
+                                 "2023-03-15")
+    assert set(results.car["event_id"]) == {"CLEAR"}
+    clean = es.EventStudy(events, gmkn, model="market", benchmark="IMOEX").run()
+    assert clean.skipped.empty  # the same events on the clean index

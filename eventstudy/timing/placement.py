@@ -29,7 +29,7 @@ from eventstudy.timing.calendars import (
     observation_instants,
     window_gap_reason,
 )
-from eventstudy.timing.jumps import jump_texts
+from eventstudy.timing.jumps import JumpCheck
 from eventstudy.timing.returns import (
     age_in_days,
     asset_returns,
@@ -113,14 +113,14 @@ def table_series(assets: Mapping[str, Asset], prices: pd.DataFrame, names: Itera
 
 def place_events(events: pd.DataFrame, series: Mapping[str, AssetSeries], *, span: tuple[int, int],
                  max_day0_gap: int, max_window_gap: int, skip_window_gaps: bool,
-                 jumps: tuple[tuple[int, int], float] | None = None) -> pd.DataFrame:
+                 jumps: JumpCheck | None = None) -> pd.DataFrame:
     """One row per event-asset pair, events in file order, then assets.
 
     Columns: ``event_id``, ``asset``, ``asset_row``, ``day0_pos`` (position in the
     asset's returns, negative when not placed), ``day0``, ``reason`` (why the pair is
     skipped before estimation, else empty) and ``data_flags`` (warnings about its prices).
-    With ``jumps = (reach, max_price_jump)``, a pair whose returns ``reach`` (relative
-    to day 0) hold a price move by more than ``max_price_jump`` is skipped
+    With ``jumps``, a pair whose estimation or event window holds a move of its asset's
+    or a benchmark's price by more than ``jumps.max_jump`` is skipped
     (:mod:`~eventstudy.timing.jumps`: an unadjusted split).
     The pairs are built with array operations; the only loop runs over the assets.
     """
@@ -151,7 +151,7 @@ def place_events(events: pd.DataFrame, series: Mapping[str, AssetSeries], *, spa
                                    for e, p in zip(which[too_far], would_be, strict=True)]
         flags[at] = _window_gap_texts(s.day_ns, positions, span, max_window_gap)
         if jumps is not None:
-            jumped = jump_texts(s.prices.to_numpy(dtype=float), s.day_ns, positions, *jumps)
+            jumped = jumps.texts(s.prices.to_numpy(dtype=float), s.day_ns, positions)
             fresh = (reason[at] == "") & (jumped != "")
             reason[at[fresh]] = jumped[fresh]
         placed = positions >= 0
