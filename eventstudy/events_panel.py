@@ -207,6 +207,10 @@ def read_splits(folder: str | Path) -> pd.DataFrame:
         ``ticker``, ``date`` (first trading day at the new share count), ``before``,
         ``after`` (``before`` old shares became ``after`` new ones), ``type``.
     """
+    if not Path(folder).is_dir():
+        raise InputError("no such folder of split files", path=str(folder),
+                         fix="give the folder of <ASSET>.csv split files (date,before,after), e.g. "
+                             "panel/moex_splits")
     frames = []
     for file in sorted(Path(folder).glob("*.csv")):
         table = pd.read_csv(file, dtype={"type": str, "source": str})
@@ -221,8 +225,9 @@ def read_splits(folder: str | Path) -> pd.DataFrame:
                              "e.g. 1,100 for a 1:100 split")
         frames.append(table.assign(ticker=file.stem, date=pd.to_datetime(table["date"], format="%Y-%m-%d")))
     if not frames:
-        raise InputError(f"no split files (*.csv) in {folder}", path=str(folder),
-                         fix="point to the moex_splits folder")
+        raise InputError("no split files (*.csv) in this folder", path=str(folder),
+                         fix="give the folder of <ASSET>.csv split files (date,before,after), e.g. "
+                             "panel/moex_splits")
     return pd.concat(frames, ignore_index=True)[["ticker", "date", "before", "after", "type"]]
 
 

@@ -131,3 +131,17 @@ def test_a_benchmark_typo_skips_the_pairs_whose_window_holds_it(gmkn: pd.DataFra
     assert set(results.car["event_id"]) == {"CLEAR"}
     clean = es.EventStudy(events, gmkn, model="market", benchmark="IMOEX").run()
     assert clean.skipped.empty  # the same events on the clean index
+
+
+def test_missing_splits_folder_is_one_line_and_exit_2(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from eventstudy.cli.main import main
+
+    repo = Path(__file__).resolve().parents[1]
+    out = tmp_path / "out"
+    code = main(["run", str(repo / "seeds/events.csv"), "--config", str(repo / "seeds/summer-2025.toml"),
+                 "--splits", str(tmp_path / "nope"), "--out", str(out), "--figures", "none", "-q"])
+    error = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and not out.exists()
+    assert error == [f"eventstudy: error: {tmp_path / 'nope'}: no such folder of split files; give the "
+                     "folder of <ASSET>.csv split files (date,before,after), e.g. panel/moex_splits"]
