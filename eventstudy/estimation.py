@@ -15,7 +15,7 @@ from eventstudy.models.engine import EngineOutput
 from eventstudy.models.registry import get_model
 from eventstudy.results.flags import join_flags
 from eventstudy.spec import StudySpec
-from eventstudy.timing.jumps import JumpCheck
+from eventstudy.timing.jumps import JumpCheck, moves_beyond
 from eventstudy.timing.placement import (
     AssetSeries,
     Panel,
@@ -65,5 +65,6 @@ def jump_check(spec: StudySpec, bench: Mapping[str, AssetSeries]) -> JumpCheck:
     """The split-like moves to look for (:mod:`~eventstudy.timing.jumps`): in each pair's
     estimation and event windows, of its asset's and its benchmarks' prices."""
     reach = (min(spec.estimation[0], spec.span[0]), max(spec.estimation[1], spec.span[1]))
-    return JumpCheck(reach, spec.max_price_jump,
-                     {name: (b.prices.to_numpy(dtype=float), b.day_ns) for name, b in bench.items()})
+    return JumpCheck(reach, spec.max_price_jump, {
+        name: moves_beyond(b.prices.to_numpy(dtype=float), b.day_ns, spec.max_price_jump)
+        for name, b in bench.items()})

@@ -13,21 +13,32 @@ from conftest import require_shared_data
 import eventstudy as es
 from eventstudy.errors import ConfigError
 from eventstudy.spec import StudySpec
-from eventstudy.timing.jumps import jump_texts
+from eventstudy.timing.jumps import JumpCheck, moves_beyond
 
 NS_PER_DAY = 86_400 * 10**9
 
 
-def test_jump_texts_by_hand() -> None:
+def test_jump_check_by_hand() -> None:
     prices = np.array([100.0, 101.0, 1.02, 1.03, 0.6, 0.61, 0.62, 0.63])  # x0.0101 into price 2, x0.58 into 4
     days = np.arange(8) * NS_PER_DAY  # 1970-01-01 ...
     # Return j is the move into price j + 1; day 0 at return 3, 4 and 6; reach [-2, 0].
-    texts = jump_texts(prices, days, np.array([3, 4, 6, -1]), (-2, 0), 3.0)
+    check = JumpCheck((-2, 0), 3.0, {})
+    texts = check.texts(prices, days, np.array([3, 4, 6, -1]))
     assert texts[0].startswith("the price moves x0.0101 from one session to the next on 1970-01-03 "
                                "(more than x3 up or down)")
     assert texts[1] == ""  # returns 2..4: the x0.58 move is not a split at x3
     assert texts[2] == "" and texts[3] == ""  # returns 4..6; not placed
-    assert jump_texts(prices, days, np.array([4]), (-2, 0), 1.5)[0].startswith("the price moves x0.5825 ")
+    lower = JumpCheck((-2, 0), 1.5, {}).texts(prices, days, np.array([4]))
+    assert lower[0].startswith("the price moves x0.5825 ")
+    # A benchmark's move into its price of 1970-01-06 (day 5): inside the windows of returns
+    # 3..5 and 4..6 (days 4..6, 5..7), not of return 6 alone (day 7); the asset's own move
+    # comes first (returns 1..3 hold the x0.0101 of day 2).
+    bench = moves_beyond(np.array([10.0, 10.0, 10.0, 10.0, 10.0, 40.0]), days[:6], 3.0)
+    assert bench[0].tolist() == [5 * NS_PER_DAY] and bench[1].tolist() == [4.0]
+    texts = JumpCheck((-2, 0), 3.0, {"MKT": bench}).texts(prices, days, np.array([5, 6, 3]))
+    assert texts[0].startswith("benchmark MKT's price moves x4 from one session to the next on 1970-01-06")
+    assert texts[1] == texts[0] and texts[2].startswith("the price moves x0.0101 ")
+    assert JumpCheck((0, 0), 3.0, {"MKT": bench}).texts(prices, days, np.array([6]))[0] == ""
 
 
 @pytest.fixture(scope="module")

@@ -21,83 +21,65 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+#: A benchmark's or an asset's moves beyond the limit: their days (int64 nanoseconds, each
+#: dated by its later price) and factors (:func:`moves_beyond`).
+Moves = tuple[np.ndarray, np.ndarray]
+
 
 @dataclass(frozen=True)
 class JumpCheck:
     """What :func:`~eventstudy.timing.placement.place_events` checks for split-like moves:
     the returns ``reach`` of each pair (relative to day 0: its estimation and event
-    windows), the largest move ``max_jump`` allowed, and the benchmarks' prices and days
-    (int64 nanoseconds)."""
+    windows), the largest move ``max_jump`` allowed, and each benchmark's
+    :func:`moves_beyond` it."""
 
     reach: tuple[int, int]
     max_jump: float
-    benchmarks: Mapping[str, tuple[np.ndarray, np.ndarray]]
+    benchmarks: Mapping[str, Moves]
 
     def texts(self, prices: np.ndarray, days_ns: np.ndarray, positions: np.ndarray) -> np.ndarray:
         """For the pairs of one asset (its prices and their days; each pair's day-0
-        position in its returns, negative when not placed), the reason to skip each:
-        a move of its own price (:func:`jump_texts`), else of a benchmark's within its
-        window's first and last days (:func:`benchmark_jump_texts`); else empty."""
-        own = jump_texts(prices, days_ns, positions, self.reach, self.max_jump)
-        placed = positions >= 0
-        if not self.benchmarks or not placed.any() or len(days_ns) < 2:
-            return own
-        days = days_ns[1:]  # the returns' days
-        first = days[np.clip(positions + self.reach[0], 0, days.size - 1)]
-        last = days[np.clip(positions + self.reach[1], 0, days.size - 1)]
-        theirs = benchmark_jump_texts(first, last, self.benchmarks, self.max_jump)
-        return np.where((own == "") & placed, theirs, own)
-
-
-def jump_texts(prices: np.ndarray, days_ns: np.ndarray, positions: np.ndarray, reach: tuple[int, int],
-               max_jump: float) -> np.ndarray:
-    """For each pair of one asset, the reason to skip it when its returns ``[d + reach[0],
-    d + reach[1]]`` (``d``: its day-0 position in the returns, negative when not placed)
-    hold a move between consecutive prices by more than ``max_jump``; else empty.
-
-    Return ``j`` is the move from price ``j`` to price ``j + 1`` and is dated by the later
-    (``days_ns``: the prices' days in int64 nanoseconds).
-    """
-    texts = np.full(len(positions), "", dtype=object)
-    if len(prices) < 2:
+        position in its returns, negative when not placed), the reason to skip each: a
+        move of its own price, else of a benchmark's, dated within the window of returns
+        ``[d + reach[0], d + reach[1]]`` (its first and last days on the asset's
+        calendar); else empty."""
+        texts = np.full(len(positions), "", dtype=object)
+        placed = np.flatnonzero(positions >= 0)
+        if placed.size == 0 or len(days_ns) < 2:
+            return texts
+        days = days_ns[1:]  # return j is the move into price j + 1, dated by it
+        first = days[np.clip(positions[placed] + self.reach[0], 0, days.size - 1)]
+        last = days[np.clip(positions[placed] + self.reach[1], 0, days.size - 1)]
+        moves = {"the price": moves_beyond(prices, days_ns, self.max_jump)}
+        moves.update({f"benchmark {name}'s price": m for name, m in self.benchmarks.items()})
+        texts[placed] = window_move_texts(first, last, moves, self.max_jump)
         return texts
+
+
+def moves_beyond(prices: np.ndarray, days_ns: np.ndarray, max_jump: float) -> Moves:
+    """The days (int64 nanoseconds, each move dated by its later price) and factors of the
+    moves between consecutive ``prices`` by more than ``max_jump``, up or down."""
+    if len(prices) < 2:
+        return np.empty(0, dtype=np.int64), np.empty(0)
     ratio = prices[1:] / prices[:-1]
     jumps = np.flatnonzero((ratio > max_jump) | (ratio < 1 / max_jump))
-    if jumps.size == 0:
-        return texts
-    placed = np.flatnonzero(positions >= 0)
-    first = np.clip(positions[placed] + reach[0], 0, ratio.size)
-    last = np.clip(positions[placed] + reach[1], -1, ratio.size - 1)
-    at = np.searchsorted(jumps, first)  # the first jump at or after the window's start
-    inside = (at < jumps.size) & (jumps[np.minimum(at, jumps.size - 1)] <= last)
-    for k, j in zip(placed[inside], jumps[at[inside]], strict=True):
-        texts[k] = jump_reason(float(ratio[j]), pd.Timestamp(int(days_ns[j + 1])), max_jump)
-    return texts
+    return days_ns[jumps + 1], ratio[jumps]
 
 
-def benchmark_jump_texts(window_first: np.ndarray, window_last: np.ndarray,
-                         benchmarks: Mapping[str, tuple[np.ndarray, np.ndarray]],
-                         max_jump: float) -> np.ndarray:
-    """For each pair, the reason to skip it when a benchmark's price moves by more than
-    ``max_jump`` between two of its sessions, the later dated within the pair's window
-    ``[window_first, window_last]`` (days in int64 nanoseconds; the window's first and last
-    days on the asset's calendar); else empty. ``benchmarks``: each benchmark's prices and
-    their days in int64 nanoseconds."""
-    texts = np.full(len(window_first), "", dtype=object)
-    for name, (prices, days_ns) in benchmarks.items():
-        if len(prices) < 2:
+def window_move_texts(first: np.ndarray, last: np.ndarray, moves: Mapping[str, Moves],
+                      max_jump: float) -> np.ndarray:
+    """For each window ``[first, last]`` (days in int64 nanoseconds), the reason to skip its
+    pair when one of ``moves`` (``what`` moved -> :func:`moves_beyond`) is dated within it,
+    the first of them in ``moves``' order; else empty."""
+    texts = np.full(len(first), "", dtype=object)
+    for what, (days, ratios) in moves.items():
+        if days.size == 0:
             continue
-        ratio = prices[1:] / prices[:-1]
-        jumps = np.flatnonzero((ratio > max_jump) | (ratio < 1 / max_jump))
-        if jumps.size == 0:
-            continue
-        jump_days = days_ns[jumps + 1]  # a move is dated by its later price
-        at = np.searchsorted(jump_days, window_first)
-        inside = (at < jumps.size) & (jump_days[np.minimum(at, jumps.size - 1)] <= window_last)
-        fresh = inside & (texts == "")  # a pair keeps the first benchmark's reason
-        for k, j in zip(np.flatnonzero(fresh), jumps[at[fresh]], strict=True):
-            texts[k] = jump_reason(float(ratio[j]), pd.Timestamp(int(days_ns[j + 1])), max_jump,
-                                   f"benchmark {name}'s price")
+        at = np.searchsorted(days, first)  # the first move on or after the window's first day
+        inside = (at < days.size) & (days[np.minimum(at, days.size - 1)] <= last)
+        fresh = inside & (texts == "")
+        for k, j in zip(np.flatnonzero(fresh), at[fresh], strict=True):
+            texts[k] = jump_reason(float(ratios[j]), pd.Timestamp(int(days[j])), max_jump, what)
     return texts
 
 
