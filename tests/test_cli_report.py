@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import REPO_ROOT, require_shared_data
 from test_plotting import read_real_prices
@@ -105,6 +106,15 @@ def test_per_pair_cap_is_noted_in_the_report(results, tmp_path, monkeypatch):
     monkeypatch.setattr(plan, "MAX_PAIR_FIGURES", 2)
     out = results.save(tmp_path / "capped", figures="all")
     assert len(list((out / "figures").glob("car_*.png"))) == 2
+    # The two drawn are the two smallest p-values over the first window (by hand from car.csv),
+    # the pairs the reports list first.
+    car = pd.read_csv(out / "car.csv")
+    day0 = car[(car["start"] == 0) & (car["end"] == 0)]
+    smallest = day0.nsmallest(3, "pvalue")
+    assert smallest["pvalue"].iloc[1] < smallest["pvalue"].iloc[2]  # no tie at the cut
+    top = smallest.head(2)
+    expected = {f"car_{e}_{a}.png" for e, a in zip(top["event_id"], top["asset"], strict=True)}
+    assert {path.name for path in (out / "figures").glob("car_*.png")} == expected
     assert len(list((out / "figures").glob("event_*.png"))) == 2
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Per-pair figures were drawn for 2 of 18 event-asset pairs" in html

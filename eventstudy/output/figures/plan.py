@@ -24,7 +24,7 @@ from eventstudy.output.figures.pair import plot_car, plot_event
 from eventstudy.output.figures.style import figure_window
 from eventstudy.output.figures.timeline import densest_cluster, plot_timeline
 from eventstudy.output.format import percent_unit
-from eventstudy.output.rows import TOP_SCOPES, ShownScopes, most_significant_first, shown_scopes
+from eventstudy.output.rows import TOP_SCOPES, ShownScopes, most_significant_first, ranked_pairs, shown_scopes
 
 # -- writing the study's figures ----------------------------------------------------------
 
@@ -126,7 +126,7 @@ def figure_plan(results: StudyResults, figures: str) -> tuple[list[PlannedFigure
             plan.append((f"forest_{w[0]}_{w[1]}", "forest", f"CAR over {figure_window(*w)} by event",
                          functools.partial(plot_forest, car_bars, w, caption=line, unit=unit)))
     if figures == "all" and len(ar):
-        ranking = _pair_ranking(car, ar)
+        ranking = _pair_ranking(results, ar)
         chosen = set(ranking[:MAX_PAIR_FIGURES])
         if len(ranking) > MAX_PAIR_FIGURES:
             notes.append(f"Per-pair figures were drawn for {MAX_PAIR_FIGURES} of {len(ranking)} event-asset "
@@ -204,21 +204,15 @@ def _first_window(car: pd.DataFrame) -> tuple[int, int] | None:
     return int(car["start"].iloc[0]), int(car["end"].iloc[0])
 
 
-def _pair_ranking(car: pd.DataFrame, ar: pd.DataFrame) -> list[tuple[str, str]]:
-    """Pairs in order of significance over the first CAR window, then in file order."""
+def _pair_ranking(results: StudyResults, ar: pd.DataFrame) -> list[tuple[str, str]]:
+    """The pairs of the abnormal-return table ``ar``, most significant first as the reports
+    rank them (:func:`~eventstudy.output.rows.ranked_pairs`), then those without a CAR over
+    the first window, in the table's order."""
     order = list(ar[["event_id", "asset"]].astype(str).drop_duplicates().itertuples(index=False, name=None))
-    window = _first_window(car)
-    if window is None:
-        return order
-    first = car[(car["start"] == window[0]) & (car["end"] == window[1])]
-    pvalue = {(str(e), str(a)): p for e, a, p in zip(first["event_id"], first["asset"], first["pvalue"],
-                                                     strict=True)}
-    position = {pair: i for i, pair in enumerate(order)}
-    return sorted(order, key=lambda pair: (_nan_last(pvalue.get(pair)), position[pair]))
-
-
-def _nan_last(value: float | None) -> float:
-    return 2.0 if value is None or not np.isfinite(value) else float(value)
+    present = set(order)
+    ranked = [pair for pair in ranked_pairs(results) if pair in present]
+    listed = set(ranked)
+    return ranked + [pair for pair in order if pair not in listed]
 
 
 def save_figures(results: StudyResults, folder: Path, figures: str, formats: Sequence[str],
