@@ -109,11 +109,10 @@ def _most_significant(names: list[str], ranked: pd.Series | None) -> list[str] |
     (each pair's asset or group, most significant pair first), in ``names``' order."""
     if len(names) <= TOP_SCOPES:
         return None
-    first: dict[str, int] = {}
-    for rank, name in enumerate([] if ranked is None else ranked.dropna().astype(str)):
-        first.setdefault(name, rank)
+    met = [] if ranked is None else ranked.dropna().astype(str).drop_duplicates().tolist()  # in rank order
+    first = {name: rank for rank, name in enumerate(met)}
     position = {name: k for k, name in enumerate(names)}
-    ranked_names = sorted(names, key=lambda name: (first.get(name, len(position) ** 2), position[name]))
+    ranked_names = sorted(names, key=lambda name: (first.get(name, len(met)), position[name]))
     chosen = set(ranked_names[:TOP_SCOPES])
     return [name for name in names if name in chosen]
 
