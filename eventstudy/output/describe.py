@@ -7,6 +7,7 @@ module (nor anything above it).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -144,9 +145,7 @@ def source_text(results: StudyResults) -> str:
             source = f"file {Path(record.path).name}"
         sources.append((record.asset, source))
     if len(sources) > MAX_LISTED_SOURCES:
-        counts: dict[str, int] = {}
-        for _, source in sources:
-            counts[source] = counts.get(source, 0) + 1
+        counts = Counter(source for _, source in sources)  # in the order first met
         return "; ".join(f"{n} series: {source}" for source, n in counts.items()) + " (each in study.json)"
     return "; ".join(f"{asset}: {source}" for asset, source in sources) or "not recorded"
 

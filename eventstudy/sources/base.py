@@ -124,12 +124,7 @@ def series_sha256(series: pd.Series) -> str:
     >>> len(series_sha256(s))
     64
     """
-    return sha256_of(series.index, series.to_numpy(dtype=float))
-
-
-def sha256_of(dates: pd.Index, values: np.ndarray) -> str:
-    """:func:`series_sha256` of the series of ``values`` on ``dates``."""
-    return sha256_of_ns(pd.DatetimeIndex(dates).as_unit("ns").asi8, values)
+    return sha256_of_ns(pd.DatetimeIndex(series.index).as_unit("ns").asi8, series.to_numpy(dtype=float))
 
 
 def sha256_of_ns(dates_ns: np.ndarray, values: np.ndarray) -> str:
