@@ -61,7 +61,7 @@ tbody tr:nth-child(even){background:var(--band)}
 table.car tbody tr{background:none}table.car tbody tr.first td{border-top:1.5px solid #b9b9c0}
 table.car td{border-bottom:none}.agg{display:flex;flex-wrap:wrap;gap:0 34px;align-items:flex-start}
 details>summary{cursor:pointer;margin:10px 0}
-td.label{min-width:14em;max-width:330px}td[data-col=event_id]{white-space:nowrap}td.small,span.small{font-size:12px;color:var(--mute)}
+td.label{min-width:12em;max-width:330px}td[data-col=event_id]{white-space:nowrap}td.small,span.small{font-size:12px;color:var(--mute)}
 table.kv th{text-align:left;font-weight:600;padding-right:18px;white-space:nowrap}
 figure{margin:18px 0 26px;page-break-inside:avoid}figure img{max-width:100%;height:auto;
 border:1px solid var(--line)}figcaption{font-size:13px;color:var(--mute);margin-top:4px}
